@@ -1,0 +1,31 @@
+// Every bound in Quorate, in one place, each named with its unit.
+
+export const chainIdBytesMax = 64
+export const txBytesMax = 512
+export const blockTxCountMax = 2_000
+export const blockBytesMax = 1_048_576
+export const validatorCountMax = 256
+
+/** Frame limits per protocol: a frame's length is checked against these before it is read. */
+export const consensusFrameBytesMax = blockBytesMax + 64 * 1024
+export const txFrameBytesMax = txBytesMax + 16
+export const syncFrameBytesMax = 8 * 1_048_576
+
+export const mempoolTxCountMax = 20_000
+export const mempoolBytesMax = 16 * 1_048_576
+export const peerSendQueueLengthMax = 1_024
+
+export const viewTimeoutBaseMs = 1_000
+export const viewTimeoutMaxMs = 30_000
+export const viewTimeoutBackoffExponentMax = 5
+export const futureViewWindow = 16
+export const futureMessageCountMax = 512
+export const blockTreeBlockCountMax = 4_096
+export const maxClockDriftMs = 5_000
+
+export const rpcBodyBytesMax = 1_048_576
+export const rpcBatchLengthMax = 100
+export const rpcJsonDepthMax = 16
+export const rpcConnectionCountMax = 256
+export const rpcRequestTimeoutMs = 30_000
+export const rpcCommitWaitMs = 30_000
