@@ -1,0 +1,88 @@
+import { toHex } from '../../crypto/hex.js'
+import type { QuorumCertificate, TimeoutCertificate } from '../../ledger/types.js'
+import { pathToRoot, pruneTree } from './block-tree.js'
+import type { StepContext } from './context.js'
+import { filterMap } from './context.js'
+import type { CommittedBlock, TreeEntry } from './types.js'
+import { enterView } from './view-change.js'
+
+/** Thrown when a rule that protects safety is broken: the replica must stop, not continue in an unknown state. */
+export class SafetyViolationError extends Error {
+  static override name = 'SafetyViolationError'
+  override name = 'SafetyViolationError'
+}
+
+/**
+ * Applies a (verified) QC: raise highQC, update the lock, commit by the 3-chain rule, and move to the next view.
+ */
+export function processQC(context: StepContext, qc: QuorumCertificate): void {
+  const { safety } = context.state
+  if (qc.view > safety.highQC.view) context.update({ safety: { ...safety, highQC: qc } })
+  const certified = context.state.tree.get(toHex(qc.blockHash))
+  if (certified !== undefined) applyChainRules(context, certified, qc)
+  else if (qc.view > 0) context.emit({ kind: 'fetch-block', hash: qc.blockHash })
+  if (qc.view + 1 > context.state.view) {
+    context.update({ viewsWithoutQC: 0 })
+    enterView(context, qc.view + 1, 'qc')
+  }
+}
+
+/** Lock and commit rules for a certified block that is in the tree. Idempotent. */
+export function applyChainRules(context: StepContext, certified: TreeEntry, qc: QuorumCertificate): void {
+  const { safety } = context.state
+  // A QC for B whose justify certifies B1 locks on B1's view (the 2-chain lock).
+  const lockView = certified.block.header.justify.view
+  if (lockView > safety.preferredView) context.update({ safety: { ...safety, preferredView: lockView } })
+
+  // 3-chain: B2 certified, with parent B1 and grandparent B0 in consecutive views, commits B0.
+  const view = certified.block.header.view
+  if (view !== certified.parentView + 1 || certified.parentView !== certified.grandparentView + 1) return
+  const root = context.state.tree.get(context.state.rootHashHex)!
+  const commitHeight = certified.block.header.height - 2
+  if (commitHeight <= root.block.header.height) return
+  const path = pathToRoot(context.state.tree, certified.hashHex, context.state.rootHashHex)
+  if (path === undefined) {
+    throw new SafetyViolationError(
+      `certified block ${certified.hashHex} at height ${certified.block.header.height} does not extend the committed root ${context.state.rootHashHex}`,
+    )
+  }
+  commitPath(context, path, qc, commitHeight)
+}
+
+/** Commits every block of `path` (highest first, ending just above the root) up to `commitHeight`. */
+function commitPath(
+  context: StepContext,
+  path: readonly TreeEntry[],
+  qc: QuorumCertificate,
+  commitHeight: number,
+) {
+  const blocks: CommittedBlock[] = []
+  // Walk from the lowest block up; each block's certificate is its child's justify (the top one's is `qc`).
+  for (let i = path.length - 1; i >= 0; i--) {
+    const entry = path[i]!
+    if (entry.block.header.height > commitHeight) break
+    const child = path[i - 1]
+    blocks.push({
+      block: entry.block,
+      hash: entry.hash,
+      qc: child === undefined ? qc : child.block.header.justify,
+    })
+  }
+  const newRoot = blocks[blocks.length - 1]!
+  const newRootHex = toHex(newRoot.hash)
+  const rootView = newRoot.block.header.view
+  context.update({
+    tree: pruneTree(context.state.tree, newRootHex),
+    rootHashHex: newRootHex,
+    committingHeight: newRoot.block.header.height,
+    proposals: filterMap(context.state.proposals, (view) => view > rootView),
+  })
+  context.emit({ kind: 'commit', blocks })
+}
+
+/** Applies a (verified) TC: the view it names ended by timeout, so move past it and remember it for our proposal. */
+export function processTC(context: StepContext, tc: TimeoutCertificate): void {
+  if (tc.view + 1 <= context.state.view) return
+  context.update({ lastViewTC: tc, viewsWithoutQC: context.state.viewsWithoutQC + 1 })
+  enterView(context, tc.view + 1, 'tc')
+}

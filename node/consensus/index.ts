@@ -1,0 +1,7 @@
+export * from './block-tree.js'
+export { SafetyViolationError } from './certificates.js'
+export type { InitialStateOptions } from './step.js'
+export { initialState, step } from './step.js'
+export * from './timers.js'
+export * from './types.js'
+export * from './verify.js'

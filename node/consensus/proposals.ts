@@ -1,0 +1,168 @@
+import { bytesEqual, toHex } from '../../crypto/hex.js'
+import { blockHash, proposalSigningBytes, txRoot, voteSigningBytes } from '../../ledger/hashing.js'
+import { blockTreeBlockCountMax, futureMessageCountMax, futureViewWindow } from '../../ledger/limits.js'
+import type { Block, BlockHeader, Hash, Proposal, Vote } from '../../ledger/types.js'
+import { childEntry, impliedCommitHeightOfChild, leaderOf } from './block-tree.js'
+import { applyChainRules, processQC, processTC } from './certificates.js'
+import type { StepContext } from './context.js'
+import { withEntry } from './context.js'
+import { recordEvidence } from './evidence.js'
+import type { PayloadInput, TreeEntry } from './types.js'
+import { onVote } from './votes.js'
+
+/** Why a block was not added to the tree (waiting is not a rejection: the block is kept for later). */
+export type BlockCheck = 'ok' | 'missing-parent' | 'awaiting-execution' | 'invalid'
+
+/** Handles a verified proposal: certificates first, then the block, then maybe a vote. */
+export function onProposal(context: StepContext, proposal: Proposal, nowMs: number, isRetry = false): void {
+  const header = proposal.block.header
+  const root = context.state.tree.get(context.state.rootHashHex)!
+  if (header.height <= root.block.header.height) return
+  if (header.view > context.state.view + futureViewWindow) return
+  if (header.proposer !== leaderOf(header.view, context.validatorCount)) return
+
+  const hash = blockHash(header)
+  const first = context.state.proposals.get(header.view)
+  if (first !== undefined && !bytesEqual(blockHash(first.block.header), hash)) {
+    recordEvidence(
+      context,
+      { kind: 'double-proposal', view: header.view, first, second: proposal },
+      header.proposer,
+    )
+    return
+  }
+  if (first === undefined)
+    context.update({ proposals: withEntry(context.state.proposals, header.view, proposal) })
+
+  processQC(context, header.justify)
+  if (proposal.lastViewTC !== null) processTC(context, proposal.lastViewTC)
+
+  const check = addBlock(context, proposal.block, hash, { checkStateRoot: true, nowMs })
+  if (check === 'missing-parent' || check === 'awaiting-execution') {
+    keepPending(context, proposal, nowMs)
+    if (!isRetry && check === 'missing-parent') context.emit({ kind: 'fetch-block', hash: header.parentHash })
+    return
+  }
+  if (check === 'invalid') return
+  maybeVote(context, header, hash)
+}
+
+/**
+ * Validates a block against its parent and inserts it into the tree. Proposals check the state root (we vote on
+ * them); fetched blocks are authenticated by their hash and certified by a QC, so they skip that check.
+ */
+export function addBlock(
+  context: StepContext,
+  block: Block,
+  hash: Hash,
+  options: { checkStateRoot: boolean; nowMs: number },
+): BlockCheck {
+  const hashHex = toHex(hash)
+  if (context.state.tree.has(hashHex)) return 'ok'
+  const header = block.header
+  const parent = context.state.tree.get(toHex(header.parentHash))
+  if (parent === undefined) return 'missing-parent'
+  if (!isValidChild(context, parent, block, options.nowMs)) return 'invalid'
+  const entry = childEntry(parent, block, hash)
+  if (options.checkStateRoot) {
+    if (entry.impliedCommitHeight > context.state.executedHeight) return 'awaiting-execution'
+    const expected = context.state.stateRoots.get(entry.impliedCommitHeight)
+    if (expected === undefined || !bytesEqual(expected, header.stateRoot)) return 'invalid'
+  }
+  if (context.state.tree.size >= blockTreeBlockCountMax) return 'invalid'
+  context.update({ tree: withEntry(context.state.tree, hashHex, entry) })
+  // The new block's justify certifies its parent: lock and commit rules may now apply.
+  applyChainRules(context, parent, header.justify)
+  // And if we already hold a QC for this very block, apply it too.
+  const { highQC } = context.state.safety
+  if (bytesEqual(highQC.blockHash, hash)) applyChainRules(context, entry, highQC)
+  return 'ok'
+}
+
+function isValidChild(context: StepContext, parent: TreeEntry, block: Block, nowMs: number): boolean {
+  const header = block.header
+  const parentHeader = parent.block.header
+  const { params } = context.state.config
+  return (
+    bytesEqual(header.justify.blockHash, parent.hash) &&
+    header.justify.view === parentHeader.view &&
+    header.height === parentHeader.height + 1 &&
+    header.view > parentHeader.view &&
+    header.timestampMs > parentHeader.timestampMs &&
+    header.timestampMs <= nowMs + params.maxClockDriftMs &&
+    block.txs.length <= params.blockTxCountMax &&
+    bytesEqual(header.txRoot, txRoot(block.txs))
+  )
+}
+
+/** The voting rule: once per view, only in the current view, only above the lock. */
+function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void {
+  const { safety, view, config } = context.state
+  if (header.view !== view || header.view <= safety.lastVotedView) return
+  if (header.justify.view < safety.preferredView) return
+  const nextSafety = { ...safety, lastVotedView: header.view }
+  context.update({ safety: nextSafety })
+  context.emit({ kind: 'persist-safety', safety: nextSafety })
+  const vote: Vote = {
+    view: header.view,
+    blockHash: hash,
+    voter: context.self,
+    signature: config.sign(voteSigningBytes(config.chainId, header.view, hash)),
+  }
+  // Votes go to every validator, not only to leader(view+1): each replica forms QC(view) itself, so three
+  // consecutive honest proposers commit even when the next leader is down (see docs/protocol.md).
+  context.emit({ kind: 'broadcast', message: { kind: 'vote', vote } })
+  onVote(context, vote)
+}
+
+function keepPending(context: StepContext, proposal: Proposal, receivedAtMs: number): void {
+  const pending = context.state.pendingProposals
+  if (pending.some((entry) => entry.proposal === proposal)) return
+  const kept = pending.length >= futureMessageCountMax ? pending.slice(1) : pending
+  context.update({ pendingProposals: [...kept, { proposal, receivedAtMs }] })
+}
+
+/** Leader: a batch arrived from the mempool for our view. Propose once execution has caught up. */
+export function onPayload(context: StepContext, payload: PayloadInput): void {
+  const { view, proposedView } = context.state
+  if (payload.view !== view || proposedView >= view) return
+  if (leaderOf(view, context.validatorCount) !== context.self) return
+  context.update({ pendingPayload: payload })
+  tryPropose(context)
+}
+
+export function tryPropose(context: StepContext): void {
+  const payload = context.state.pendingPayload
+  const { view, safety, config } = context.state
+  if (payload === null || payload.view !== view) return
+  const parent = context.state.tree.get(toHex(safety.highQC.blockHash))
+  if (parent === undefined) return // fetch-block was emitted when the QC arrived
+  const entryHeight = impliedCommitHeightOfChild(parent)
+  if (entryHeight > context.state.executedHeight) return // retried on 'executed'
+  const stateRoot = context.state.stateRoots.get(entryHeight)
+  if (stateRoot === undefined) {
+    context.update({ pendingPayload: null })
+    return
+  }
+  const txs = payload.txs.slice(0, config.params.blockTxCountMax)
+  const header: BlockHeader = {
+    height: parent.block.header.height + 1,
+    view,
+    parentHash: parent.hash,
+    justify: safety.highQC,
+    proposer: context.self,
+    timestampMs: Math.max(payload.nowMs, parent.block.header.timestampMs + 1),
+    txRoot: txRoot(txs),
+    stateRoot,
+  }
+  const hash = blockHash(header)
+  const tc = context.state.lastViewTC
+  const proposal: Proposal = {
+    block: { header, txs },
+    lastViewTC: tc !== null && tc.view === view - 1 ? tc : null,
+    signature: config.sign(proposalSigningBytes(config.chainId, hash)),
+  }
+  context.update({ proposedView: view, pendingPayload: null })
+  context.emit({ kind: 'broadcast', message: { kind: 'proposal', proposal } })
+  onProposal(context, proposal, payload.nowMs)
+}

@@ -1,0 +1,117 @@
+import { blockHash } from '../../ledger/hashing.js'
+import type { Block, Hash, SafetyState } from '../../ledger/types.js'
+import { filterMap, StepContext, withEntry } from './context.js'
+import { addBlock, onPayload, onProposal, tryPropose } from './proposals.js'
+import { onTimeout, onTimer } from './timeouts.js'
+import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
+import { enterView } from './view-change.js'
+import { onVote } from './votes.js'
+
+/** How many recent state roots the core keeps (a proposal's implied commit height is never far behind). */
+const stateRootHistoryLength = 256
+
+export interface InitialStateOptions {
+  readonly config: ConsensusConfig
+  readonly safety: SafetyState
+  /** The last committed block, with the views of its two ancestors and its own implied commit height. */
+  readonly root: TreeEntry
+  /** State root after executing the root (= executed height). */
+  readonly rootStateRoot: Hash
+}
+
+export function initialState(options: InitialStateOptions): ConsensusState {
+  const rootHeight = options.root.block.header.height
+  return {
+    config: options.config,
+    view: 0,
+    safety: options.safety,
+    viewsWithoutQC: 0,
+    tree: new Map([[options.root.hashHex, options.root]]),
+    rootHashHex: options.root.hashHex,
+    executedHeight: rootHeight,
+    stateRoots: new Map([[rootHeight, options.rootStateRoot]]),
+    committingHeight: rootHeight,
+    votes: new Map(),
+    timeouts: new Map(),
+    lastViewTC: null,
+    proposals: new Map(),
+    proposedView: options.safety.lastVotedView,
+    pendingPayload: null,
+    pendingProposals: [],
+    evidenceKeys: new Set(),
+  }
+}
+
+/**
+ * The consensus core: a pure function of its inputs. Synchronous, no I/O, no clock, no randomness; the driver
+ * performs the returned actions in order (every persist-safety before the sends that follow it).
+ */
+export function step(state: ConsensusState, input: ConsensusInput): StepResult {
+  const context = new StepContext(state)
+  switch (input.kind) {
+    case 'start':
+      enterView(
+        context,
+        Math.max(state.view, state.safety.highQC.view + 1, state.safety.lastVotedView, 1),
+        'start',
+      )
+      break
+    case 'proposal':
+      onProposal(context, input.proposal, input.nowMs)
+      break
+    case 'vote':
+      onVote(context, input.vote)
+      break
+    case 'timeout':
+      onTimeout(context, input.timeout)
+      break
+    case 'timer':
+      onTimer(context, input.view)
+      break
+    case 'payload':
+      onPayload(context, input)
+      break
+    case 'executed':
+      onExecuted(context, input.height, input.stateRoot)
+      break
+    case 'block-fetched':
+      onBlockFetched(context, input.block, input.nowMs)
+      break
+  }
+  retryPending(context, state)
+  return { state: context.state, actions: context.actions }
+}
+
+function onExecuted(context: StepContext, height: number, stateRoot: Hash): void {
+  if (height !== context.state.executedHeight + 1) {
+    throw new Error(`executed height ${height} out of order (expected ${context.state.executedHeight + 1})`)
+  }
+  const oldest = height - stateRootHistoryLength
+  context.update({
+    executedHeight: height,
+    stateRoots: filterMap(withEntry(context.state.stateRoots, height, stateRoot), (kept) => kept > oldest),
+  })
+  tryPropose(context)
+}
+
+function onBlockFetched(context: StepContext, block: Block, nowMs: number): void {
+  const root = context.state.tree.get(context.state.rootHashHex)!
+  if (block.header.height <= root.block.header.height) return
+  const check = addBlock(context, block, blockHash(block.header), { checkStateRoot: false, nowMs })
+  if (check === 'missing-parent') context.emit({ kind: 'fetch-block', hash: block.header.parentHash })
+}
+
+/** Proposals that waited for an ancestor or for execution get another chance once either has arrived. */
+function retryPending(context: StepContext, before: ConsensusState): void {
+  let treeSize = before.tree.size
+  let executedHeight = before.executedHeight
+  for (let round = 0; round < 8; round++) {
+    const pending = context.state.pendingProposals
+    if (pending.length === 0) return
+    if (context.state.tree.size === treeSize && context.state.executedHeight === executedHeight) return
+    treeSize = context.state.tree.size
+    executedHeight = context.state.executedHeight
+    context.update({ pendingProposals: [] })
+    for (const { proposal, receivedAtMs } of pending) onProposal(context, proposal, receivedAtMs, true)
+  }
+}

@@ -1,0 +1,138 @@
+import type {
+  Block,
+  ConsensusMessage,
+  Hash,
+  Proposal,
+  PublicKey,
+  QuorumCertificate,
+  SafetyState,
+  Signature,
+  Timeout,
+  TimeoutCertificate,
+  Tx,
+  Vote,
+} from '../../ledger/types.js'
+
+export interface ConsensusParams {
+  readonly viewTimeoutBaseMs: number
+  readonly viewTimeoutMaxMs: number
+  readonly viewTimeoutBackoffExponentMax: number
+  readonly blockTxCountMax: number
+  readonly maxClockDriftMs: number
+}
+
+/** Fixed for the life of a replica: who the validators are, who we are, how we sign. */
+export interface ConsensusConfig {
+  readonly chainId: string
+  /** Consensus public keys, in validator-index order. */
+  readonly validators: readonly PublicKey[]
+  /** Our validator index. */
+  readonly selfIndex: number
+  /** Deterministic Ed25519 signing with our consensus key (injected: the core never sees the secret). */
+  readonly sign: (message: Uint8Array) => Signature
+  readonly params: ConsensusParams
+}
+
+/** A block in the tree, with the views of its two ancestors so the commit rule needs no lookups. */
+export interface TreeEntry {
+  readonly block: Block
+  readonly hash: Hash
+  readonly hashHex: string
+  readonly parentView: number
+  readonly grandparentView: number
+  /** Height committed by the QCs in this block's ancestry; its stateRoot is the root after that height. */
+  readonly impliedCommitHeight: number
+}
+
+export type Evidence =
+  | {
+      readonly kind: 'double-proposal'
+      readonly view: number
+      readonly first: Proposal
+      readonly second: Proposal
+    }
+  | { readonly kind: 'double-vote'; readonly view: number; readonly first: Vote; readonly second: Vote }
+  | {
+      readonly kind: 'double-timeout'
+      readonly view: number
+      readonly first: Timeout
+      readonly second: Timeout
+    }
+
+export interface ConsensusState {
+  readonly config: ConsensusConfig
+  readonly view: number
+  readonly safety: SafetyState
+  /** Consecutive views that ended without a QC; drives the timeout backoff. */
+  readonly viewsWithoutQC: number
+  /** Uncommitted blocks plus the last committed block (the root), by hex hash. */
+  readonly tree: ReadonlyMap<string, TreeEntry>
+  readonly rootHashHex: string
+  /** Highest height whose execution result we know, and recent state roots by height. */
+  readonly executedHeight: number
+  readonly stateRoots: ReadonlyMap<number, Hash>
+  /** Commits handed to the driver but not yet executed. */
+  readonly committingHeight: number
+  /** Votes we collect as the next leader: view → voter → vote. */
+  readonly votes: ReadonlyMap<number, ReadonlyMap<number, Vote>>
+  /** Timeouts: view → sender → timeout. */
+  readonly timeouts: ReadonlyMap<number, ReadonlyMap<number, Timeout>>
+  /** The TC that ended the previous view, if it ended by timeout: carried in our proposal as leader. */
+  readonly lastViewTC: TimeoutCertificate | null
+  /** First proposal seen per view (for equivocation evidence and to vote once). */
+  readonly proposals: ReadonlyMap<number, Proposal>
+  /** Highest view we proposed in, so we propose at most once per view. */
+  readonly proposedView: number
+  /** Leader only: the batch handed to us for a view, waiting for execution to catch up. */
+  readonly pendingPayload: PayloadInput | null
+  /** Proposals that wait for an ancestor or for execution; bounded. */
+  readonly pendingProposals: readonly PendingProposal[]
+  /** Evidence keys already reported, so each misbehaviour is recorded once. */
+  readonly evidenceKeys: ReadonlySet<string>
+}
+
+export interface PendingProposal {
+  readonly proposal: Proposal
+  readonly receivedAtMs: number
+}
+
+export interface PayloadInput {
+  readonly kind: 'payload'
+  readonly view: number
+  readonly txs: readonly Tx[]
+  readonly nowMs: number
+}
+
+/** Messages reach the core already decoded and signature-checked (see verify.ts). */
+export type ConsensusInput =
+  | { readonly kind: 'start'; readonly nowMs: number }
+  | { readonly kind: 'proposal'; readonly proposal: Proposal; readonly nowMs: number }
+  | { readonly kind: 'vote'; readonly vote: Vote }
+  | { readonly kind: 'timeout'; readonly timeout: Timeout }
+  | { readonly kind: 'timer'; readonly view: number }
+  | { readonly kind: 'executed'; readonly height: number; readonly stateRoot: Hash }
+  | { readonly kind: 'block-fetched'; readonly block: Block; readonly nowMs: number }
+  | PayloadInput
+
+export interface CommittedBlock {
+  readonly block: Block
+  readonly hash: Hash
+  /** The QC that certifies this block (its child's justify). */
+  readonly qc: QuorumCertificate
+}
+
+export type ConsensusAction =
+  | { readonly kind: 'persist-safety'; readonly safety: SafetyState }
+  | { readonly kind: 'send'; readonly to: number; readonly message: ConsensusMessage }
+  | { readonly kind: 'broadcast'; readonly message: ConsensusMessage }
+  | { readonly kind: 'schedule-timer'; readonly view: number; readonly delayMs: number }
+  | { readonly kind: 'request-payload'; readonly view: number; readonly parentHash: Hash }
+  | { readonly kind: 'commit'; readonly blocks: readonly CommittedBlock[] }
+  | { readonly kind: 'fetch-block'; readonly hash: Hash }
+  | { readonly kind: 'record-evidence'; readonly evidence: Evidence }
+  | { readonly kind: 'entered-view'; readonly view: number; readonly reason: 'qc' | 'tc' | 'start' | 'join' }
+
+export interface StepResult {
+  readonly state: ConsensusState
+  readonly actions: readonly ConsensusAction[]
+}

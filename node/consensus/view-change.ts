@@ -1,0 +1,32 @@
+import { futureViewWindow } from '../../ledger/limits.js'
+import { leaderOf } from './block-tree.js'
+import type { StepContext } from './context.js'
+import { filterMap } from './context.js'
+import { viewTimeoutMs } from './timers.js'
+
+export type ViewEntryReason = 'qc' | 'tc' | 'start' | 'join'
+
+/** Moves to view `view` (only forward), arms its timer, and as its leader asks the driver for a batch. */
+export function enterView(context: StepContext, view: number, reason: ViewEntryReason): void {
+  const { state } = context
+  if (view <= state.view && reason !== 'start') return
+  context.update({
+    view,
+    // Votes and timeouts for views we have left can no longer form a useful certificate.
+    votes: filterMap(
+      state.votes,
+      (votedView) => votedView >= view - 1 && votedView <= view + futureViewWindow,
+    ),
+    timeouts: filterMap(state.timeouts, (timeoutView) => timeoutView >= view),
+    pendingPayload: null,
+  })
+  context.emit({ kind: 'entered-view', view, reason })
+  context.emit({
+    kind: 'schedule-timer',
+    view,
+    delayMs: viewTimeoutMs(state.config.params, context.state.viewsWithoutQC),
+  })
+  if (leaderOf(view, context.validatorCount) === context.self && context.state.proposedView < view) {
+    context.emit({ kind: 'request-payload', view, parentHash: context.state.safety.highQC.blockHash })
+  }
+}
