@@ -1,0 +1,65 @@
+// The key space: every key is [bucket byte] ‖ key bytes. Bucket numbers are never reused or renumbered; a
+// bucket that is retired keeps its number, commented out, so old data can never be misread as new.
+
+export const Bucket = {
+  /** Schema version, chain id, genesis hash, head pointer: keys are ASCII names (see metaKey). */
+  meta: 1,
+  /** Block hash → encoded block. */
+  blockByHash: 2,
+  /** Height (u64 BE) → block hash. */
+  hashByHeight: 3,
+  /** Block hash → encoded QC certifying that block. */
+  qcByBlockHash: 4,
+  /** Tx hash → (height u64, index u32). */
+  txLocation: 5,
+  /** Tx hash → encoded receipt (of the tx's one committed execution). */
+  receipt: 6,
+  /** Address → encoded account. */
+  account: 7,
+  /** Empty key → encoded safety state. */
+  safety: 8,
+  /** Reserved for misbehaviour evidence. */
+  evidence: 9,
+  /** Height (u64 BE) → state root after executing that block. */
+  stateRootByHeight: 10,
+} as const
+export type Bucket = (typeof Bucket)[keyof typeof Bucket]
+
+const bucketNames = new Map<number, string>(Object.entries(Bucket).map(([name, id]) => [id, name]))
+
+export function bucketName(bucket: Bucket): string {
+  return bucketNames.get(bucket) ?? `bucket${bucket}`
+}
+
+export function bucketKey(bucket: Bucket, key: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(1 + key.length)
+  bytes[0] = bucket
+  bytes.set(key, 1)
+  return bytes
+}
+
+/** The range of every key in a bucket, for iteration: [bucket] <= key < [bucket + 1]. */
+export function bucketRange(bucket: Bucket): { gte: Uint8Array; lt: Uint8Array } {
+  return { gte: Uint8Array.of(bucket), lt: Uint8Array.of(bucket + 1) }
+}
+
+/** Heights as 8-byte big-endian, so LevelDB's byte order is height order. */
+export function heightBytes(height: number): Uint8Array {
+  const bytes = new Uint8Array(8)
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(height))
+  return bytes
+}
+
+export const MetaKey = {
+  schemaVersion: 'schema-version',
+  chainId: 'chain-id',
+  genesisHash: 'genesis-hash',
+  head: 'head',
+} as const
+export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey]
+
+const asciiEncoder = new TextEncoder()
+
+export function metaKey(name: MetaKey): Uint8Array {
+  return bucketKey(Bucket.meta, asciiEncoder.encode(name))
+}

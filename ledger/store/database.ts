@@ -1,0 +1,98 @@
+// The one file in Quorate that imports `level`. Keys and values are raw bytes; the repositories above give
+// them types.
+
+import { Level } from 'level'
+import { StoreError } from './errors.js'
+
+export type Database = Level<Uint8Array, Uint8Array>
+
+export interface PutOperation {
+  readonly type: 'put'
+  readonly key: Uint8Array
+  readonly value: Uint8Array
+}
+
+export async function openDatabase(dir: string): Promise<Database> {
+  const db: Database = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+  try {
+    await db.open({ createIfMissing: true })
+  } catch (error) {
+    if (hasCode(error, 'LEVEL_LOCKED')) {
+      throw new StoreError('locked', `data directory ${dir} is in use by another process`, { cause: error })
+    }
+    throw new StoreError('io', `cannot open the database in ${dir}: ${messageOf(error)}`, { cause: error })
+  }
+  return db
+}
+
+export async function readValue(db: Database, key: Uint8Array): Promise<Uint8Array | undefined> {
+  try {
+    const value = await db.get(key)
+    return value === undefined ? undefined : plainBytes(value)
+  } catch (error) {
+    throw ioError('read', error)
+  }
+}
+
+export async function hasKey(db: Database, key: Uint8Array): Promise<boolean> {
+  try {
+    return await db.has(key)
+  } catch (error) {
+    throw ioError('read', error)
+  }
+}
+
+/** One atomic LevelDB write batch; `sync` waits for fsync, for writes that must survive power loss. */
+export async function writeBatch(db: Database, operations: PutOperation[], sync: boolean): Promise<void> {
+  try {
+    await db.batch(operations.slice(), { sync })
+  } catch (error) {
+    throw ioError('write', error)
+  }
+}
+
+/** Every entry with gte <= key < lt, in key order. */
+export async function readRange(
+  db: Database,
+  range: { gte: Uint8Array; lt: Uint8Array },
+): Promise<Array<[Uint8Array, Uint8Array]>> {
+  try {
+    const rows = await db.iterator({ ...range, keys: true, values: true }).all()
+    return rows.map(([key, value]) => [plainBytes(key), plainBytes(value)])
+  } catch (error) {
+    throw ioError('read', error)
+  }
+}
+
+/** Whether the database holds any key at all. */
+export async function isEmpty(db: Database): Promise<boolean> {
+  try {
+    return (await db.keys({ limit: 1 }).all()).length === 0
+  } catch (error) {
+    throw ioError('read', error)
+  }
+}
+
+/**
+ * classic-level hands out Buffers whatever the encoding; a Buffer's `slice` aliases instead of copying, so
+ * decoders that copy with `slice` would keep views into LevelDB's buffers. A plain view fixes `slice`.
+ */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
+}
+
+function ioError(operation: 'read' | 'write', error: unknown): StoreError {
+  return new StoreError('io', `database ${operation} failed: ${messageOf(error)}`, { cause: error })
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if ((current as Error & { code?: unknown }).code === code) return true
+    current = current.cause
+  }
+  return false
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

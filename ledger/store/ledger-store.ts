@@ -1,0 +1,340 @@
+// The ledger's persistent store: committed blocks with their QCs, the tx index, receipts, application state,
+// state roots and the validator's safety state, over one LevelDB database.
+//
+// Writes are serialized through one queue, because classic-level runs each write on the libuv pool and two
+// writes in flight may reach LevelDB in either order: a later safety state must never be overwritten by an
+// earlier one.
+
+import { bytesEqual, toHex } from '../../crypto/hex.js'
+import { isValidChainId } from '../codec/index.js'
+import { blockHash, txHash } from '../hashing.js'
+import type { Account, Block, Hash, QuorumCertificate, Receipt, SafetyState } from '../types.js'
+import { ReceiptCode } from '../types.js'
+import { type Database, isEmpty, openDatabase, type PutOperation, writeBatch } from './database.js'
+import { StoreError } from './errors.js'
+import type { Head, TxLocation } from './records.js'
+import { createRepositories, type Repositories } from './repositories.js'
+
+/** The layout version of the whole key space. A new layout gets a new number and a migration, never a reuse. */
+export const schemaVersionCurrent = 1
+
+const hashBytes = 32
+
+export interface AccountRecord {
+  readonly address: Uint8Array
+  readonly account: Account
+}
+
+export interface LedgerStoreOptions {
+  /** The LevelDB directory (created if missing). */
+  readonly dir: string
+  readonly chainId: string
+  readonly genesisHash: Hash
+  /** The genesis block's state root: the head's state root before the first commit. */
+  readonly genesisStateRoot: Hash
+  /** The genesis allocation, written when the store is created (ignored when it already exists). */
+  readonly genesisAccounts?: readonly AccountRecord[]
+}
+
+export interface CommitRecord {
+  readonly block: Block
+  /** blockHash(block.header). */
+  readonly hash: Hash
+  /** A QC that certifies this block. */
+  readonly qc: QuorumCertificate
+  /** One receipt per tx, in block order. */
+  readonly receipts: readonly Receipt[]
+  /** The accounts the block changed, with their values after executing it. */
+  readonly accounts: readonly AccountRecord[]
+  /** The state root after executing the block. */
+  readonly stateRoot: Hash
+}
+
+export class LedgerStore {
+  readonly #db: Database
+  readonly #repos: Repositories
+  readonly #dir: string
+  #head: Head
+  #writes: Promise<void> = Promise.resolve()
+  #closed = false
+
+  private constructor(db: Database, repos: Repositories, dir: string, head: Head) {
+    this.#db = db
+    this.#repos = repos
+    this.#dir = dir
+    this.#head = head
+  }
+
+  /**
+   * Opens the store in `opts.dir`, creating it for this chain if the directory holds no database yet. Refuses
+   * (StoreError) a directory written by a newer or unknown schema, one that belongs to another chain, one
+   * locked by another process, and one whose head pointer disagrees with its indexes.
+   */
+  static async open(opts: LedgerStoreOptions): Promise<LedgerStore> {
+    if (!isValidChainId(opts.chainId)) {
+      throw new StoreError('invalid-argument', `chain id ${JSON.stringify(opts.chainId)} is not valid`)
+    }
+    assertBytes32(opts.genesisHash, 'genesisHash')
+    assertBytes32(opts.genesisStateRoot, 'genesisStateRoot')
+    const db = await openDatabase(opts.dir)
+    try {
+      const repos = createRepositories(db)
+      const head = await LedgerStore.#prepare(db, repos, opts)
+      return new LedgerStore(db, repos, opts.dir, head)
+    } catch (error) {
+      await db.close().catch(() => {})
+      throw error
+    }
+  }
+
+  static async #prepare(db: Database, repos: Repositories, opts: LedgerStoreOptions): Promise<Head> {
+    const version = await repos.schemaVersion.get(null)
+    if (version === undefined) {
+      if (!(await isEmpty(db))) {
+        throw new StoreError('corrupt', `data directory ${opts.dir} holds data but no schema version`)
+      }
+      return LedgerStore.#create(db, repos, opts)
+    }
+    if (version !== schemaVersionCurrent) {
+      const newer = version > schemaVersionCurrent ? 'a newer' : 'an unknown'
+      throw new StoreError(
+        'schema-unsupported',
+        `data directory ${opts.dir} uses ${newer} store schema (version ${version}); this build reads version ` +
+          `${schemaVersionCurrent}: upgrade Quorate, or use another --home`,
+      )
+    }
+    const chainId = await repos.chainId.get(null)
+    const genesisHash = await repos.genesisHash.get(null)
+    const head = await repos.head.get(null)
+    if (chainId === undefined || genesisHash === undefined || head === undefined) {
+      throw new StoreError('corrupt', `data directory ${opts.dir} lacks its chain id, genesis hash or head`)
+    }
+    if (chainId !== opts.chainId || !bytesEqual(genesisHash, opts.genesisHash)) {
+      throw new StoreError(
+        'wrong-chain',
+        `data directory ${opts.dir} belongs to chain ${chainId} (genesis ${toHex(genesisHash)}), not ` +
+          `${opts.chainId} (genesis ${toHex(opts.genesisHash)}); use another --home or remove it`,
+      )
+    }
+    await LedgerStore.#checkHead(repos, opts, head)
+    return head
+  }
+
+  static async #create(db: Database, repos: Repositories, opts: LedgerStoreOptions): Promise<Head> {
+    const head: Head = { height: 0, hash: opts.genesisHash.slice(), stateRoot: opts.genesisStateRoot.slice() }
+    const operations: PutOperation[] = [
+      repos.chainId.put(null, opts.chainId),
+      repos.genesisHash.put(null, opts.genesisHash),
+      repos.stateRootByHeight.put(0, opts.genesisStateRoot),
+      repos.head.put(null, head),
+    ]
+    for (const { address, account } of opts.genesisAccounts ?? []) {
+      assertBytes32(address, 'genesisAccounts[].address')
+      operations.push(repos.account.put(address, account))
+    }
+    // The schema version goes in the same batch: a directory that has it has everything else.
+    operations.push(repos.schemaVersion.put(null, schemaVersionCurrent))
+    await writeBatch(db, operations, true)
+    return head
+  }
+
+  /** The head pointer must agree with the height indexes it was written with, in the same batch. */
+  static async #checkHead(repos: Repositories, opts: LedgerStoreOptions, head: Head): Promise<void> {
+    const hash = head.height === 0 ? opts.genesisHash : await repos.hashByHeight.get(head.height)
+    const stateRoot = await repos.stateRootByHeight.get(head.height)
+    if (hash === undefined || !bytesEqual(hash, head.hash)) {
+      throw new StoreError(
+        'corrupt',
+        `data directory ${opts.dir}: head block hash at ${head.height} disagrees`,
+      )
+    }
+    if (stateRoot === undefined || !bytesEqual(stateRoot, head.stateRoot)) {
+      throw new StoreError(
+        'corrupt',
+        `data directory ${opts.dir}: head state root at ${head.height} disagrees`,
+      )
+    }
+  }
+
+  /** Waits for pending writes, then closes the database. Later calls throw StoreError 'closed'. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#writes
+    await this.#db.close()
+  }
+
+  /** The last committed block (height 0 and the genesis hash and state root before the first commit). */
+  head(): Head {
+    return {
+      height: this.#head.height,
+      hash: this.#head.hash.slice(),
+      stateRoot: this.#head.stateRoot.slice(),
+    }
+  }
+
+  async loadSafetyState(): Promise<SafetyState | null> {
+    this.#assertOpen()
+    return (await this.#repos.safety.get(null)) ?? null
+  }
+
+  /** Durable (fsync) before it resolves: call it before the vote or timeout it protects leaves the process. */
+  async saveSafetyState(state: SafetyState): Promise<void> {
+    this.#assertOpen()
+    const operation = this.#repos.safety.put(null, state)
+    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], true))
+  }
+
+  /**
+   * Appends the next block in one atomic, synced batch: the block, height → hash, its QC, the locations and
+   * receipts of its txs (except duplicates, whose hash is already committed), the changed accounts, the state
+   * root and the head pointer. Throws StoreError 'not-sequential' unless the block extends the head.
+   */
+  async commitBlock(record: CommitRecord): Promise<void> {
+    this.#assertOpen()
+    this.#assertCommitRecord(record)
+    await this.#enqueueWrite(async () => {
+      const { block, hash, stateRoot } = record
+      const { height, parentHash } = block.header
+      if (height !== this.#head.height + 1 || !bytesEqual(parentHash, this.#head.hash)) {
+        throw new StoreError(
+          'not-sequential',
+          `block ${toHex(hash)} at height ${height} does not extend the head (height ${this.#head.height}, ` +
+            `hash ${toHex(this.#head.hash)})`,
+        )
+      }
+      const repos = this.#repos
+      const head: Head = { height, hash: hash.slice(), stateRoot: stateRoot.slice() }
+      const operations: PutOperation[] = [
+        repos.blockByHash.put(hash, block),
+        repos.hashByHeight.put(height, hash),
+        repos.qcByBlockHash.put(hash, record.qc),
+      ]
+      record.receipts.forEach((receipt, index) => {
+        if (receipt.code === ReceiptCode.duplicate) return
+        operations.push(repos.txLocation.put(receipt.txHash, { height, index }))
+        operations.push(repos.receipt.put(receipt.txHash, receipt))
+      })
+      for (const { address, account } of record.accounts) operations.push(repos.account.put(address, account))
+      operations.push(repos.stateRootByHeight.put(height, stateRoot))
+      operations.push(repos.head.put(null, head))
+      await writeBatch(this.#db, operations, true)
+      this.#head = head
+    })
+  }
+
+  /** The committed block at `height`; undefined above the head, and at 0 (genesis is rebuilt from its file). */
+  async blockByHeight(height: number): Promise<Block | undefined> {
+    this.#assertOpen()
+    assertHeight(height)
+    if (height === 0 || height > this.#head.height) return undefined
+    const hash = await this.#repos.hashByHeight.get(height)
+    if (hash === undefined)
+      throw new StoreError('corrupt', `no block hash stored for committed height ${height}`)
+    const block = await this.#repos.blockByHash.get(hash)
+    if (block === undefined || block.header.height !== height) {
+      throw new StoreError(
+        'corrupt',
+        `height ${height} points to block ${toHex(hash)}, which is not stored there`,
+      )
+    }
+    return block
+  }
+
+  async blockByHash(hash: Hash): Promise<Block | undefined> {
+    this.#assertOpen()
+    return this.#repos.blockByHash.get(hash)
+  }
+
+  /** The QC stored with a committed block (it certifies that block). */
+  async qcForBlock(hash: Hash): Promise<QuorumCertificate | undefined> {
+    this.#assertOpen()
+    return this.#repos.qcByBlockHash.get(hash)
+  }
+
+  /** The state root after executing the block at `height` (the genesis state root at 0). */
+  async stateRootAt(height: number): Promise<Hash | undefined> {
+    this.#assertOpen()
+    assertHeight(height)
+    return this.#repos.stateRootByHeight.get(height)
+  }
+
+  async txLocation(hash: Hash): Promise<TxLocation | undefined> {
+    this.#assertOpen()
+    return this.#repos.txLocation.get(hash)
+  }
+
+  /** The receipt of the tx's one committed execution. */
+  async receipt(hash: Hash): Promise<Receipt | undefined> {
+    this.#assertOpen()
+    return this.#repos.receipt.get(hash)
+  }
+
+  /** Whether a tx with this hash is committed (duplicates do not count: they never execute). */
+  async hasTx(hash: Hash): Promise<boolean> {
+    this.#assertOpen()
+    return this.#repos.txLocation.has(hash)
+  }
+
+  async account(address: Uint8Array): Promise<Account | undefined> {
+    this.#assertOpen()
+    return this.#repos.account.get(address)
+  }
+
+  /** Every stored account, sorted by address: the application state to rebuild the app from on start. */
+  async allAccounts(): Promise<AccountRecord[]> {
+    this.#assertOpen()
+    const entries = await this.#repos.account.entries()
+    return entries.map(({ keyBytes, value }) => ({ address: keyBytes.slice(), account: value }))
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError('closed', `the store in ${this.#dir} is closed`)
+  }
+
+  /** Checks the record's internal consistency before anything is written. */
+  #assertCommitRecord(record: CommitRecord): void {
+    const { block, hash, qc, receipts, stateRoot } = record
+    assertBytes32(hash, 'hash')
+    assertBytes32(stateRoot, 'stateRoot')
+    if (!bytesEqual(blockHash(block.header), hash)) {
+      throw new StoreError('invalid-argument', `commit record: hash ${toHex(hash)} is not the block's hash`)
+    }
+    if (!bytesEqual(qc.blockHash, hash)) {
+      throw new StoreError(
+        'invalid-argument',
+        `commit record: the QC certifies ${toHex(qc.blockHash)}, not ${toHex(hash)}`,
+      )
+    }
+    if (receipts.length !== block.txs.length) {
+      throw new StoreError(
+        'invalid-argument',
+        `commit record: ${receipts.length} receipts for ${block.txs.length} txs`,
+      )
+    }
+    block.txs.forEach((tx, index) => {
+      if (!bytesEqual(txHash(tx), (receipts[index] as Receipt).txHash)) {
+        throw new StoreError('invalid-argument', `commit record: receipt ${index} is not for tx ${index}`)
+      }
+    })
+    for (const { address } of record.accounts) assertBytes32(address, 'accounts[].address')
+  }
+
+  #enqueueWrite(write: () => Promise<void>): Promise<void> {
+    const result = this.#writes.then(write)
+    this.#writes = result.catch(() => {})
+    return result
+  }
+}
+
+function assertBytes32(bytes: Uint8Array, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== hashBytes) {
+    throw new StoreError('invalid-argument', `${what}: expected ${hashBytes} bytes`)
+  }
+}
+
+function assertHeight(height: number): void {
+  if (!Number.isSafeInteger(height) || height < 0) {
+    throw new StoreError('invalid-argument', `height ${String(height)} is not a non-negative safe integer`)
+  }
+}

@@ -1,0 +1,128 @@
+// The typed repositories of the ledger store, one per bucket (and one per meta key).
+
+import { bytesEqual } from '../../crypto/hex.js'
+import {
+  decodeAccount,
+  decodeBlock,
+  decodeQC,
+  decodeReceipt,
+  decodeSafetyState,
+  encodeAccount,
+  encodeBlock,
+  encodeQC,
+  encodeReceipt,
+  encodeSafetyState,
+} from '../codec/index.js'
+import { blockHash } from '../hashing.js'
+import type { Account, Block, Hash, QuorumCertificate, Receipt, SafetyState } from '../types.js'
+import { Bucket, heightBytes, MetaKey } from './buckets.js'
+import type { Database } from './database.js'
+import {
+  decodeChainId,
+  decodeHash,
+  decodeHead,
+  decodeSchemaVersion,
+  decodeTxLocation,
+  encodeChainId,
+  encodeHash,
+  encodeHead,
+  encodeSchemaVersion,
+  encodeTxLocation,
+  type Head,
+  type TxLocation,
+} from './records.js'
+import { Repository } from './repository.js'
+
+const asciiEncoder = new TextEncoder()
+const identity = (bytes: Uint8Array): Uint8Array => bytes
+const emptyKey = new Uint8Array(0)
+
+function mismatch(what: string): string {
+  return `${what} does not match the key`
+}
+
+function metaRepository<V>(
+  db: Database,
+  name: MetaKey,
+  encode: (value: V) => Uint8Array,
+  decode: (bytes: Uint8Array) => V,
+): Repository<null, V> {
+  const keyBytes = asciiEncoder.encode(name)
+  return new Repository(db, { bucket: Bucket.meta, keyBytes: () => keyBytes, encode, decode })
+}
+
+export interface Repositories {
+  readonly schemaVersion: Repository<null, number>
+  readonly chainId: Repository<null, string>
+  readonly genesisHash: Repository<null, Hash>
+  readonly head: Repository<null, Head>
+  readonly blockByHash: Repository<Hash, Block>
+  readonly hashByHeight: Repository<number, Hash>
+  readonly qcByBlockHash: Repository<Hash, QuorumCertificate>
+  readonly txLocation: Repository<Hash, TxLocation>
+  readonly receipt: Repository<Hash, Receipt>
+  readonly account: Repository<Uint8Array, Account>
+  readonly safety: Repository<null, SafetyState>
+  readonly stateRootByHeight: Repository<number, Hash>
+}
+
+export function createRepositories(db: Database): Repositories {
+  return {
+    schemaVersion: metaRepository(db, MetaKey.schemaVersion, encodeSchemaVersion, decodeSchemaVersion),
+    chainId: metaRepository(db, MetaKey.chainId, encodeChainId, decodeChainId),
+    genesisHash: metaRepository(db, MetaKey.genesisHash, encodeHash, decodeHash),
+    head: metaRepository(db, MetaKey.head, encodeHead, decodeHead),
+    blockByHash: new Repository(db, {
+      bucket: Bucket.blockByHash,
+      keyBytes: identity,
+      encode: encodeBlock,
+      decode: (bytes) => decodeBlock(bytes),
+      check: (key, block) => (bytesEqual(blockHash(block.header), key) ? undefined : mismatch('block hash')),
+    }),
+    hashByHeight: new Repository(db, {
+      bucket: Bucket.hashByHeight,
+      keyBytes: heightBytes,
+      encode: encodeHash,
+      decode: decodeHash,
+    }),
+    qcByBlockHash: new Repository(db, {
+      bucket: Bucket.qcByBlockHash,
+      keyBytes: identity,
+      encode: encodeQC,
+      decode: (bytes) => decodeQC(bytes),
+      check: (key, qc) => (bytesEqual(qc.blockHash, key) ? undefined : mismatch('certified block hash')),
+    }),
+    txLocation: new Repository(db, {
+      bucket: Bucket.txLocation,
+      keyBytes: identity,
+      encode: encodeTxLocation,
+      decode: decodeTxLocation,
+    }),
+    receipt: new Repository(db, {
+      bucket: Bucket.receipt,
+      keyBytes: identity,
+      encode: encodeReceipt,
+      decode: (bytes) => decodeReceipt(bytes),
+      check: (key, receipt) => (bytesEqual(receipt.txHash, key) ? undefined : mismatch('receipt tx hash')),
+    }),
+    account: new Repository(db, {
+      bucket: Bucket.account,
+      keyBytes: identity,
+      encode: encodeAccount,
+      decode: (bytes) => decodeAccount(bytes),
+      check: (key) => (key.length === 32 ? undefined : `address of ${key.length} bytes`),
+    }),
+    safety: new Repository(db, {
+      bucket: Bucket.safety,
+      keyBytes: () => emptyKey,
+      encode: encodeSafetyState,
+      decode: (bytes) => decodeSafetyState(bytes),
+    }),
+    stateRootByHeight: new Repository(db, {
+      bucket: Bucket.stateRootByHeight,
+      keyBytes: heightBytes,
+      encode: encodeHash,
+      decode: decodeHash,
+    }),
+  }
+}

@@ -1,0 +1,29 @@
+// Errors the CLI reports as one line on stderr with exit code 1: the user can fix them (a bad flag, a
+// missing file, an unreachable node). Anything else is a bug and is printed with its stack.
+
+import { KeyFileError } from '../../crypto/keyfile.js'
+import { GenesisError } from '../../ledger/genesis.js'
+import { TestnetError } from '../../testnet/generate.js'
+import { ConfigError } from '../config.js'
+import { RpcCallError, RpcTransportError } from '../rpc/client.js'
+
+export class CliError extends Error {
+  static override name = 'CliError'
+  override name = 'CliError'
+}
+
+/** The message to show for an error the user can act on, or undefined for a bug. */
+export function userFacingMessage(error: unknown): string | undefined {
+  if (
+    error instanceof CliError ||
+    error instanceof KeyFileError ||
+    error instanceof RpcTransportError ||
+    error instanceof TestnetError
+  ) {
+    return error.message
+  }
+  if (error instanceof ConfigError) return `config: ${error.message}`
+  if (error instanceof GenesisError) return `genesis: ${error.message}`
+  if (error instanceof RpcCallError) return `the node answered with error ${error.code}: ${error.message}`
+  return undefined
+}

@@ -1,0 +1,142 @@
+// `quorate tx transfer`: sign a transfer with a key file and submit it over JSON-RPC.
+// Without --nonce the node's view of the next nonce is used (`account`.next_nonce: the committed nonce plus
+// that node's pending transactions from the sender), so transfers sent back to back, even through different
+// validators, get consecutive nonces.
+
+import type { Command } from 'commander'
+import { toHex } from '../../crypto/hex.js'
+import { readKeyFile } from '../../crypto/keyfile.js'
+import { isValidChainId } from '../../ledger/codec/index.js'
+import { buildTransfer, txHashHex, txToHex } from '../client/transfer.js'
+import { rpcCall } from '../rpc/client.js'
+import { CliError } from './errors.js'
+import { printJson } from './output.js'
+import { parseAddress, parseAmount, parseInteger, parseRpcUrl } from './parse.js'
+import { defaultRpcUrl } from './status.js'
+
+export interface TransferOptions {
+  readonly rpc: string
+  /** Path of the sender's key file. */
+  readonly from: string
+  /** Recipient address (hex). */
+  readonly to: string
+  /** Decimal amount. */
+  readonly amount: string
+  /** Decimal nonce; asked from the node when left out. */
+  readonly nonce?: string
+  /** Wait until the transfer is committed (broadcast_tx_commit). */
+  readonly wait?: boolean
+}
+
+export interface TransferResult {
+  readonly hash: string
+  /** 0 when accepted (and, with --wait, executed successfully). */
+  readonly code: number
+  readonly log: string
+  /** With --wait: the height of the block that committed it. */
+  readonly height?: number
+  readonly from: string
+  readonly to: string
+  readonly amount: string
+  readonly nonce: number
+}
+
+const nonceMax = Number.MAX_SAFE_INTEGER
+const queryTimeoutMs = 10_000
+
+export async function transfer(options: TransferOptions): Promise<TransferResult> {
+  const rpc = parseRpcUrl(options.rpc, '--rpc')
+  const to = parseAddress(options.to, '--to')
+  const amount = parseAmount(options.amount, '--amount')
+  const explicitNonce =
+    options.nonce === undefined ? undefined : parseInteger(options.nonce, '--nonce', 0, nonceMax)
+  const keyPair = await readKeyFile(options.from)
+  const from = toHex(keyPair.publicKey)
+
+  const chainId = stringField(
+    await rpcCall(rpc, 'status', {}, { timeoutMs: queryTimeoutMs }),
+    'chain_id',
+    'status',
+  )
+  if (!isValidChainId(chainId))
+    throw new CliError(`the node reports an invalid chain id ${JSON.stringify(chainId)}`)
+  const nonce = explicitNonce ?? (await nextNonce(rpc, from))
+
+  const tx = buildTransfer({ chainId, keyPair, to, amount, nonce })
+  const method = options.wait === true ? 'broadcast_tx_commit' : 'broadcast_tx_sync'
+  const answer = await rpcCall(rpc, method, { tx: txToHex(tx) })
+  const height = optionalCount(answer, 'height')
+  return {
+    hash: optionalString(answer, 'hash') ?? txHashHex(tx),
+    code: countField(answer, 'code', method),
+    log: optionalString(answer, 'log') ?? '',
+    ...(height === undefined ? {} : { height }),
+    from,
+    to: toHex(to),
+    amount: amount.toString(),
+    nonce,
+  }
+}
+
+async function nextNonce(rpc: string, address: string): Promise<number> {
+  const account = await rpcCall(rpc, 'account', { address }, { timeoutMs: queryTimeoutMs })
+  // Older nodes report only the committed nonce.
+  return optionalCount(account, 'next_nonce') ?? countField(account, 'nonce', 'account')
+}
+
+export function registerTx(program: Command): void {
+  const tx = program.command('tx').description('build, sign and submit transactions')
+  tx.command('transfer')
+    .description(
+      'sign a transfer with the key file given by --from and submit it with broadcast_tx_sync (or ' +
+        'broadcast_tx_commit with --wait); prints JSON with the tx hash, the result code and log, and with ' +
+        '--wait the committed height; exits with 1 if the node rejects the transfer',
+    )
+    .option('--rpc <url>', "the node's JSON-RPC URL", defaultRpcUrl)
+    .requiredOption('--from <keyfile>', "the sender's key file (see `quorate keys new`)")
+    .requiredOption('--to <address>', "the recipient's address: 64 hex characters (a public key)")
+    .requiredOption('--amount <n>', 'a whole number greater than 0')
+    .option(
+      '--nonce <k>',
+      "the sender's nonce; default: the next nonce as the node sees it, pending txs included",
+    )
+    .option('--wait', 'wait until the transfer is committed and print its height', false)
+    .action(async (options: TransferOptions) => {
+      const result = await transfer(options)
+      printJson(result)
+      if (result.code !== 0) throw new CliError(`transfer rejected (code ${result.code}): ${result.log}`)
+    })
+}
+
+function fieldsOf(value: unknown, method: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliError(`unexpected answer to ${method}: expected an object`)
+  }
+  return value as Record<string, unknown>
+}
+
+function stringField(value: unknown, field: string, method: string): string {
+  const found = fieldsOf(value, method)[field]
+  if (typeof found !== 'string')
+    throw new CliError(`unexpected answer to ${method}: "${field}" is not a string`)
+  return found
+}
+
+function countField(value: unknown, field: string, method: string): number {
+  const found = optionalCount(value, field)
+  if (found === undefined)
+    throw new CliError(`unexpected answer to ${method}: "${field}" is not a whole number`)
+  return found
+}
+
+function optionalCount(value: unknown, field: string): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const found = (value as Record<string, unknown>)[field]
+  return typeof found === 'number' && Number.isSafeInteger(found) && found >= 0 ? found : undefined
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const found = (value as Record<string, unknown>)[field]
+  return typeof found === 'string' ? found : undefined
+}

@@ -1,0 +1,229 @@
+import { toHex } from '../crypto/hex.js'
+import type { AccountsApp } from '../ledger/app/index.js'
+import { encodeConsensusMessage } from '../ledger/codec/index.js'
+import { txHash } from '../ledger/hashing.js'
+import type { LedgerStore } from '../ledger/store/index.js'
+import type { ConsensusMessage, Hash } from '../ledger/types.js'
+import {
+  type CommittedBlock,
+  type ConsensusAction,
+  type ConsensusInput,
+  type ConsensusState,
+  pathToRoot,
+  step,
+} from './consensus/index.js'
+import type { Logger } from './logger.js'
+import type { Mempool } from './mempool/mempool.js'
+import type { NodeMetrics } from './metrics.js'
+
+/** What the driver needs from the network: consensus frames out, block fetches out. */
+export interface DriverNetwork {
+  send(validatorIndex: number, message: ConsensusMessage): void
+  broadcast(message: ConsensusMessage): void
+  fetchBlock(hash: Hash): void
+}
+
+export interface DriverDeps {
+  readonly store: LedgerStore
+  readonly app: AccountsApp
+  readonly mempool: Mempool
+  readonly network: DriverNetwork
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
+  readonly nowMs: () => number
+  /** Minimum time between a parent block and its child, so an idle chain does not spin out empty blocks. */
+  readonly blockIntervalMs: number
+  /** Called after each committed block is on disk and executed. */
+  readonly onCommitted: (committed: CommittedBlock) => void
+}
+
+/**
+ * The one event loop around the pure consensus core: inputs are queued and stepped one at a time, and each
+ * step's actions are performed in order, so the safety state is on disk (sync) before the vote or timeout that
+ * depends on it leaves the process.
+ */
+export class ConsensusDriver {
+  #state: ConsensusState
+  readonly #deps: DriverDeps
+  readonly #queue: ConsensusInput[] = []
+  /** Execution results go ahead of other inputs, in height order. */
+  readonly #executed: ConsensusInput[] = []
+  #draining: Promise<void> | null = null
+  readonly #timers = new Map<number, NodeJS.Timeout>()
+  readonly #payloadTimers = new Set<NodeJS.Timeout>()
+  #closed = false
+  #failure: Error | null = null
+
+  constructor(state: ConsensusState, deps: DriverDeps) {
+    this.#state = state
+    this.#deps = deps
+  }
+
+  get state(): ConsensusState {
+    return this.#state
+  }
+
+  /** Set when the driver stopped on a broken invariant; the node must exit. */
+  get failure(): Error | null {
+    return this.#failure
+  }
+
+  enqueue(input: ConsensusInput): void {
+    if (this.#closed) return
+    this.#queue.push(input)
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = null
+    })
+  }
+
+  /** Stops taking inputs and waits for the current step's writes to finish. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#clearTimers()
+    this.#queue.length = 0
+    await this.#draining
+  }
+
+  async #drain(): Promise<void> {
+    const next = () => this.#executed.shift() ?? this.#queue.shift()
+    for (let input = next(); input !== undefined && !this.#closed; input = next()) {
+      try {
+        const result = step(this.#state, input)
+        this.#state = result.state
+        for (const action of result.actions) await this.#perform(action)
+      } catch (error) {
+        this.#fail(error)
+        return
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure = error instanceof Error ? error : new Error(String(error))
+    this.#closed = true
+    this.#deps.logger.fatal({ err: this.#failure }, 'consensus stopped on a broken invariant')
+    this.#clearTimers()
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+    for (const timer of this.#payloadTimers) clearTimeout(timer)
+    this.#payloadTimers.clear()
+  }
+
+  async #perform(action: ConsensusAction): Promise<void> {
+    const { network, store, metrics } = this.#deps
+    switch (action.kind) {
+      case 'persist-safety':
+        await store.saveSafetyState(action.safety)
+        return
+      case 'send':
+        network.send(action.to, action.message)
+        return
+      case 'broadcast':
+        network.broadcast(action.message)
+        return
+      case 'schedule-timer':
+        this.#scheduleTimer(action.view, action.delayMs)
+        return
+      case 'request-payload':
+        this.#schedulePayload(action.view, action.parentHash)
+        return
+      case 'commit':
+        for (const committed of action.blocks) await this.#commit(committed)
+        return
+      case 'fetch-block':
+        network.fetchBlock(action.hash)
+        return
+      case 'record-evidence':
+        metrics.evidence.inc({ kind: action.evidence.kind })
+        this.#deps.logger.warn(
+          { kind: action.evidence.kind, view: action.evidence.view },
+          'evidence of misbehaviour',
+        )
+        return
+      case 'entered-view':
+        metrics.view.set(action.view)
+        metrics.viewChanges.inc({ reason: action.reason })
+        return
+    }
+  }
+
+  #scheduleTimer(view: number, delayMs: number): void {
+    // Only the current view's timer matters; older ones are cancelled.
+    for (const [timerView, timer] of this.#timers) {
+      if (timerView < view) {
+        clearTimeout(timer)
+        this.#timers.delete(timerView)
+      }
+    }
+    clearTimeout(this.#timers.get(view))
+    this.#timers.set(
+      view,
+      setTimeout(() => {
+        this.#timers.delete(view)
+        this.enqueue({ kind: 'timer', view })
+      }, delayMs),
+    )
+  }
+
+  /** As leader: wait out the block interval, then hand the core a batch that extends the parent. */
+  #schedulePayload(view: number, parentHash: Hash): void {
+    const parent = this.#state.tree.get(toHex(parentHash))
+    const earliestMs = (parent?.block.header.timestampMs ?? 0) + this.#deps.blockIntervalMs
+    const delayMs = Math.max(0, earliestMs - this.#deps.nowMs())
+    const timer = setTimeout(() => {
+      this.#payloadTimers.delete(timer)
+      if (this.#closed || this.#state.view !== view) return
+      this.enqueue({ kind: 'payload', view, txs: this.#takeBatch(parentHash), nowMs: this.#deps.nowMs() })
+    }, delayMs)
+    this.#payloadTimers.add(timer)
+  }
+
+  /** Transactions for a block extending `parentHash`: skip those already in the uncommitted ancestors. */
+  #takeBatch(parentHash: Hash) {
+    const state = this.#state
+    const path = pathToRoot(state.tree, toHex(parentHash), state.rootHashHex) ?? []
+    const inFlight = new Set<string>()
+    const inFlightPerSender = new Map<string, number>()
+    for (const entry of path) {
+      for (const tx of entry.block.txs) {
+        inFlight.add(toHex(txHash(tx)))
+        const sender = toHex(tx.from)
+        inFlightPerSender.set(sender, (inFlightPerSender.get(sender) ?? 0) + 1)
+      }
+    }
+    const { app, mempool } = this.#deps
+    const expectedNonce = (sender: Uint8Array) =>
+      app.account(sender).nonce + (inFlightPerSender.get(toHex(sender)) ?? 0)
+    return mempool.take(state.config.params.blockTxCountMax, expectedNonce, inFlight)
+  }
+
+  /** Execute, write in one atomic batch, then tell the core the resulting state root. */
+  async #commit(committed: CommittedBlock): Promise<void> {
+    const { app, store, mempool, metrics } = this.#deps
+    const { block, hash, qc } = committed
+    const alreadyCommitted = new Set<string>()
+    for (const tx of block.txs) {
+      const hashOfTx = txHash(tx)
+      if (await store.hasTx(hashOfTx)) alreadyCommitted.add(toHex(hashOfTx))
+    }
+    const execution = app.executeBlock(block.txs, (hashOfTx) => alreadyCommitted.has(toHex(hashOfTx)))
+    await store.commitBlock({
+      block,
+      hash,
+      qc,
+      receipts: execution.receipts,
+      accounts: execution.changed,
+      stateRoot: execution.stateRoot,
+    })
+    for (const receipt of execution.receipts) mempool.remove(toHex(receipt.txHash))
+    for (const { address, account } of execution.changed) mempool.pruneStale(address, account)
+    metrics.committedHeight.set(block.header.height)
+    metrics.committedTxs.inc(block.txs.length)
+    metrics.mempoolTxs.set(mempool.size)
+    this.#deps.onCommitted(committed)
+    this.#executed.push({ kind: 'executed', height: block.header.height, stateRoot: execution.stateRoot })
+  }
+}

@@ -1,0 +1,133 @@
+import { toHex } from '../../crypto/hex.js'
+import type { Account, Tx } from '../../ledger/types.js'
+
+export interface MempoolEntry {
+  readonly tx: Tx
+  readonly hashHex: string
+  readonly bytes: number
+}
+
+export interface MempoolLimits {
+  readonly txCountMax: number
+  readonly bytesMax: number
+  /** How far ahead of the next expected nonce an account may queue transactions. */
+  readonly nonceGapMax: number
+}
+
+export type AdmitResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false
+      readonly code: 'duplicate' | 'stale-nonce' | 'nonce-gap' | 'full' | 'nonce-taken'
+      readonly log: string
+    }
+
+/**
+ * Pending transactions, bounded by count and bytes, kept per sender in nonce order. Signature and decode checks
+ * happen before (see admission.ts); this class holds only the bookkeeping.
+ */
+export class Mempool {
+  readonly #limits: MempoolLimits
+  readonly #byHash = new Map<string, MempoolEntry>()
+  /** sender hex → nonce → entry */
+  readonly #bySender = new Map<string, Map<number, MempoolEntry>>()
+  #bytes = 0
+
+  constructor(limits: MempoolLimits) {
+    this.#limits = limits
+  }
+
+  get size(): number {
+    return this.#byHash.size
+  }
+
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  has(hashHex: string): boolean {
+    return this.#byHash.has(hashHex)
+  }
+
+  /** The next nonce for `sender`: its committed nonce plus its contiguous pending transactions. */
+  nextNonce(sender: Uint8Array, committed: Account): number {
+    const pending = this.#bySender.get(toHex(sender))
+    let nonce = committed.nonce
+    while (pending?.has(nonce)) nonce++
+    return nonce
+  }
+
+  add(entry: MempoolEntry, committed: Account): AdmitResult {
+    if (this.#byHash.has(entry.hashHex))
+      return { ok: false, code: 'duplicate', log: 'already in the mempool' }
+    const { tx } = entry
+    if (tx.nonce < committed.nonce) {
+      return {
+        ok: false,
+        code: 'stale-nonce',
+        log: `nonce ${tx.nonce} already used (account nonce ${committed.nonce})`,
+      }
+    }
+    if (tx.nonce > committed.nonce + this.#limits.nonceGapMax) {
+      return { ok: false, code: 'nonce-gap', log: `nonce ${tx.nonce} is too far ahead of ${committed.nonce}` }
+    }
+    const senderHex = toHex(tx.from)
+    const pending = this.#bySender.get(senderHex)
+    if (pending?.has(tx.nonce)) {
+      return { ok: false, code: 'nonce-taken', log: `another pending transaction uses nonce ${tx.nonce}` }
+    }
+    if (this.#byHash.size >= this.#limits.txCountMax || this.#bytes + entry.bytes > this.#limits.bytesMax) {
+      return { ok: false, code: 'full', log: 'mempool is full' }
+    }
+    this.#byHash.set(entry.hashHex, entry)
+    this.#bytes += entry.bytes
+    if (pending === undefined) this.#bySender.set(senderHex, new Map([[tx.nonce, entry]]))
+    else pending.set(tx.nonce, entry)
+    return { ok: true }
+  }
+
+  remove(hashHex: string): void {
+    const entry = this.#byHash.get(hashHex)
+    if (entry === undefined) return
+    this.#byHash.delete(hashHex)
+    this.#bytes -= entry.bytes
+    const senderHex = toHex(entry.tx.from)
+    const pending = this.#bySender.get(senderHex)
+    pending?.delete(entry.tx.nonce)
+    if (pending?.size === 0) this.#bySender.delete(senderHex)
+  }
+
+  /** After a commit: drop every transaction whose nonce the sender has now used. */
+  pruneStale(sender: Uint8Array, committed: Account): void {
+    const pending = this.#bySender.get(toHex(sender))
+    if (pending === undefined) return
+    for (const [nonce, entry] of pending) if (nonce < committed.nonce) this.remove(entry.hashHex)
+  }
+
+  /**
+   * A batch for a proposal: per sender, the contiguous run of nonces starting at `expectedNonce(sender)`,
+   * skipping transactions already in flight (in uncommitted blocks). Senders are visited in a stable order.
+   */
+  take(countMax: number, expectedNonce: (sender: Uint8Array) => number, inFlight: ReadonlySet<string>): Tx[] {
+    const batch: Tx[] = []
+    for (const pending of this.#bySender.values()) {
+      if (batch.length >= countMax) break
+      const first = pending.values().next().value
+      if (first === undefined) continue
+      let nonce = expectedNonce(first.tx.from)
+      for (
+        let entry = pending.get(nonce);
+        entry !== undefined && batch.length < countMax;
+        entry = pending.get(++nonce)
+      ) {
+        if (!inFlight.has(entry.hashHex)) batch.push(entry.tx)
+      }
+    }
+    return batch
+  }
+
+  /** Pending transactions, oldest first, up to `limit` (for the unconfirmed_txs RPC). */
+  list(limit: number): MempoolEntry[] {
+    return [...this.#byHash.values()].slice(0, limit)
+  }
+}

@@ -1,0 +1,32 @@
+import { Counter, Gauge, Registry } from 'prom-client'
+
+/** Every Prometheus metric of a validator (the only module that imports prom-client). */
+export class NodeMetrics {
+  readonly registry = new Registry()
+  readonly committedHeight = this.#gauge('quorate_committed_height', 'Latest committed block height')
+  readonly view = this.#gauge('quorate_view', 'Current consensus view')
+  readonly committedTxs = this.#counter('quorate_committed_txs_total', 'Transactions committed', [])
+  readonly viewChanges = this.#counter('quorate_view_changes_total', 'Views entered, by how', ['reason'])
+  readonly mempoolTxs = this.#gauge('quorate_mempool_txs', 'Transactions waiting in the mempool')
+  readonly txAdmissions = this.#counter('quorate_tx_admissions_total', 'Transactions offered, by result', [
+    'result',
+  ])
+  readonly rejectedMessages = this.#counter(
+    'quorate_rejected_messages_total',
+    'Peer messages rejected before the consensus core, by protocol and reason',
+    ['protocol', 'reason'],
+  )
+  readonly peerEvents = this.#counter('quorate_peer_events_total', 'p2p events, by kind', ['kind'])
+  readonly rpcRejections = this.#counter('quorate_rpc_rejections_total', 'JSON-RPC requests rejected', [
+    'reason',
+  ])
+  readonly evidence = this.#counter('quorate_evidence_total', 'Misbehaviour recorded as evidence', ['kind'])
+
+  #gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, registers: [this.registry] })
+  }
+
+  #counter<T extends string>(name: string, help: string, labelNames: readonly T[]): Counter<T> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] })
+  }
+}

@@ -1,0 +1,409 @@
+import { toHex } from '../crypto/hex.js'
+import { readKeyFile, sign } from '../crypto/index.js'
+import { AccountsApp } from '../ledger/app/index.js'
+import { DecodeError, decodeConsensusMessage, encodeConsensusMessage } from '../ledger/codec/index.js'
+import { type Genesis, genesisBlock, genesisQC, loadGenesisFile } from '../ledger/genesis.js'
+import { blockHash, txHash } from '../ledger/hashing.js'
+import {
+  consensusFrameBytesMax,
+  mempoolBytesMax,
+  mempoolTxCountMax,
+  syncFrameBytesMax,
+  txFrameBytesMax,
+  viewTimeoutBackoffExponentMax,
+} from '../ledger/limits.js'
+import { LedgerStore, type TxLocation } from '../ledger/store/index.js'
+import type { ConsensusMessage, Hash, SafetyState } from '../ledger/types.js'
+import { P2PHost } from '../p2p/index.js'
+import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
+import { type CommittedBlock, type ConsensusInput, initialState, MessageVerifier } from './consensus/index.js'
+import { ConsensusDriver } from './driver.js'
+import { createLogger, type Logger } from './logger.js'
+import { type AdmissionResult, admitTx } from './mempool/admission.js'
+import { Mempool } from './mempool/mempool.js'
+import { NodeMetrics } from './metrics.js'
+import { loadTreeRoot } from './recovery.js'
+import { nodeRpcMethods } from './rpc/methods.js'
+import { RpcServer } from './rpc/server.js'
+import { decodeSyncMessage, encodeSyncMessage } from './sync/block-fetch-codec.js'
+import { TxVerifier } from './tx-verifier.js'
+
+export const protocols = {
+  consensus: '/quorate/consensus/1.0.0',
+  tx: '/quorate/tx/1.0.0',
+  sync: '/quorate/sync/1.0.0',
+} as const
+
+/** Don't ask peers for the same missing block more often than this. */
+const blockFetchRetryMs = 1_000
+const defaultBlockIntervalMs = 100
+const mempoolNonceGapMax = 64
+
+export class NodeStartError extends Error {
+  static override name = 'NodeStartError'
+  override name = 'NodeStartError'
+}
+
+/** A validator: store, application, mempool, consensus driver, p2p host and RPC server, wired together. */
+export class Node {
+  readonly genesis: Genesis
+  readonly config: NodeConfig
+  readonly store: LedgerStore
+  readonly app: AccountsApp
+  readonly mempool: Mempool
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
+  readonly selfIndex: number
+  #driver!: ConsensusDriver
+  #p2p!: P2PHost
+  #rpc!: RpcServer
+  #verifier!: MessageVerifier
+  readonly #txVerifier: TxVerifier
+  readonly #commitWaiters = new Map<string, Set<(location: TxLocation) => void>>()
+  readonly #fetchRequestedAtMs = new Map<string, number>()
+  readonly #validatorByNodeKey = new Map<string, number>()
+  #closing: Promise<void> | null = null
+
+  private constructor(parts: {
+    genesis: Genesis
+    config: NodeConfig
+    store: LedgerStore
+    app: AccountsApp
+    logger: Logger
+    selfIndex: number
+  }) {
+    this.genesis = parts.genesis
+    this.config = parts.config
+    this.store = parts.store
+    this.app = parts.app
+    this.logger = parts.logger
+    this.selfIndex = parts.selfIndex
+    this.metrics = new NodeMetrics()
+    this.mempool = new Mempool({
+      txCountMax: mempoolTxCountMax,
+      bytesMax: mempoolBytesMax,
+      nonceGapMax: mempoolNonceGapMax,
+    })
+    this.#txVerifier = new TxVerifier(parts.genesis.chainId)
+    parts.genesis.validators.forEach((validator) => {
+      this.#validatorByNodeKey.set(toHex(validator.nodeKey), validator.index)
+    })
+  }
+
+  /** Opens everything in order (store, consensus, p2p, RPC); `close()` releases it in reverse. */
+  static async create(home: string, options: { logger?: Logger } = {}): Promise<Node> {
+    const paths = homePaths(home)
+    const config = await loadConfigFile(paths.config)
+    const genesis = await loadGenesisFile(paths.genesis)
+    const nodeKey = await readKeyFile(paths.nodeKey)
+    const consensusKey = await readKeyFile(paths.consensusKey)
+    const logger = options.logger ?? createLogger(config.logLevel, config.moniker)
+    const selfIndex = genesis.validators.findIndex(
+      (v) => toHex(v.consensusKey) === toHex(consensusKey.publicKey),
+    )
+    if (selfIndex < 0) {
+      throw new NodeStartError(
+        `the consensus key in ${paths.consensusKey} is not a validator in ${paths.genesis}`,
+      )
+    }
+    if (toHex(genesis.validators[selfIndex]!.nodeKey) !== toHex(nodeKey.publicKey)) {
+      throw new NodeStartError(
+        `the node key in ${paths.nodeKey} does not match validator ${selfIndex} in genesis`,
+      )
+    }
+    const genesisRoot = genesisBlock(genesis)
+    const genesisHash = blockHash(genesisRoot.header)
+    const genesisAccounts = genesis.accounts.map(({ address, balance }) => ({
+      address,
+      account: { balance, nonce: 0 },
+    }))
+    const store = await LedgerStore.open({
+      dir: paths.data,
+      chainId: genesis.chainId,
+      genesisHash,
+      genesisStateRoot: genesisRoot.header.stateRoot,
+      genesisAccounts,
+    })
+    try {
+      const app = AccountsApp.fromAccounts(await store.allAccounts())
+      const head = store.head()
+      if (toHex(app.stateRoot()) !== toHex(head.stateRoot)) {
+        throw new NodeStartError(
+          `application state root does not match the stored head at height ${head.height}: the data directory ${paths.data} is corrupt; remove it to resync`,
+        )
+      }
+      const node = new Node({ genesis, config, store, app, logger, selfIndex })
+      await node.#start(consensusKey.secretKey, nodeKey.secretKey, genesisRoot)
+      return node
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  }
+
+  async #start(
+    consensusSecret: Uint8Array,
+    nodeSecret: Uint8Array,
+    genesisRoot: ReturnType<typeof genesisBlock>,
+  ) {
+    const { genesis, store } = this
+    const qc = genesisQC(genesis)
+    const validators = genesis.validators.map((v) => v.consensusKey)
+    this.#verifier = new MessageVerifier({
+      chainId: genesis.chainId,
+      validators,
+      genesisQC: qc,
+      verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
+    })
+    const safety: SafetyState = (await store.loadSafetyState()) ?? {
+      lastVotedView: 0,
+      preferredView: 0,
+      highQC: qc,
+      lastTimeout: null,
+    }
+    const root = await loadTreeRoot(store, genesisRoot)
+    const state = initialState({
+      config: {
+        chainId: genesis.chainId,
+        validators,
+        selfIndex: this.selfIndex,
+        sign: (message) => sign(message, consensusSecret),
+        params: { ...genesis.params, viewTimeoutBackoffExponentMax },
+      },
+      safety,
+      root,
+      rootStateRoot: store.head().stateRoot,
+    })
+    this.metrics.committedHeight.set(store.head().height)
+    this.#driver = new ConsensusDriver(state, {
+      store,
+      app: this.app,
+      mempool: this.mempool,
+      metrics: this.metrics,
+      logger: this.logger,
+      nowMs: () => Date.now(),
+      blockIntervalMs: defaultBlockIntervalMs,
+      network: {
+        send: (to, message) => this.#sendConsensus(to, message),
+        broadcast: (message) => this.#p2p.broadcast(protocols.consensus, encodeConsensusMessage(message)),
+        fetchBlock: (hash) => this.#fetchBlock(hash),
+      },
+      onCommitted: (committed) => this.#onCommitted(committed),
+    })
+
+    const peerAddresses = new Map(this.config.peers.map((peer) => [toHex(peer.nodeKey), peer.address]))
+    this.#p2p = await P2PHost.create({
+      nodeSecretKey: nodeSecret,
+      listenAddresses: [this.config.p2pListen],
+      peers: genesis.validators.map((v) => {
+        const address = peerAddresses.get(toHex(v.nodeKey))
+        return { nodeKey: v.nodeKey, addresses: address === undefined ? [] : [address] }
+      }),
+      protocols: [
+        { id: protocols.consensus, frameBytesMax: consensusFrameBytesMax },
+        { id: protocols.tx, frameBytesMax: txFrameBytesMax },
+        { id: protocols.sync, frameBytesMax: syncFrameBytesMax },
+      ],
+      onFrame: (protocolId, from, frame) => this.#onFrame(protocolId, from, frame),
+      onPeerEvent: (event) => {
+        this.metrics.peerEvents.inc({ kind: event.kind })
+        if (event.kind !== 'connected' && event.kind !== 'disconnected')
+          this.logger.debug(event, 'peer event')
+      },
+    })
+    this.#rpc = await RpcServer.create({
+      host: this.config.rpcListen.host,
+      port: this.config.rpcListen.port,
+      methods: nodeRpcMethods(this),
+      onRejected: (reason) => this.metrics.rpcRejections.inc({ reason }),
+      extraRoutes: {
+        'GET /metrics': async (_request, response) => {
+          response.writeHead(200, { 'content-type': this.metrics.registry.contentType })
+          response.end(await this.metrics.registry.metrics())
+        },
+      },
+    })
+    this.logger.info(
+      { index: this.selfIndex, peerId: this.#p2p.peerId, rpc: this.#rpc.url, height: store.head().height },
+      'validator started',
+    )
+    this.#driver.enqueue({ kind: 'start', nowMs: Date.now() })
+  }
+
+  get rpcUrl(): string {
+    return this.#rpc.url
+  }
+
+  get failure(): Error | null {
+    return this.#driver.failure
+  }
+
+  status() {
+    const head = this.store.head()
+    return {
+      node_id: this.#p2p.peerId,
+      chain_id: this.genesis.chainId,
+      validator_index: this.selfIndex,
+      height: head.height,
+      block_hash: toHex(head.hash),
+      state_root: toHex(head.stateRoot),
+      view: this.#driver.state.view,
+      catching_up: false,
+      peers: this.#p2p.connectedPeers().length,
+      mempool_txs: this.mempool.size,
+    }
+  }
+
+  consensusStateJson() {
+    const { state } = this.#driver
+    return {
+      view: state.view,
+      last_voted_view: state.safety.lastVotedView,
+      preferred_view: state.safety.preferredView,
+      high_qc: { view: state.safety.highQC.view, block_hash: toHex(state.safety.highQC.blockHash) },
+      uncommitted_blocks: state.tree.size - 1,
+      views_without_qc: state.viewsWithoutQC,
+    }
+  }
+
+  /** Admission for a client transaction; accepted ones are gossiped to every validator. */
+  async submitTx(bytes: Uint8Array): Promise<AdmissionResult> {
+    const result = await this.#admit(bytes)
+    if (result.code === 0) this.#p2p.broadcast(protocols.tx, bytes)
+    return result
+  }
+
+  async #admit(bytes: Uint8Array): Promise<AdmissionResult> {
+    const result = await admitTx(
+      {
+        chainId: this.genesis.chainId,
+        mempool: this.mempool,
+        app: this.app,
+        txVerifier: this.#txVerifier,
+        isCommitted: (hash) => this.store.hasTx(hash),
+      },
+      bytes,
+    )
+    this.metrics.txAdmissions.inc({ result: result.code === 0 ? 'accepted' : `rejected-${result.code}` })
+    this.metrics.mempoolTxs.set(this.mempool.size)
+    return result
+  }
+
+  /** Resolves with the tx's location once committed, or undefined after `timeoutMs` or on abort. */
+  waitForCommit(hashHex: string, timeoutMs: number, signal: AbortSignal): Promise<TxLocation | undefined> {
+    return new Promise((resolve) => {
+      const waiters = this.#commitWaiters.get(hashHex) ?? new Set()
+      this.#commitWaiters.set(hashHex, waiters)
+      const finish = (location: TxLocation | undefined) => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+        waiters.delete(finish)
+        if (waiters.size === 0) this.#commitWaiters.delete(hashHex)
+        resolve(location)
+      }
+      const onAbort = () => finish(undefined)
+      const timer = setTimeout(onAbort, timeoutMs)
+      signal.addEventListener('abort', onAbort, { once: true })
+      waiters.add(finish)
+    })
+  }
+
+  #onCommitted({ block }: CommittedBlock): void {
+    block.txs.forEach((tx, index) => {
+      const waiters = this.#commitWaiters.get(toHex(txHash(tx)))
+      if (waiters !== undefined) for (const wake of [...waiters]) wake({ height: block.header.height, index })
+    })
+  }
+
+  #sendConsensus(to: number, message: ConsensusMessage): void {
+    const validator = this.genesis.validators[to]
+    if (validator !== undefined)
+      this.#p2p.send(toHex(validator.nodeKey), protocols.consensus, encodeConsensusMessage(message))
+  }
+
+  #onFrame(protocolId: string, fromNodeKeyHex: string, frame: Uint8Array): void {
+    if (protocolId === protocols.consensus) this.#onConsensusFrame(frame)
+    else if (protocolId === protocols.tx) void this.#admit(frame).catch((error) => this.#internalError(error))
+    else if (protocolId === protocols.sync)
+      void this.#onSyncFrame(fromNodeKeyHex, frame).catch((error) => this.#internalError(error))
+  }
+
+  #reject(protocol: string, reason: string): void {
+    this.metrics.rejectedMessages.inc({ protocol, reason })
+  }
+
+  #onConsensusFrame(frame: Uint8Array): void {
+    let message: ConsensusMessage
+    try {
+      message = decodeConsensusMessage(frame)
+    } catch (error) {
+      if (error instanceof DecodeError) return this.#reject('consensus', 'malformed')
+      throw error
+    }
+    const verdict = this.#verifier.verifyMessage(message)
+    if (!verdict.ok) return this.#reject('consensus', verdict.reason)
+    this.#driver.enqueue(toInput(message, Date.now()))
+  }
+
+  #fetchBlock(hash: Hash): void {
+    const key = toHex(hash)
+    const now = Date.now()
+    const last = this.#fetchRequestedAtMs.get(key)
+    if (last !== undefined && now - last < blockFetchRetryMs) return
+    if (this.#fetchRequestedAtMs.size > 1_024) this.#fetchRequestedAtMs.clear()
+    this.#fetchRequestedAtMs.set(key, now)
+    this.#p2p.broadcast(protocols.sync, encodeSyncMessage({ kind: 'get-block', hash }))
+  }
+
+  async #onSyncFrame(fromNodeKeyHex: string, frame: Uint8Array): Promise<void> {
+    let message: ReturnType<typeof decodeSyncMessage>
+    try {
+      message = decodeSyncMessage(frame)
+    } catch (error) {
+      if (error instanceof DecodeError) return this.#reject('sync', 'malformed')
+      throw error
+    }
+    if (message.kind === 'get-block') {
+      const block =
+        this.#driver.state.tree.get(toHex(message.hash))?.block ??
+        (await this.store.blockByHash(message.hash))
+      if (block !== undefined)
+        this.#p2p.send(fromNodeKeyHex, protocols.sync, encodeSyncMessage({ kind: 'block', block }))
+      return
+    }
+    const hash = blockHash(message.block.header)
+    if (!this.#fetchRequestedAtMs.delete(toHex(hash))) return // unsolicited or already answered
+    if (!this.#verifier.verifyQC(message.block.header.justify)) return this.#reject('sync', 'invalid-qc')
+    for (const tx of message.block.txs) {
+      if (!this.#txVerifier.verifySync(tx, toHex(txHash(tx)))) return this.#reject('sync', 'invalid-tx')
+    }
+    this.#driver.enqueue({ kind: 'block-fetched', block: message.block, nowMs: Date.now() })
+  }
+
+  #internalError(error: unknown): void {
+    this.logger.error({ err: error }, 'internal error while handling a peer frame')
+  }
+
+  /** Releases everything in reverse order of opening. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#rpc?.close()
+      await this.#p2p?.close()
+      await this.#driver?.close()
+      await this.store.close()
+      this.logger.info('validator stopped')
+    })()
+    return this.#closing
+  }
+}
+
+function toInput(message: ConsensusMessage, nowMs: number): ConsensusInput {
+  switch (message.kind) {
+    case 'proposal':
+      return { kind: 'proposal', proposal: message.proposal, nowMs }
+    case 'vote':
+      return { kind: 'vote', vote: message.vote }
+    case 'timeout':
+      return { kind: 'timeout', timeout: message.timeout }
+  }
+}

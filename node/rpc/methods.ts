@@ -1,0 +1,117 @@
+import { toHex } from '../../crypto/hex.js'
+import { blockHash, txHash } from '../../ledger/hashing.js'
+import { rpcCommitWaitMs } from '../../ledger/limits.js'
+import type { Block, Receipt } from '../../ledger/types.js'
+import type { Node } from '../node.js'
+import type { RpcMethods } from './dispatch.js'
+import { invalidParams, RpcError } from './errors.js'
+import { heightParam, hexParam, paramsObject } from './params.js'
+
+/** Implementation-defined error: the transaction was admitted but did not commit within the wait. */
+const commitTimeoutCode = -32001
+
+export function blockJson(block: Block, hash: Uint8Array) {
+  const { header } = block
+  return {
+    hash: toHex(hash),
+    height: header.height,
+    view: header.view,
+    parent_hash: toHex(header.parentHash),
+    proposer: header.proposer,
+    timestamp_ms: header.timestampMs,
+    tx_root: toHex(header.txRoot),
+    state_root: toHex(header.stateRoot),
+    justify: {
+      view: header.justify.view,
+      block_hash: toHex(header.justify.blockHash),
+      signers: header.justify.signers,
+    },
+    txs: block.txs.map((tx) => ({
+      hash: toHex(txHash(tx)),
+      from: toHex(tx.from),
+      nonce: tx.nonce,
+      to: toHex(tx.body.to),
+      amount: tx.body.amount.toString(),
+    })),
+  }
+}
+
+function receiptJson(receipt: Receipt) {
+  return { code: receipt.code, log: receipt.log }
+}
+
+/** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
+export function nodeRpcMethods(node: Node): RpcMethods {
+  return {
+    health: async () => ({}),
+    status: async () => node.status(),
+    block: async (params) => {
+      const height = heightParam(paramsObject(params), 'height') ?? node.store.head().height
+      const block = await node.store.blockByHeight(height)
+      if (block === undefined) throw invalidParams(`no committed block at height ${height}`)
+      return blockJson(block, blockHash(block.header))
+    },
+    account: async (params) => {
+      const address = hexParam(paramsObject(params), 'address', 32)
+      const account = node.app.account(address)
+      return {
+        address: toHex(address),
+        balance: account.balance.toString(),
+        nonce: account.nonce,
+        next_nonce: node.mempool.nextNonce(address, account),
+      }
+    },
+    broadcast_tx_async: async (params) => {
+      const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
+      return { hash: result.hashHex, code: result.code, log: result.log }
+    },
+    broadcast_tx_sync: async (params) => {
+      const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
+      return { hash: result.hashHex, code: result.code, log: result.log }
+    },
+    broadcast_tx_commit: async (params, { signal }) => {
+      const bytes = hexParam(paramsObject(params), 'tx')
+      const result = await node.submitTx(bytes)
+      if (result.hashHex === null || result.tx === null)
+        return { hash: result.hashHex, code: result.code, log: result.log }
+      const hash = txHash(result.tx)
+      const committed = await node.store.txLocation(hash)
+      if (result.code !== 0 && committed === undefined)
+        return { hash: result.hashHex, code: result.code, log: result.log }
+      const location = committed ?? (await node.waitForCommit(result.hashHex, rpcCommitWaitMs, signal))
+      if (location === undefined) {
+        throw new RpcError(commitTimeoutCode, 'transaction not committed in time; query it later with `tx`', {
+          hash: result.hashHex,
+        })
+      }
+      const receipt = await node.store.receipt(hash)
+      return {
+        hash: result.hashHex,
+        height: location.height,
+        ...(receipt ? receiptJson(receipt) : { code: 0, log: '' }),
+      }
+    },
+    tx: async (params) => {
+      const hash = hexParam(paramsObject(params), 'hash', 32)
+      const location = await node.store.txLocation(hash)
+      if (location === undefined) throw invalidParams(`transaction ${toHex(hash)} is not committed`)
+      const receipt = await node.store.receipt(hash)
+      return {
+        hash: toHex(hash),
+        height: location.height,
+        index: location.index,
+        ...(receipt ? receiptJson(receipt) : {}),
+      }
+    },
+    num_unconfirmed_txs: async () => ({ n_txs: node.mempool.size, total_bytes: node.mempool.bytes }),
+    validators: async () => ({
+      validators: node.genesis.validators.map((validator) => ({
+        index: validator.index,
+        name: validator.name,
+        consensus_key: toHex(validator.consensusKey),
+        node_key: toHex(validator.nodeKey),
+      })),
+    }),
+    consensus_state: async () => node.consensusStateJson(),
+  }
+}

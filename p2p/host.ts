@@ -1,0 +1,334 @@
+// P2PHost: a libp2p node restricted to a permissioned peer set, carrying length-prefixed frames on a fixed
+// list of protocols. It moves bytes between peers and never interprets them. Whatever a peer sends, the host
+// reports through `onPeerEvent` and keeps running; it throws only for its caller's own mistakes.
+
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { inboundStreamsPerProtocolMax, outboundStreamsPerProtocolMax } from './constants.js'
+import { describeError, HostClosedError, P2PConfigError } from './errors.js'
+import { encodeFrame } from './frame-codec.js'
+import { createPermissionedGater, type GaterCheckpoint } from './gater.js'
+import { type PermittedPeer, type ResolvedHostConfig, resolveHostConfig } from './host-config.js'
+import { readInboundStream } from './inbound-reader.js'
+import { createLibp2pNode } from './libp2p-node.js'
+import { OutboundChannel } from './outbound-channel.js'
+import { nodeKeyHexFromPeerId, nodeKeyToHex, privateKeyFromNodeSecretKey } from './peer-identity.js'
+import { Reconnector } from './reconnector.js'
+import type { P2PHostOptions, PeerEvent, ProtocolSpec } from './types.js'
+
+const p2pProtocolCode = 421
+
+/** Headroom over the permissioned set for connections that are closing or racing (both sides dialing). */
+const connectionsPerPeerMax = 4
+
+/** Delivers events to the optional listener; a listener's throw must not break the host. */
+function createEventEmitter(onPeerEvent: P2PHostOptions['onPeerEvent']): (event: PeerEvent) => void {
+  return (event) => {
+    try {
+      onPeerEvent?.(event)
+    } catch {
+      // Metrics and logging hooks are best effort.
+    }
+  }
+}
+
+export class P2PHost {
+  readonly nodeKeyHex: string
+  readonly peerId: string
+
+  private readonly config: ResolvedHostConfig
+  private readonly libp2p: Libp2p
+  private readonly onFrame: P2PHostOptions['onFrame']
+  private readonly emit: (event: PeerEvent) => void
+  private readonly peersByNodeKeyHex = new Map<string, PermittedPeer>()
+  private readonly connectedNodeKeyHexes = new Set<string>()
+  /** nodeKeyHex → protocol id → channel; only for connected peers. */
+  private readonly channels = new Map<string, Map<string, OutboundChannel>>()
+  private readonly reconnector: Reconnector<PermittedPeer>
+  private readonly signal: AbortSignal | undefined
+  private closePromise: Promise<void> | undefined
+
+  private constructor(
+    nodeKeyHex: string,
+    config: ResolvedHostConfig,
+    libp2p: Libp2p,
+    options: P2PHostOptions,
+    emit: (event: PeerEvent) => void,
+  ) {
+    this.nodeKeyHex = nodeKeyHex
+    this.peerId = libp2p.peerId.toString()
+    this.config = config
+    this.libp2p = libp2p
+    this.onFrame = options.onFrame
+    // Once closing starts, the caller has stopped listening: teardown noise is not reported.
+    this.emit = (event) => {
+      if (!this.closing) {
+        emit(event)
+      }
+    }
+    this.signal = options.signal
+    for (const peer of config.peersByPeerId.values()) {
+      this.peersByNodeKeyHex.set(peer.nodeKeyHex, peer)
+    }
+    this.reconnector = new Reconnector<PermittedPeer>({
+      peers: [...config.peersByPeerId.values()].filter((peer) => peer.dialAddresses.length > 0),
+      peerKey: (peer) => peer.peerIdString,
+      isConnected: (peer) => this.openConnection(peer.peerId) !== undefined,
+      dial: async (peer, signal) => {
+        await this.libp2p.dial([...peer.dialAddresses], { signal })
+      },
+      onDialError: (peer, err) => this.onDialError(peer, err),
+      backoff: {
+        baseMs: config.reconnectDelayBaseMs,
+        maxMs: config.reconnectDelayMaxMs,
+        random: Math.random,
+      },
+    })
+  }
+
+  /** Starts listening and dialing every listed peer. */
+  static async create(options: P2PHostOptions): Promise<P2PHost> {
+    options.signal?.throwIfAborted()
+    const privateKey = await privateKeyFromNodeSecretKey(options.nodeSecretKey)
+    const nodeKeyHex = nodeKeyToHex(privateKey.publicKey.raw)
+    const config = resolveHostConfig(options, nodeKeyHex)
+    const emit = createEventEmitter(options.onPeerEvent)
+
+    let host: P2PHost | undefined
+    const connectionGater = createPermissionedGater({
+      permittedPeerIds: new Set(config.peersByPeerId.keys()),
+      onDenied: (peerId, checkpoint) => host?.onDenied(peerId, checkpoint),
+    })
+    const libp2p = await createLibp2pNode({
+      privateKey,
+      listenAddresses: [...config.listenAddresses],
+      connectionGater,
+      connectionsMax: Math.max(16, config.peersByPeerId.size * connectionsPerPeerMax),
+    })
+    host = new P2PHost(nodeKeyHex, config, libp2p, options, emit)
+    try {
+      await host.start()
+    } catch (err) {
+      await host.close()
+      throw err
+    }
+    return host
+  }
+
+  private async start(): Promise<void> {
+    for (const spec of this.config.protocols.values()) {
+      await this.libp2p.handle(
+        spec.id,
+        (stream, connection) => this.onInboundStream(spec, stream, connection),
+        {
+          maxInboundStreams: inboundStreamsPerProtocolMax,
+          maxOutboundStreams: outboundStreamsPerProtocolMax,
+        },
+      )
+    }
+    this.libp2p.addEventListener('peer:connect', (event) => this.onPeerConnect(event.detail))
+    this.libp2p.addEventListener('peer:disconnect', (event) => this.onPeerDisconnect(event.detail))
+    await this.libp2p.start()
+    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    if (this.signal?.aborted === true) {
+      throw new HostClosedError('aborted while starting')
+    }
+    this.reconnector.start()
+  }
+
+  private readonly onAbort = (): void => {
+    void this.close()
+  }
+
+  private get closing(): boolean {
+    return this.closePromise !== undefined
+  }
+
+  /** The bound listen addresses (port 0 resolved), without `/p2p`, ready for another host's `PeerEntry`. */
+  listenAddresses(): string[] {
+    const addresses = this.libp2p
+      .getMultiaddrs()
+      .map((address) => address.decapsulateCode(p2pProtocolCode).toString())
+    return [...new Set(addresses)]
+  }
+
+  /** Node keys (hex) of the peers with an open connection. */
+  connectedPeers(): string[] {
+    return [...this.connectedNodeKeyHexes]
+  }
+
+  /**
+   * Queues a frame on that peer's stream for the protocol. False, and the frame dropped, when the peer is not
+   * connected, the queue is full ('queue-full'), the frame exceeds the protocol's maximum ('frame-too-large')
+   * or the host is closing.
+   */
+  send(nodeKeyHex: string, protocolId: string, frame: Uint8Array): boolean {
+    const spec = this.protocolSpec(protocolId)
+    if (this.closing || !this.connectedNodeKeyHexes.has(nodeKeyHex)) {
+      return false
+    }
+    if (frame.byteLength > spec.frameBytesMax) {
+      this.emit({
+        kind: 'frame-too-large',
+        nodeKeyHex,
+        protocolId,
+        detail: `outbound frame of ${frame.byteLength} bytes exceeds ${spec.frameBytesMax}`,
+      })
+      return false
+    }
+    return this.channel(nodeKeyHex, protocolId)?.enqueue(encodeFrame(frame)) ?? false
+  }
+
+  /** Queues a frame for every connected peer. */
+  broadcast(protocolId: string, frame: Uint8Array): void {
+    const spec = this.protocolSpec(protocolId)
+    if (this.closing) {
+      return
+    }
+    if (frame.byteLength > spec.frameBytesMax) {
+      this.emit({
+        kind: 'frame-too-large',
+        protocolId,
+        detail: `outbound frame of ${frame.byteLength} bytes exceeds ${spec.frameBytesMax}`,
+      })
+      return
+    }
+    // Encode once; the channels only read the buffer.
+    const encodedFrame = encodeFrame(frame)
+    for (const nodeKeyHex of this.connectedNodeKeyHexes) {
+      this.channel(nodeKeyHex, protocolId)?.enqueue(encodedFrame)
+    }
+  }
+
+  /** Stops dialing, drops queued frames, closes streams, connections and listeners. Idempotent. */
+  close(): Promise<void> {
+    this.closePromise ??= this.closeResources()
+    return this.closePromise
+  }
+
+  private async closeResources(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort)
+    this.reconnector.close()
+    for (const nodeKeyHex of this.channels.keys()) {
+      this.closeChannels(nodeKeyHex)
+    }
+    this.connectedNodeKeyHexes.clear()
+    await this.libp2p.stop()
+  }
+
+  private protocolSpec(protocolId: string): ProtocolSpec {
+    const spec = this.config.protocols.get(protocolId)
+    if (spec === undefined) {
+      throw new P2PConfigError(`protocol ${protocolId} is not configured on this host`)
+    }
+    return spec
+  }
+
+  private openConnection(peerId: PeerId): Connection | undefined {
+    return this.libp2p.getConnections(peerId).find((connection) => connection.status === 'open')
+  }
+
+  private channel(nodeKeyHex: string, protocolId: string): OutboundChannel | undefined {
+    const peer = this.peersByNodeKeyHex.get(nodeKeyHex)
+    if (peer === undefined) {
+      return undefined
+    }
+    let byProtocol = this.channels.get(nodeKeyHex)
+    if (byProtocol === undefined) {
+      byProtocol = new Map()
+      this.channels.set(nodeKeyHex, byProtocol)
+    }
+    let channel = byProtocol.get(protocolId)
+    if (channel === undefined) {
+      channel = new OutboundChannel({
+        openStream: async (signal) => {
+          const connection = this.openConnection(peer.peerId)
+          if (connection === undefined) {
+            throw new HostClosedError(`no open connection to ${peer.peerIdString}`)
+          }
+          return connection.newStream(protocolId, { signal })
+        },
+        queueLengthMax: this.config.sendQueueLengthMax,
+        onQueueFull: () => this.emit({ kind: 'queue-full', nodeKeyHex, protocolId }),
+        onStreamError: (detail) => this.emit({ kind: 'stream-error', nodeKeyHex, protocolId, detail }),
+      })
+      byProtocol.set(protocolId, channel)
+    }
+    return channel
+  }
+
+  private closeChannels(nodeKeyHex: string): void {
+    const byProtocol = this.channels.get(nodeKeyHex)
+    this.channels.delete(nodeKeyHex)
+    for (const channel of byProtocol?.values() ?? []) {
+      channel.close()
+    }
+  }
+
+  private onPeerConnect(peerId: PeerId): void {
+    const peer = this.config.peersByPeerId.get(peerId.toString())
+    if (this.closing || peer === undefined) {
+      return
+    }
+    this.reconnector.onConnected(peer.peerIdString)
+    if (!this.connectedNodeKeyHexes.has(peer.nodeKeyHex)) {
+      this.connectedNodeKeyHexes.add(peer.nodeKeyHex)
+      this.emit({ kind: 'connected', nodeKeyHex: peer.nodeKeyHex })
+    }
+  }
+
+  private onPeerDisconnect(peerId: PeerId): void {
+    const peer = this.config.peersByPeerId.get(peerId.toString())
+    if (this.closing || peer === undefined) {
+      return
+    }
+    this.closeChannels(peer.nodeKeyHex)
+    if (this.connectedNodeKeyHexes.delete(peer.nodeKeyHex)) {
+      this.emit({ kind: 'disconnected', nodeKeyHex: peer.nodeKeyHex })
+    }
+    this.reconnector.onDisconnected(peer.peerIdString)
+  }
+
+  private onDenied(peerId: PeerId, checkpoint: GaterCheckpoint): void {
+    if (this.closing) {
+      return
+    }
+    const nodeKeyHex = nodeKeyHexFromPeerId(peerId)
+    this.emit({
+      kind: 'rejected',
+      ...(nodeKeyHex === undefined ? {} : { nodeKeyHex }),
+      detail: `${checkpoint}: peer ${peerId.toString()} is not in the permitted set`,
+    })
+  }
+
+  private onDialError(peer: PermittedPeer, err: unknown): void {
+    // A different identity answering at a listed address is a refusal; other failures (peer down, timeouts)
+    // are routine and retried quietly.
+    if (err instanceof Error && (err.name === 'UnexpectedPeerError' || err.name === 'InvalidPeerIdError')) {
+      this.emit({ kind: 'rejected', nodeKeyHex: peer.nodeKeyHex, detail: `dial: ${describeError(err)}` })
+    }
+  }
+
+  private onInboundStream(spec: ProtocolSpec, stream: Stream, connection: Connection): void {
+    const peer = this.config.peersByPeerId.get(connection.remotePeer.toString())
+    if (this.closing || peer === undefined) {
+      // The gater admits only listed peers; this guards the invariant rather than trusting it.
+      stream.abort(new HostClosedError('stream refused'))
+      if (!this.closing) {
+        this.onDenied(connection.remotePeer, 'inbound')
+      }
+      return
+    }
+    const { nodeKeyHex } = peer
+    readInboundStream(stream, {
+      frameBytesMax: spec.frameBytesMax,
+      onFrame: (frame) => {
+        if (!this.closing) {
+          this.onFrame(spec.id, nodeKeyHex, frame)
+        }
+      },
+      onFrameTooLarge: (detail) =>
+        this.emit({ kind: 'frame-too-large', nodeKeyHex, protocolId: spec.id, detail }),
+      onStreamError: (detail) => this.emit({ kind: 'stream-error', nodeKeyHex, protocolId: spec.id, detail }),
+    })
+  }
+}

@@ -1,0 +1,122 @@
+// One long-lived outbound stream to one peer for one protocol, fed from a bounded FIFO of encoded frames.
+// The stream opens lazily on the first frame and reopens after a failure; sending waits for 'drain' when the
+// stream's buffer is full, so a slow peer fills this queue (then frames are dropped), never memory.
+
+import type { Stream } from '@libp2p/interface'
+import { streamOpenTimeoutMs } from './constants.js'
+import { describeError, HostClosedError } from './errors.js'
+
+export interface OutboundChannelOptions {
+  /** Opens a fresh stream for this (peer, protocol). */
+  openStream: (signal: AbortSignal) => Promise<Stream>
+  queueLengthMax: number
+  onQueueFull: () => void
+  onStreamError: (detail: string) => void
+}
+
+export class OutboundChannel {
+  private readonly options: OutboundChannelOptions
+  private readonly queue: Uint8Array[] = []
+  private readonly abortController = new AbortController()
+  private stream: Stream | undefined
+  private pumping = false
+
+  constructor(options: OutboundChannelOptions) {
+    this.options = options
+  }
+
+  get queueLength(): number {
+    return this.queue.length
+  }
+
+  /** Queues one encoded frame. False when closed or the queue is full (the frame is dropped). */
+  enqueue(encodedFrame: Uint8Array): boolean {
+    if (this.abortController.signal.aborted) {
+      return false
+    }
+    if (this.queue.length >= this.options.queueLengthMax) {
+      this.options.onQueueFull()
+      return false
+    }
+    this.queue.push(encodedFrame)
+    if (!this.pumping) {
+      void this.pump()
+    }
+    return true
+  }
+
+  /** Drops queued frames and aborts the stream; the channel is unusable afterwards. */
+  close(): void {
+    this.abortController.abort(new HostClosedError('outbound channel closed'))
+    this.queue.length = 0
+    this.dropStream()
+  }
+
+  private dropStream(): void {
+    const stream = this.stream
+    this.stream = undefined
+    stream?.abort(new HostClosedError('outbound stream dropped'))
+  }
+
+  private async openStream(): Promise<Stream> {
+    const signal = AbortSignal.any([this.abortController.signal, AbortSignal.timeout(streamOpenTimeoutMs)])
+    const stream = await this.options.openStream(signal)
+    if (this.abortController.signal.aborted) {
+      stream.abort(new HostClosedError('outbound channel closed while opening'))
+      throw new HostClosedError('outbound channel closed')
+    }
+    // Forget the stream once it ends (remote reset, connection closed), so the next frame reopens it.
+    stream.addEventListener(
+      'close',
+      () => {
+        if (this.stream === stream) {
+          this.stream = undefined
+        }
+      },
+      { once: true },
+    )
+    this.stream = stream
+    return stream
+  }
+
+  /** Writes queued frames in order; only one pump runs at a time. */
+  private async pump(): Promise<void> {
+    this.pumping = true
+    const signal = this.abortController.signal
+    try {
+      while (!signal.aborted && this.queue.length > 0) {
+        let stream = this.stream
+        if (stream === undefined || stream.writeStatus !== 'writable') {
+          this.stream = undefined
+          try {
+            stream = await this.openStream()
+          } catch (err) {
+            // The peer is unreachable on this protocol right now: drop what is queued rather than retry in a
+            // loop. The next frame tries again.
+            if (!signal.aborted) {
+              this.queue.length = 0
+              this.options.onStreamError(`open failed: ${describeError(err)}`)
+            }
+            return
+          }
+        }
+        const encodedFrame = this.queue.shift()!
+        try {
+          if (!stream.send(encodedFrame)) {
+            await stream.onDrain({ signal })
+          }
+        } catch (err) {
+          // The stream broke: this frame may or may not have arrived. Reopen for the rest of the queue.
+          if (!signal.aborted) {
+            this.options.onStreamError(`send failed: ${describeError(err)}`)
+            if (this.stream === stream) {
+              this.dropStream()
+            }
+          }
+        }
+      }
+    } finally {
+      this.pumping = false
+    }
+  }
+}
