@@ -17,6 +17,12 @@ import type { P2PHostOptions, PeerEvent, ProtocolSpec } from './types.js'
 
 const p2pProtocolCode = 421
 
+const authenticationErrorNames = new Set([
+  'EncryptionFailedError',
+  'UnexpectedPeerError',
+  'InvalidPeerIdError',
+])
+
 /** Headroom over the permissioned set for connections that are closing or racing (both sides dialing). */
 const connectionsPerPeerMax = 4
 
@@ -301,9 +307,10 @@ export class P2PHost {
   }
 
   private onDialError(peer: PermittedPeer, err: unknown): void {
-    // A different identity answering at a listed address is a refusal; other failures (peer down, timeouts)
-    // are routine and retried quietly.
-    if (err instanceof Error && (err.name === 'UnexpectedPeerError' || err.name === 'InvalidPeerIdError')) {
+    // A failed handshake (typically another identity answering at a listed address) is a refusal; other
+    // failures (peer down, timeouts) are routine and retried quietly. libp2p's upgrader rethrows every
+    // handshake error, Noise's UnexpectedPeerError included, as EncryptionFailedError with only the message.
+    if (err instanceof Error && authenticationErrorNames.has(err.name)) {
       this.emit({ kind: 'rejected', nodeKeyHex: peer.nodeKeyHex, detail: `dial: ${describeError(err)}` })
     }
   }

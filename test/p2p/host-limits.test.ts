@@ -1,0 +1,164 @@
+// Frame size limits and bounded queues, against real libp2p streams.
+
+import { lpStream } from '@libp2p/utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeFramePrefix } from '../../p2p/frame-codec.js'
+import { P2PConfigError, type ProtocolSpec } from '../../p2p/index.js'
+import {
+  Closer,
+  createIdentity,
+  frameDigests,
+  hostDialAddress,
+  loopbackAnyPort,
+  patternBytes,
+  type RecordingHost,
+  startRawNode,
+  startRecordingHost,
+  type TestIdentity,
+  waitFor,
+} from './helpers.js'
+
+const consensus: ProtocolSpec = { id: '/quorate/consensus/1.0.0', frameBytesMax: 1024 }
+const sync: ProtocolSpec = { id: '/quorate/sync/1.0.0', frameBytesMax: 100_000 }
+
+describe('P2PHost frame limits', () => {
+  const closer = new Closer()
+  afterEach(() => closer.closeAll())
+
+  async function startHostWithRawPeer(): Promise<{ host: RecordingHost; rawIdentity: TestIdentity }> {
+    const [hostIdentity, rawIdentity] = await Promise.all([createIdentity(), createIdentity()])
+    const host = await startRecordingHost(closer, {
+      nodeSecretKey: hostIdentity.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      // The raw node is a member with no address: it dials in.
+      peers: [{ nodeKey: rawIdentity.nodeKey, addresses: [] }],
+      protocols: [consensus, sync],
+    })
+    return { host, rawIdentity }
+  }
+
+  it('rejects an oversized frame from its length prefix alone, then keeps serving the peer', async () => {
+    const { host, rawIdentity } = await startHostWithRawPeer()
+    const raw = await startRawNode(closer, rawIdentity, [Buffer.from(host.host.nodeKeyHex, 'hex')])
+    const address = hostDialAddress(host.host)
+
+    // Only a prefix declaring max + 1 bytes: no body follows, so rejecting it proves the check runs first.
+    const oversized = await raw.dialProtocol(address, consensus.id)
+    oversized.send(encodeFramePrefix(consensus.frameBytesMax + 1))
+    await waitFor(
+      () => host.events.some((event) => event.kind === 'frame-too-large'),
+      'frame-too-large reported',
+    )
+    await waitFor(() => oversized.status !== 'open', 'the oversized stream reset by the host')
+    expect(host.events.find((event) => event.kind === 'frame-too-large')).toMatchObject({
+      kind: 'frame-too-large',
+      nodeKeyHex: rawIdentity.nodeKeyHex,
+      protocolId: consensus.id,
+    })
+
+    // A declared length of 2^40 bytes must not be allocated either.
+    const absurd = await raw.dialProtocol(address, consensus.id)
+    absurd.send(encodeFramePrefix(2 ** 40))
+    await waitFor(
+      () => host.events.filter((event) => event.kind === 'frame-too-large').length === 2,
+      'second frame-too-large reported',
+    )
+    expect(host.frames).toEqual([])
+
+    // The peer and the protocol still work: a fresh stream written with libp2p's own lpStream is accepted.
+    const fresh = lpStream(await raw.dialProtocol(address, consensus.id))
+    const exact = patternBytes(consensus.frameBytesMax, 5)
+    await fresh.write(exact)
+    await fresh.write(Uint8Array.of(1, 2, 3))
+    await waitFor(() => host.frames.length === 2, 'frames after the rejection')
+    expect(host.frames.map((frame) => frame.fromNodeKeyHex)).toEqual([
+      rawIdentity.nodeKeyHex,
+      rawIdentity.nodeKeyHex,
+    ])
+    expect(frameDigests(host.frames.map((frame) => frame.frame))).toEqual(
+      frameDigests([exact, Uint8Array.of(1, 2, 3)]),
+    )
+    expect(host.host.connectedPeers()).toEqual([rawIdentity.nodeKeyHex])
+  })
+
+  it('reports a stream that ends inside a frame, delivering the frames before it', async () => {
+    const { host, rawIdentity } = await startHostWithRawPeer()
+    const raw = await startRawNode(closer, rawIdentity, [Buffer.from(host.host.nodeKeyHex, 'hex')])
+    const stream = await raw.dialProtocol(hostDialAddress(host.host), sync.id)
+    const whole = lpStream(stream)
+    await whole.write(Uint8Array.of(7))
+    const unwrapped = whole.unwrap()
+    unwrapped.send(encodeFramePrefix(10))
+    unwrapped.send(Uint8Array.of(1, 2, 3))
+    await unwrapped.close()
+    await waitFor(() => host.events.some((event) => event.kind === 'stream-error'), 'truncation reported')
+    expect(host.events.find((event) => event.kind === 'stream-error')?.detail).toMatch(/FrameTruncatedError/)
+    expect(frameDigests(host.frames.map((frame) => frame.frame))).toEqual(frameDigests([Uint8Array.of(7)]))
+  })
+
+  it('refuses to send a frame larger than the protocol allows, without touching the stream', async () => {
+    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
+    const first = await startRecordingHost(closer, {
+      nodeSecretKey: a.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
+      protocols: [consensus],
+    })
+    const second = await startRecordingHost(closer, {
+      nodeSecretKey: b.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: a.nodeKey, addresses: first.host.listenAddresses() }],
+      protocols: [consensus],
+    })
+    await waitFor(() => second.host.connectedPeers().length === 1, 'connected')
+    expect(second.host.send(a.nodeKeyHex, consensus.id, new Uint8Array(consensus.frameBytesMax + 1))).toBe(
+      false,
+    )
+    expect(second.events.filter((event) => event.kind === 'frame-too-large')).toHaveLength(1)
+    expect(second.host.send(a.nodeKeyHex, consensus.id, Uint8Array.of(42))).toBe(true)
+    await waitFor(() => first.frames.length === 1, 'the next frame arrives')
+    expect(first.events.filter((event) => event.kind === 'frame-too-large')).toEqual([])
+    // Unknown protocols and unknown peers are the caller's mistakes, told apart from a refusal.
+    expect(() => second.host.send(a.nodeKeyHex, '/quorate/unknown/1.0.0', Uint8Array.of(1))).toThrow(
+      P2PConfigError,
+    )
+    expect(second.host.send('00'.repeat(32), consensus.id, Uint8Array.of(1))).toBe(false)
+  })
+
+  it('bounds the per-peer queue: frames beyond sendQueueLengthMax are dropped and reported', async () => {
+    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
+    const receiver = await startRecordingHost(closer, {
+      nodeSecretKey: a.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
+      protocols: [consensus],
+    })
+    const sender = await startRecordingHost(closer, {
+      nodeSecretKey: b.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: a.nodeKey, addresses: receiver.host.listenAddresses() }],
+      protocols: [consensus],
+      sendQueueLengthMax: 4,
+    })
+    await waitFor(() => sender.host.connectedPeers().length === 1, 'connected')
+    // In one synchronous burst the stream is still opening, so nothing leaves the queue yet.
+    const accepted = Array.from({ length: 10 }, (_, index) =>
+      sender.host.send(a.nodeKeyHex, consensus.id, Uint8Array.of(index)),
+    )
+    expect(accepted).toEqual([true, true, true, true, false, false, false, false, false, false])
+    expect(sender.events.filter((event) => event.kind === 'queue-full')).toHaveLength(6)
+    expect(sender.events.find((event) => event.kind === 'queue-full')).toEqual({
+      kind: 'queue-full',
+      nodeKeyHex: a.nodeKeyHex,
+      protocolId: consensus.id,
+    })
+    await waitFor(() => receiver.frames.length === 4, 'the four queued frames')
+    expect(receiver.frames.map((frame) => frame.frame[0])).toEqual([0, 1, 2, 3])
+    // Once drained, the queue accepts again.
+    await waitFor(
+      () => sender.host.send(a.nodeKeyHex, consensus.id, Uint8Array.of(99)),
+      'queue accepts again',
+    )
+    await waitFor(() => receiver.frames.length === 5, 'the fifth frame')
+  })
+})
