@@ -58,14 +58,8 @@ export function publicKeyRejection(publicKey: Uint8Array): string | undefined {
   if (point.is0()) return 'the identity point'
   if (point.isSmallOrder()) return 'a small-order point (its order divides 8)'
   // [L]A, computed as [L − 1]A + A because noble's multiply takes scalars below L only.
-  if (
-    !point
-      .multiplyUnsafe(ed25519GroupOrder - 1n)
-      .add(point)
-      .is0()
-  ) {
-    return 'not in the prime-order subgroup (it has a torsion component)'
-  }
+  const multipleByGroupOrder = point.multiplyUnsafe(ed25519GroupOrder - 1n).add(point)
+  if (!multipleByGroupOrder.is0()) return 'not in the prime-order subgroup (it has a torsion component)'
   return undefined
 }
 

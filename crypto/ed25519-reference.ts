@@ -18,10 +18,10 @@ const referenceKeyCountMax = 1_024
 const acceptedPoints = new Map<string, Point>()
 
 function acceptedPoint(publicKey: Uint8Array): Point | undefined {
+  if (publicKey.length !== ed25519PublicKeyBytes) return undefined
   const cacheKey = Buffer.from(publicKey).toString('hex')
   const cached = acceptedPoints.get(cacheKey)
   if (cached !== undefined) return cached
-  if (publicKey.length !== ed25519PublicKeyBytes) return undefined
   let point: Point
   try {
     point = Point.fromBytes(publicKey, false)

@@ -8,7 +8,7 @@
 
 import type { KeyObject } from 'node:crypto'
 import { InvalidPublicKeyError, publicKeyRejection, signatureRejection } from './ed25519-checks.js'
-import { ed25519SecretKeyBytes } from './ed25519-constants.js'
+import { ed25519PublicKeyBytes, ed25519SecretKeyBytes } from './ed25519-constants.js'
 import {
   privateKeyObjectFromSeed,
   publicKeyFromPrivateKeyObject,
@@ -59,6 +59,10 @@ type KeyVerdict =
 
 function publicKeyVerdict(publicKey: Uint8Array): KeyVerdict {
   if (!(publicKey instanceof Uint8Array)) return { accepted: false, reason: 'not a byte array' }
+  // Before any caching: a key of the wrong length is cheap to refuse, and must not become a huge cache key.
+  if (publicKey.length !== ed25519PublicKeyBytes) {
+    return { accepted: false, reason: `expected ${ed25519PublicKeyBytes} bytes, got ${publicKey.length}` }
+  }
   const cacheKey = toHex(publicKey)
   const keyObject = acceptedPublicKeys.get(cacheKey)
   if (keyObject !== undefined) {

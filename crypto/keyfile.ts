@@ -37,6 +37,7 @@ export const keyFileType = 'ed25519'
 /** A key file is about 200 bytes; anything much larger is not one, and is not read into memory. */
 export const keyFileBytesMax = 4_096
 export const keyFileMode = 0o600
+const keyFileShape = '{ "type": "ed25519", "public_key": "<64 hex digits>", "secret_key": "<64 hex digits>" }'
 
 export interface WriteKeyFileOptions {
   /** Replace an existing file (atomically, by rename); without it an existing file is an error. */
@@ -174,13 +175,18 @@ export function parseKeyFile(text: string, path: string): KeyPair {
   try {
     document = JSON.parse(text)
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error)
-    throw new KeyFileError('bad_json', path, `key file ${path} is not valid JSON: ${detail}`, {
-      cause: error,
-    })
+    // V8's message can quote a few characters of the input, which could be part of the secret key: keep only
+    // the position, and do not attach the original error as the cause.
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined
+    const where = position === undefined ? '' : ` (at character ${position})`
+    throw new KeyFileError(
+      'bad_json',
+      path,
+      `key file ${path} is not valid JSON${where}; expected ${keyFileShape}`,
+    )
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new KeyFileError('bad_json', path, `key file ${path} must hold a JSON object`)
+    throw new KeyFileError('bad_json', path, `key file ${path} must hold a JSON object: ${keyFileShape}`)
   }
   const fields = document as Record<string, unknown>
   if (fields.type !== keyFileType) {

@@ -33,7 +33,8 @@ function leavesOf(count: number): Uint8Array[] {
 }
 
 // The reference: RFC 6962 §2.1 MTH and PATH, literally, with the hashing format written out again.
-const referenceLeafHash = (leaf: Uint8Array): Uint8Array => sha256(domainTag(merkleTag), Uint8Array.of(0), leaf)
+const referenceLeafHash = (leaf: Uint8Array): Uint8Array =>
+  sha256(domainTag(merkleTag), Uint8Array.of(0), leaf)
 const referenceNodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array =>
   sha256(domainTag(merkleTag), Uint8Array.of(1), left, right)
 
@@ -134,14 +135,21 @@ describe('merkleProof and verifyMerkleProof', () => {
         proof.forEach((_, position) => {
           const tampered = proof.map((hash) => hash.slice())
           tampered[position]![31]! ^= 0x80
-          expect(verifyMerkleProof(leaf, index, count, tampered, root), `${label}, sibling ${position}`).toBe(false)
+          expect(verifyMerkleProof(leaf, index, count, tampered, root), `${label}, sibling ${position}`).toBe(
+            false,
+          )
         })
         if (proof.length > 0) {
-          expect(verifyMerkleProof(leaf, index, count, proof.slice(0, -1), root), `${label} shortened`).toBe(false)
+          expect(verifyMerkleProof(leaf, index, count, proof.slice(0, -1), root), `${label} shortened`).toBe(
+            false,
+          )
           const reversed = [...proof].reverse()
-          if (proof.length > 1) expect(verifyMerkleProof(leaf, index, count, reversed, root), label).toBe(false)
+          if (proof.length > 1)
+            expect(verifyMerkleProof(leaf, index, count, reversed, root), label).toBe(false)
         }
-        expect(verifyMerkleProof(leaf, index, count, [...proof, root], root), `${label} lengthened`).toBe(false)
+        expect(verifyMerkleProof(leaf, index, count, [...proof, root], root), `${label} lengthened`).toBe(
+          false,
+        )
         const otherLeaf = leaf.slice()
         otherLeaf[0]! ^= 1
         expect(verifyMerkleProof(otherLeaf, index, count, proof, root), `${label} other leaf`).toBe(false)
@@ -150,7 +158,9 @@ describe('merkleProof and verifyMerkleProof', () => {
         expect(verifyMerkleProof(leaf, index, count, proof, otherRoot), `${label} other root`).toBe(false)
         for (let otherIndex = 0; otherIndex < count; otherIndex++) {
           if (otherIndex === index) continue
-          expect(verifyMerkleProof(leaf, otherIndex, count, proof, root), `${label} as ${otherIndex}`).toBe(false)
+          expect(verifyMerkleProof(leaf, otherIndex, count, proof, root), `${label} as ${otherIndex}`).toBe(
+            false,
+          )
         }
       }
     }
@@ -195,7 +205,9 @@ describe('merkleProof and verifyMerkleProof', () => {
   it('property: any size up to 300 and any index, the proof verifies and matches PATH (fast-check)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 300 }).chain((count) => fc.tuple(fc.constant(count), fc.nat({ max: count - 1 }))),
+        fc
+          .integer({ min: 1, max: 300 })
+          .chain((count) => fc.tuple(fc.constant(count), fc.nat({ max: count - 1 }))),
         ([count, index]) => {
           const leaves = leavesOf(count)
           const proof = merkleProof(leaves, index)

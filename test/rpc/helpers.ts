@@ -17,14 +17,9 @@ export function testMethods(notified: unknown[]): RpcMethods {
   return {
     echo: async (params) => params,
     add: async (params) => {
-      if (
-        !Array.isArray(params) ||
-        params.length !== 2 ||
-        !params.every((value) => typeof value === 'number')
-      ) {
-        throw invalidParams('expected [a, b] with two numbers')
-      }
-      return params[0] + params[1]
+      const [a, b] = Array.isArray(params) && params.length === 2 ? params : []
+      if (typeof a !== 'number' || typeof b !== 'number') throw invalidParams('expected [a, b] with two numbers')
+      return a + b
     },
     nothing: async () => undefined,
     notify: async (params) => {

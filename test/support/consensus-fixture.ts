@@ -1,0 +1,134 @@
+import { keyPairFromSecret, sign, taggedHash } from '../../crypto/index.js'
+import { toHex } from '../../crypto/hex.js'
+import {
+  blockHash,
+  proposalSigningBytes,
+  timeoutSigningBytes,
+  txRoot,
+  voteSigningBytes,
+} from '../../ledger/hashing.js'
+import type { Block, Hash, Proposal, QuorumCertificate, TimeoutCertificate } from '../../ledger/types.js'
+import {
+  type ConsensusAction,
+  type ConsensusInput,
+  type ConsensusState,
+  initialState,
+  step,
+} from '../../node/consensus/index.js'
+import { defaultSimParams } from '../sim/cluster.js'
+
+/** Hand-built blocks, QCs and TCs for driving one replica's core step by step. */
+export class ConsensusFixture {
+  readonly chainId = 'fixture'
+  readonly secrets = [1, 2, 3, 4].map((seed) => new Uint8Array(32).fill(seed))
+  readonly validators = this.secrets.map((secret) => keyPairFromSecret(secret).publicKey)
+  readonly genesisStateRoot: Hash = taggedHash('fixture/state', new Uint8Array(0))
+  readonly genesis: Block
+  readonly genesisHash: Hash
+  readonly genesisQC: QuorumCertificate
+  state: ConsensusState
+  readonly actions: ConsensusAction[] = []
+
+  constructor(readonly selfIndex: number) {
+    this.genesis = {
+      header: {
+        height: 0,
+        view: 0,
+        parentHash: new Uint8Array(32),
+        justify: { view: 0, blockHash: new Uint8Array(32), signers: [], signatures: [] },
+        proposer: 0,
+        timestampMs: 0,
+        txRoot: txRoot([]),
+        stateRoot: this.genesisStateRoot,
+      },
+      txs: [],
+    }
+    this.genesisHash = blockHash(this.genesis.header)
+    this.genesisQC = { view: 0, blockHash: this.genesisHash, signers: [], signatures: [] }
+    const secret = this.secrets[selfIndex]!
+    this.state = initialState({
+      config: {
+        chainId: this.chainId,
+        validators: this.validators,
+        selfIndex,
+        sign: (message) => sign(message, secret),
+        params: defaultSimParams,
+      },
+      safety: { lastVotedView: 0, preferredView: 0, highQC: this.genesisQC, lastTimeout: null },
+      root: {
+        block: this.genesis,
+        hash: this.genesisHash,
+        hashHex: toHex(this.genesisHash),
+        parentView: 0,
+        grandparentView: 0,
+        impliedCommitHeight: 0,
+      },
+      rootStateRoot: this.genesisStateRoot,
+    })
+  }
+
+  /** Steps the core and returns only this step's actions. */
+  input(input: ConsensusInput): ConsensusAction[] {
+    const result = step(this.state, input)
+    this.state = result.state
+    this.actions.push(...result.actions)
+    return [...result.actions]
+  }
+
+  child(parent: Block, view: number, justify: QuorumCertificate, stateRoot = this.genesisStateRoot): Block {
+    return {
+      header: {
+        height: parent.header.height + 1,
+        view,
+        parentHash: blockHash(parent.header),
+        justify,
+        proposer: view % this.validators.length,
+        timestampMs: parent.header.timestampMs + 1,
+        txRoot: txRoot([]),
+        stateRoot,
+      },
+      txs: [],
+    }
+  }
+
+  qcFor(block: Block, signers = [0, 1, 2]): QuorumCertificate {
+    const hash = blockHash(block.header)
+    const message = voteSigningBytes(this.chainId, block.header.view, hash)
+    return {
+      view: block.header.view,
+      blockHash: hash,
+      signers,
+      signatures: signers.map((signer) => sign(message, this.secrets[signer]!)),
+    }
+  }
+
+  tcFor(view: number, highQCView: number, signers = [0, 1, 2]): TimeoutCertificate {
+    const message = timeoutSigningBytes(this.chainId, view, highQCView)
+    return {
+      view,
+      signers,
+      highQCViews: signers.map(() => highQCView),
+      signatures: signers.map((signer) => sign(message, this.secrets[signer]!)),
+    }
+  }
+
+  proposal(block: Block, lastViewTC: TimeoutCertificate | null = null): Proposal {
+    const hash = blockHash(block.header)
+    const signer = this.secrets[block.header.proposer]!
+    return { block, lastViewTC, signature: sign(proposalSigningBytes(this.chainId, hash), signer) }
+  }
+
+  propose(block: Block, lastViewTC: TimeoutCertificate | null = null): ConsensusAction[] {
+    return this.input({ kind: 'proposal', proposal: this.proposal(block, lastViewTC), nowMs: 1_000_000 })
+  }
+}
+
+export function votesIn(actions: readonly ConsensusAction[]): number[] {
+  return actions.flatMap((action) =>
+    action.kind === 'broadcast' && action.message.kind === 'vote' ? [action.message.vote.view] : [],
+  )
+}
+
+export function commitsIn(actions: readonly ConsensusAction[]): number[] {
+  return actions.flatMap((action) => (action.kind === 'commit' ? action.blocks.map((b) => b.block.header.height) : []))
+}
