@@ -135,6 +135,9 @@ export function tryPropose(context: StepContext): void {
   const payload = context.state.pendingPayload
   const { view, safety, config } = context.state
   if (payload === null || payload.view !== view) return
+  // Never propose in a view we already voted or timed out in (also after a restart): a second, different
+  // proposal for the view would be equivocation.
+  if (view <= safety.lastVotedView) return
   const parent = context.state.tree.get(toHex(safety.highQC.blockHash))
   if (parent === undefined) return // fetch-block was emitted when the QC arrived
   const entryHeight = impliedCommitHeightOfChild(parent)
@@ -163,6 +166,10 @@ export function tryPropose(context: StepContext): void {
     signature: config.sign(proposalSigningBytes(config.chainId, hash)),
   }
   context.update({ proposedView: view, pendingPayload: null })
-  context.emit({ kind: 'broadcast', message: { kind: 'proposal', proposal } })
+  // Vote for our own block first: that persists lastVotedView = view before the proposal leaves, so a restart
+  // can never lead to a second proposal for this view.
   onProposal(context, proposal, payload.nowMs)
+  // If we could not vote for it (say its timestamp is beyond our clock's drift bound), it is not sent at all.
+  if (context.state.safety.lastVotedView !== view) return
+  context.emit({ kind: 'broadcast', message: { kind: 'proposal', proposal } })
 }
