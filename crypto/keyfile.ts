@@ -100,13 +100,19 @@ async function writeNewFile(path: string, text: string): Promise<void> {
   // 'wx': fail rather than follow or replace whatever is already there; the mode applies on creation.
   const handle = await open(path, 'wx', keyFileMode)
   try {
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
+    try {
+      await handle.writeFile(text, 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    // The umask can only remove bits from 0600, but say exactly what we mean.
+    await chmod(path, keyFileMode)
+  } catch (error) {
+    // Never leave a truncated key file behind for the next start to trip over.
+    await rm(path, { force: true })
+    throw error
   }
-  // The umask can only remove bits from 0600, but say exactly what we mean.
-  await chmod(path, keyFileMode)
 }
 
 /** Reads and checks a key file; every failure is a KeyFileError that says what to do. */

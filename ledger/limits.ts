@@ -28,4 +28,5 @@ export const rpcBatchLengthMax = 100
 export const rpcJsonDepthMax = 16
 export const rpcConnectionCountMax = 256
 export const rpcRequestTimeoutMs = 30_000
-export const rpcCommitWaitMs = 30_000
+/** Shorter than rpcRequestTimeoutMs, so broadcast_tx_commit answers "not committed in time" itself. */
+export const rpcCommitWaitMs = 25_000

@@ -9,10 +9,10 @@ import {
   type ConsensusAction,
   type ConsensusInput,
   type ConsensusState,
-  pathToRoot,
   step,
 } from './consensus/index.js'
 import type { Logger } from './logger.js'
+import { takeBatch } from './mempool/batch.js'
 import type { Mempool } from './mempool/mempool.js'
 import type { NodeMetrics } from './metrics.js'
 
@@ -130,6 +130,9 @@ export class ConsensusDriver {
       case 'request-payload':
         this.#schedulePayload(action.view, action.parentHash)
         return
+      case 'persist-block':
+        await store.savePendingBlock(action.block, action.hash)
+        return
       case 'commit':
         for (const committed of action.blocks) await this.#commit(committed)
         return
@@ -176,28 +179,10 @@ export class ConsensusDriver {
     const timer = setTimeout(() => {
       this.#payloadTimers.delete(timer)
       if (this.#closed || this.#state.view !== view) return
-      this.enqueue({ kind: 'payload', view, txs: this.#takeBatch(parentHash), nowMs: this.#deps.nowMs() })
+      const txs = takeBatch(this.#state, parentHash, this.#deps.mempool, this.#deps.app)
+      this.enqueue({ kind: 'payload', view, txs, nowMs: this.#deps.nowMs() })
     }, delayMs)
     this.#payloadTimers.add(timer)
-  }
-
-  /** Transactions for a block extending `parentHash`: skip those already in the uncommitted ancestors. */
-  #takeBatch(parentHash: Hash) {
-    const state = this.#state
-    const path = pathToRoot(state.tree, toHex(parentHash), state.rootHashHex) ?? []
-    const inFlight = new Set<string>()
-    const inFlightPerSender = new Map<string, number>()
-    for (const entry of path) {
-      for (const tx of entry.block.txs) {
-        inFlight.add(toHex(txHash(tx)))
-        const sender = toHex(tx.from)
-        inFlightPerSender.set(sender, (inFlightPerSender.get(sender) ?? 0) + 1)
-      }
-    }
-    const { app, mempool } = this.#deps
-    const expectedNonce = (sender: Uint8Array) =>
-      app.account(sender).nonce + (inFlightPerSender.get(toHex(sender)) ?? 0)
-    return mempool.take(state.config.params.blockTxCountMax, expectedNonce, inFlight)
   }
 
   /** Execute, write in one atomic batch, then tell the core the resulting state root. */

@@ -16,7 +16,7 @@ import { LedgerStore, type TxLocation } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash, SafetyState } from '../ledger/types.js'
 import { P2PHost } from '../p2p/index.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
-import { type CommittedBlock, type ConsensusInput, initialState, MessageVerifier } from './consensus/index.js'
+import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
 import { ConsensusDriver } from './driver.js'
 import { createLogger, type Logger } from './logger.js'
 import { type AdmissionResult, admitTx } from './mempool/admission.js'
@@ -227,6 +227,9 @@ export class Node {
       { index: this.selfIndex, peerId: this.#p2p.peerId, rpc: this.#rpc.url, height: store.head().height },
       'validator started',
     )
+    // Blocks of the tree saved before the restart come back first, so the highest QCs can be extended.
+    for (const block of await store.pendingBlocks())
+      this.#driver.enqueue({ kind: 'block-fetched', block, nowMs: Date.now() })
     this.#driver.enqueue({ kind: 'start', nowMs: Date.now() })
   }
 
@@ -342,7 +345,7 @@ export class Node {
     }
     const verdict = this.#verifier.verifyMessage(message)
     if (!verdict.ok) return this.#reject('consensus', verdict.reason)
-    this.#driver.enqueue(toInput(message, Date.now()))
+    this.#driver.enqueue(inputFromMessage(message, Date.now()))
   }
 
   #fetchBlock(hash: Hash): void {
@@ -394,16 +397,5 @@ export class Node {
       this.logger.info('validator stopped')
     })()
     return this.#closing
-  }
-}
-
-function toInput(message: ConsensusMessage, nowMs: number): ConsensusInput {
-  switch (message.kind) {
-    case 'proposal':
-      return { kind: 'proposal', proposal: message.proposal, nowMs }
-    case 'vote':
-      return { kind: 'vote', vote: message.vote }
-    case 'timeout':
-      return { kind: 'timeout', timeout: message.timeout }
   }
 }

@@ -7,6 +7,10 @@ export const reconnectDelayMaxMsDefault = 10_000
 export const connectionStableMs = 2_000
 /** Frames waiting per (peer, protocol) outbound stream; newer frames are dropped beyond it. */
 export const sendQueueLengthMaxDefault = 1024
+/** Bytes waiting per (peer, protocol) outbound stream, so large frames cannot multiply by the queue length. */
+export const sendQueueBytesMaxDefault = 64 * 1024 * 1024
+/** A stream that accepts no bytes for this long is dropped and reopened. */
+export const sendStallTimeoutMs = 30_000
 
 /** One dial attempt (TCP connect + Noise + Yamux) must finish within this. */
 export const dialTimeoutMs = 5_000

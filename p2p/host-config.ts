@@ -7,6 +7,7 @@ import {
   frameBytesMaxLimit,
   reconnectDelayBaseMsDefault,
   reconnectDelayMaxMsDefault,
+  sendQueueBytesMaxDefault,
   sendQueueLengthMaxDefault,
 } from './constants.js'
 import { describeError, P2PConfigError } from './errors.js'
@@ -29,6 +30,7 @@ export interface ResolvedHostConfig {
   readonly reconnectDelayBaseMs: number
   readonly reconnectDelayMaxMs: number
   readonly sendQueueLengthMax: number
+  readonly sendQueueBytesMax: number
 }
 
 const p2pProtocolName = 'p2p'
@@ -130,6 +132,12 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     1_000_000,
     'sendQueueLengthMax',
   )
+  const sendQueueBytesMax = requireIntegerInRange(
+    options.sendQueueBytesMax ?? sendQueueBytesMaxDefault,
+    1,
+    2 ** 40,
+    'sendQueueBytesMax',
+  )
   return {
     listenAddresses: [...options.listenAddresses],
     protocols: resolveProtocols(options.protocols),
@@ -137,5 +145,6 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     reconnectDelayBaseMs,
     reconnectDelayMaxMs,
     sendQueueLengthMax,
+    sendQueueBytesMax,
   }
 }

@@ -254,7 +254,8 @@ export class P2PHost {
           return connection.newStream(protocolId, { signal })
         },
         queueLengthMax: this.config.sendQueueLengthMax,
-        onQueueFull: () => this.emit({ kind: 'queue-full', nodeKeyHex, protocolId }),
+        queueBytesMax: this.config.sendQueueBytesMax,
+        onQueueFull: (detail) => this.emit({ kind: 'queue-full', nodeKeyHex, protocolId, detail }),
         onStreamError: (detail) => this.emit({ kind: 'stream-error', nodeKeyHex, protocolId, detail }),
       })
       byProtocol.set(protocolId, channel)

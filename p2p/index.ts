@@ -6,5 +6,5 @@ export {
   P2PConfigError,
 } from './errors.js'
 export { P2PHost } from './host.js'
-export { peerIdFromNodeKey } from './peer-identity.js'
+export { nodeKeyToHex, peerIdFromNodeKey } from './peer-identity.js'
 export type { P2PHostOptions, PeerEntry, PeerEvent, PeerEventKind, ProtocolSpec } from './types.js'

@@ -1,22 +1,26 @@
-// One long-lived outbound stream to one peer for one protocol, fed from a bounded FIFO of encoded frames.
-// The stream opens lazily on the first frame and reopens after a failure; sending waits for 'drain' when the
-// stream's buffer is full, so a slow peer fills this queue (then frames are dropped), never memory.
+// One long-lived outbound stream to one peer for one protocol, fed from a FIFO of encoded frames bounded by
+// count and by bytes. The stream opens lazily on the first frame and reopens after a failure; sending waits
+// for 'drain' when the stream's buffer is full, so a slow peer fills this queue (then new frames are dropped),
+// never memory. A peer that accepts nothing for `sendStallTimeoutMs` gets a fresh stream.
 
 import type { Stream } from '@libp2p/interface'
-import { streamOpenTimeoutMs } from './constants.js'
+import { sendStallTimeoutMs, streamOpenTimeoutMs } from './constants.js'
 import { describeError, HostClosedError } from './errors.js'
 
 export interface OutboundChannelOptions {
   /** Opens a fresh stream for this (peer, protocol). */
   openStream: (signal: AbortSignal) => Promise<Stream>
   queueLengthMax: number
-  onQueueFull: () => void
+  /** Bytes of queued frames; one frame is always accepted into an empty queue, whatever its size. */
+  queueBytesMax: number
+  onQueueFull: (detail: string) => void
   onStreamError: (detail: string) => void
 }
 
 export class OutboundChannel {
   private readonly options: OutboundChannelOptions
   private readonly queue: Uint8Array[] = []
+  private queuedBytes = 0
   private readonly abortController = new AbortController()
   private stream: Stream | undefined
   private pumping = false
@@ -35,10 +39,15 @@ export class OutboundChannel {
       return false
     }
     if (this.queue.length >= this.options.queueLengthMax) {
-      this.options.onQueueFull()
+      this.options.onQueueFull(`${this.queue.length} frames queued`)
+      return false
+    }
+    if (this.queue.length > 0 && this.queuedBytes + encodedFrame.byteLength > this.options.queueBytesMax) {
+      this.options.onQueueFull(`${this.queuedBytes} bytes queued`)
       return false
     }
     this.queue.push(encodedFrame)
+    this.queuedBytes += encodedFrame.byteLength
     if (!this.pumping) {
       void this.pump()
     }
@@ -48,8 +57,13 @@ export class OutboundChannel {
   /** Drops queued frames and aborts the stream; the channel is unusable afterwards. */
   close(): void {
     this.abortController.abort(new HostClosedError('outbound channel closed'))
-    this.queue.length = 0
+    this.clearQueue()
     this.dropStream()
+  }
+
+  private clearQueue(): void {
+    this.queue.length = 0
+    this.queuedBytes = 0
   }
 
   private dropStream(): void {
@@ -94,16 +108,18 @@ export class OutboundChannel {
             // The peer is unreachable on this protocol right now: drop what is queued rather than retry in a
             // loop. The next frame tries again.
             if (!signal.aborted) {
-              this.queue.length = 0
+              this.clearQueue()
               this.options.onStreamError(`open failed: ${describeError(err)}`)
             }
             return
           }
         }
         const encodedFrame = this.queue.shift()!
+        this.queuedBytes -= encodedFrame.byteLength
         try {
           if (!stream.send(encodedFrame)) {
-            await stream.onDrain({ signal })
+            // Closing the channel aborts the stream, which rejects this wait too.
+            await stream.onDrain({ signal: AbortSignal.timeout(sendStallTimeoutMs) })
           }
         } catch (err) {
           // The stream broke: this frame may or may not have arrived. Reopen for the rest of the queue.

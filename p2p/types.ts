@@ -43,7 +43,10 @@ export interface P2PHostOptions {
   onPeerEvent?: (event: PeerEvent) => void
   reconnectDelayBaseMs?: number
   reconnectDelayMaxMs?: number
+  /** Frames queued per (peer, protocol); default 1024. Beyond it new frames are dropped ('queue-full'). */
   sendQueueLengthMax?: number
+  /** Bytes queued per (peer, protocol); default 64 MiB. Beyond it new frames are dropped ('queue-full'). */
+  sendQueueBytesMax?: number
   /** Aborting it closes the host. */
   signal?: AbortSignal
 }

@@ -8,6 +8,7 @@ import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js'
 import { toHex } from '../crypto/hex.js'
 import { readKeyFile, writeKeyFile } from '../crypto/keyfile.js'
 import { defaultConsensusParams, type Genesis, loadGenesisFile } from '../ledger/genesis.js'
+import { CliError } from '../node/cli/errors.js'
 import { writeValidatorHome } from '../node/cli/home.js'
 import { homePaths, loadConfigFile, type NodeConfig } from '../node/config.js'
 import {
@@ -27,7 +28,8 @@ import {
   validatorName,
 } from './layout.js'
 
-export class TestnetError extends Error {
+/** A testnet that cannot be generated or started as asked; the CLI shows its message as is. */
+export class TestnetError extends CliError {
   static override name = 'TestnetError'
   override name = 'TestnetError'
 }

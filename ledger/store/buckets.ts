@@ -22,6 +22,8 @@ export const Bucket = {
   evidence: 9,
   /** Height (u64 BE) → state root after executing that block. */
   stateRootByHeight: 10,
+  /** Height (u64 BE) ‖ block hash → encoded block: blocks in the consensus block tree, not yet committed. */
+  pendingBlock: 11,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 

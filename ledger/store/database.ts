@@ -6,11 +6,9 @@ import { StoreError } from './errors.js'
 
 export type Database = Level<Uint8Array, Uint8Array>
 
-export interface PutOperation {
-  readonly type: 'put'
-  readonly key: Uint8Array
-  readonly value: Uint8Array
-}
+export type PutOperation =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'del'; readonly key: Uint8Array }
 
 export async function openDatabase(dir: string): Promise<Database> {
   const db: Database = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
@@ -48,6 +46,18 @@ export async function writeBatch(db: Database, operations: PutOperation[], sync:
     await db.batch(operations.slice(), { sync })
   } catch (error) {
     throw ioError('write', error)
+  }
+}
+
+/** Every key with gte <= key < lt, in key order. */
+export async function readKeys(
+  db: Database,
+  range: { gte: Uint8Array; lt: Uint8Array },
+): Promise<Uint8Array[]> {
+  try {
+    return (await db.keys(range).all()).map(plainBytes)
+  } catch (error) {
+    throw ioError('read', error)
   }
 }
 

@@ -10,7 +10,8 @@ import { isValidChainId } from '../codec/index.js'
 import { blockHash, txHash } from '../hashing.js'
 import type { Account, Block, Hash, QuorumCertificate, Receipt, SafetyState } from '../types.js'
 import { ReceiptCode } from '../types.js'
-import { type Database, isEmpty, openDatabase, type PutOperation, writeBatch } from './database.js'
+import { Bucket, bucketKey, heightBytes } from './buckets.js'
+import { type Database, isEmpty, openDatabase, type PutOperation, readKeys, writeBatch } from './database.js'
 import { StoreError } from './errors.js'
 import type { Head, TxLocation } from './records.js'
 import { createRepositories, type Repositories } from './repositories.js'
@@ -218,9 +219,34 @@ export class LedgerStore {
       for (const { address, account } of record.accounts) operations.push(repos.account.put(address, account))
       operations.push(repos.stateRootByHeight.put(height, stateRoot))
       operations.push(repos.head.put(null, head))
+      // Pending blocks at or below the new head are committed now, or on a fork that can never commit.
+      const pendingRange = {
+        gte: bucketKey(Bucket.pendingBlock, new Uint8Array(0)),
+        lt: bucketKey(Bucket.pendingBlock, heightBytes(height + 1)),
+      }
+      for (const key of await readKeys(this.#db, pendingRange)) operations.push({ type: 'del', key })
       await writeBatch(this.#db, operations, true)
       this.#head = head
     })
+  }
+
+  /**
+   * Keeps a block of the consensus block tree (not yet committed) so that a restart, even of every validator at
+   * once, does not lose the blocks that the highest QCs certify. Not synced: the safety-state write that
+   * follows (the vote) is synced and LevelDB persists writes in order.
+   */
+  async savePendingBlock(block: Block, hash: Hash): Promise<void> {
+    this.#assertOpen()
+    if (block.header.height <= this.#head.height) return
+    const operation = this.#repos.pendingBlock.put({ height: block.header.height, hash }, block)
+    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], false))
+  }
+
+  /** The saved pending blocks above the head, in height order. */
+  async pendingBlocks(): Promise<Block[]> {
+    this.#assertOpen()
+    const entries = await this.#repos.pendingBlock.entries()
+    return entries.map(({ value }) => value).filter((block) => block.header.height > this.#head.height)
   }
 
   /** The committed block at `height`; undefined above the head, and at 0 (genesis is rebuilt from its file). */

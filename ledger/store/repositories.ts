@@ -64,6 +64,19 @@ export interface Repositories {
   readonly account: Repository<Uint8Array, Account>
   readonly safety: Repository<null, SafetyState>
   readonly stateRootByHeight: Repository<number, Hash>
+  readonly pendingBlock: Repository<PendingBlockKey, Block>
+}
+
+export interface PendingBlockKey {
+  readonly height: number
+  readonly hash: Hash
+}
+
+export function pendingBlockKeyBytes(key: PendingBlockKey): Uint8Array {
+  const bytes = new Uint8Array(8 + key.hash.length)
+  bytes.set(heightBytes(key.height))
+  bytes.set(key.hash, 8)
+  return bytes
 }
 
 export function createRepositories(db: Database): Repositories {
@@ -123,6 +136,16 @@ export function createRepositories(db: Database): Repositories {
       keyBytes: heightBytes,
       encode: encodeHash,
       decode: decodeHash,
+    }),
+    pendingBlock: new Repository(db, {
+      bucket: Bucket.pendingBlock,
+      keyBytes: pendingBlockKeyBytes,
+      encode: encodeBlock,
+      decode: (bytes) => decodeBlock(bytes),
+      check: (key, block) =>
+        bytesEqual(pendingBlockKeyBytes({ height: block.header.height, hash: blockHash(block.header) }), key)
+          ? undefined
+          : mismatch('block height and hash'),
     }),
   }
 }

@@ -44,6 +44,10 @@ export class Repository<K, V> {
     }
   }
 
+  del(key: K): PutOperation {
+    return { type: 'del', key: bucketKey(this.#schema.bucket, this.#schema.keyBytes(key)) }
+  }
+
   /** Every entry of the bucket in key order, as (key bytes without the bucket byte, value). */
   async entries(): Promise<Array<{ keyBytes: Uint8Array; value: V }>> {
     const rows = await readRange(this.#db, bucketRange(this.#schema.bucket))

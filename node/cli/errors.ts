@@ -3,7 +3,6 @@
 
 import { KeyFileError } from '../../crypto/keyfile.js'
 import { GenesisError } from '../../ledger/genesis.js'
-import { TestnetError } from '../../testnet/generate.js'
 import { ConfigError } from '../config.js'
 import { RpcCallError, RpcTransportError } from '../rpc/client.js'
 
@@ -14,12 +13,7 @@ export class CliError extends Error {
 
 /** The message to show for an error the user can act on, or undefined for a bug. */
 export function userFacingMessage(error: unknown): string | undefined {
-  if (
-    error instanceof CliError ||
-    error instanceof KeyFileError ||
-    error instanceof RpcTransportError ||
-    error instanceof TestnetError
-  ) {
+  if (error instanceof CliError || error instanceof KeyFileError || error instanceof RpcTransportError) {
     return error.message
   }
   if (error instanceof ConfigError) return `config: ${error.message}`

@@ -1,4 +1,5 @@
 // `quorate testnet`: a local testnet of validator processes with live progress (see testnet/runner.ts).
+// The one place node/ imports testnet/: the CLI hosts the command; the runner lives with the other tools.
 
 import type { Command } from 'commander'
 import {

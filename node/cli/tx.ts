@@ -8,7 +8,7 @@ import { toHex } from '../../crypto/hex.js'
 import { readKeyFile } from '../../crypto/keyfile.js'
 import { isValidChainId } from '../../ledger/codec/index.js'
 import { buildTransfer, txHashHex, txToHex } from '../client/transfer.js'
-import { rpcCall } from '../rpc/client.js'
+import { RpcCallError, RpcTransportError, rpcCall } from '../rpc/client.js'
 import { CliError } from './errors.js'
 import { printJson } from './output.js'
 import { parseAddress, parseAmount, parseInteger, parseRpcUrl } from './parse.js'
@@ -64,7 +64,20 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
 
   const tx = buildTransfer({ chainId, keyPair, to, amount, nonce })
   const method = options.wait === true ? 'broadcast_tx_commit' : 'broadcast_tx_sync'
-  const answer = await rpcCall(rpc, method, { tx: txToHex(tx) })
+  let answer: unknown
+  try {
+    answer = await rpcCall(rpc, method, { tx: txToHex(tx) })
+  } catch (error) {
+    // With --wait the node may have admitted the transfer and only the wait for its commit failed: say so,
+    // because sending it again with a new nonce would pay twice.
+    if (options.wait === true && (isServerDefinedError(error) || error instanceof RpcTransportError)) {
+      throw new CliError(
+        `transfer ${txHashHex(tx)} (nonce ${nonce}) was sent, but no commit was seen: ${error.message}. ` +
+          'It may still commit; look it up with the `tx` RPC method before sending it again.',
+      )
+    }
+    throw error
+  }
   const height = optionalCount(answer, 'height')
   return {
     hash: optionalString(answer, 'hash') ?? txHashHex(tx),
@@ -106,6 +119,11 @@ export function registerTx(program: Command): void {
       printJson(result)
       if (result.code !== 0) throw new CliError(`transfer rejected (code ${result.code}): ${result.log}`)
     })
+}
+
+/** JSON-RPC reserves -32000..-32099 for server-defined errors, such as a request or commit wait timing out. */
+function isServerDefinedError(error: unknown): error is RpcCallError {
+  return error instanceof RpcCallError && error.code <= -32_000 && error.code >= -32_099
 }
 
 function fieldsOf(value: unknown, method: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { toHex } from '../../crypto/hex.js'
+import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
 import type { TreeEntry } from './types.js'
 
@@ -55,4 +56,36 @@ export function pruneTree(tree: ReadonlyMap<string, TreeEntry>, rootHex: string)
     if (kept.has(toHex(entry.block.header.parentHash))) kept.set(entry.hashHex, entry)
   }
   return kept
+}
+
+/** How far back `rootEntryFromChain` walks the committed chain looking for the root's implied commit. */
+export const impliedCommitSearchDepthMax = 1_000
+
+/**
+ * Rebuilds the tree root (the last committed block) from the committed chain after a restart: its ancestors'
+ * views and the height its own ancestry commits, exactly as `childEntry` computed them before. `blockAt(h)`
+ * must return committed blocks from `headHeight - impliedCommitSearchDepthMax - 2` (or 0) up to `headHeight`;
+ * height 0 is the genesis block.
+ */
+export function rootEntryFromChain(headHeight: number, blockAt: (height: number) => Block): TreeEntry {
+  const viewAt = (height: number) => (height <= 0 ? 0 : blockAt(height).header.view)
+  // The highest A0 with A0, A1, A2 in consecutive views where A2 is a strict ancestor of the root.
+  let impliedCommitHeight = 0
+  const lowest = Math.max(2, headHeight - impliedCommitSearchDepthMax)
+  for (let height = headHeight - 1; height >= lowest; height--) {
+    if (viewAt(height) === viewAt(height - 1) + 1 && viewAt(height - 1) === viewAt(height - 2) + 1) {
+      impliedCommitHeight = height - 2
+      break
+    }
+  }
+  const root = blockAt(headHeight)
+  const hash = blockHash(root.header)
+  return {
+    block: root,
+    hash,
+    hashHex: toHex(hash),
+    parentView: viewAt(headHeight - 1),
+    grandparentView: viewAt(headHeight - 2),
+    impliedCommitHeight,
+  }
 }

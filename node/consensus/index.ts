@@ -1,5 +1,6 @@
 export * from './block-tree.js'
 export { SafetyViolationError } from './certificates.js'
+export * from './inputs.js'
 export type { InitialStateOptions } from './step.js'
 export { initialState, step } from './step.js'
 export * from './timers.js'

@@ -71,6 +71,8 @@ export function addBlock(
   }
   if (context.state.tree.size >= blockTreeBlockCountMax) return 'invalid'
   context.update({ tree: withEntry(context.state.tree, hashHex, entry) })
+  // Kept on disk so a restart (even of every validator) still has the blocks its highest QCs certify.
+  context.emit({ kind: 'persist-block', block, hash })
   // The new block's justify certifies its parent: lock and commit rules may now apply.
   applyChainRules(context, parent, header.justify)
   // And if we already hold a QC for this very block, apply it too.

@@ -127,6 +127,7 @@ export type ConsensusAction =
   | { readonly kind: 'broadcast'; readonly message: ConsensusMessage }
   | { readonly kind: 'schedule-timer'; readonly view: number; readonly delayMs: number }
   | { readonly kind: 'request-payload'; readonly view: number; readonly parentHash: Hash }
+  | { readonly kind: 'persist-block'; readonly block: Block; readonly hash: Hash }
   | { readonly kind: 'commit'; readonly blocks: readonly CommittedBlock[] }
   | { readonly kind: 'fetch-block'; readonly hash: Hash }
   | { readonly kind: 'record-evidence'; readonly evidence: Evidence }

@@ -143,9 +143,13 @@ function toRpcError(error: unknown, method: string, options: DispatchOptions): R
     options.onRejected(error.code === RpcErrorCode.invalidParams ? 'invalid_params' : 'method_error')
     return error
   }
-  if (error instanceof RequestTimedOutError || options.signal.reason === error) {
+  if (error instanceof RequestTimedOutError) {
     options.onRejected('timed_out')
     return new RpcError(RpcErrorCode.requestTimedOut, 'request timed out')
+  }
+  if (options.signal.aborted && options.signal.reason === error) {
+    // The client went away or the server is closing: nobody will read this answer.
+    return new RpcError(RpcErrorCode.requestTimedOut, 'request aborted')
   }
   // Never sent to the client: a stack trace or an internal message tells an attacker about the node.
   options.logger.error({ err: error, method }, 'RPC method failed')

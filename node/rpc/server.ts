@@ -12,7 +12,7 @@ import {
   rpcJsonDepthMax,
   rpcRequestTimeoutMs,
 } from '../../ledger/limits.js'
-import { readBody } from './body.js'
+import { ClientClosedError, readBody } from './body.js'
 import {
   dispatch,
   errorResponseText,
@@ -141,6 +141,7 @@ export class RpcServer {
       if (!response.writableFinished) controller.abort(new Error('client went away'))
     })
     this.route(request, response, controller.signal).catch((error: unknown) => {
+      if (error instanceof ClientClosedError) return
       if (controller.signal.aborted && !(controller.signal.reason instanceof RequestTimedOutError)) return
       if (error instanceof RequestTimedOutError) {
         this.reject('timed_out')

@@ -11,7 +11,7 @@ import type { Tx } from '../../ledger/types.js'
 import { CliError, userFacingMessage } from '../../node/cli/errors.js'
 import { transfer } from '../../node/cli/tx.js'
 import { buildTransfer, txHashHex, txToHex } from '../../node/client/transfer.js'
-import { invalidParams } from '../../node/rpc/errors.js'
+import { invalidParams, RpcError } from '../../node/rpc/errors.js'
 import { RpcServer } from '../../node/rpc/server.js'
 
 const chainId = 'quorate-test'
@@ -154,6 +154,26 @@ describe('quorate tx transfer', () => {
     expect(error).toBeInstanceOf(CliError)
     expect(userFacingMessage(error)).toMatch(message)
     expect(received).toEqual([])
+  })
+
+  it('says a --wait transfer was sent but not seen committed when the wait times out', async () => {
+    await server.close()
+    server = await RpcServer.create({
+      port: 0,
+      methods: {
+        status: async () => ({ chain_id: chainId }),
+        account: async () => account,
+        broadcast_tx_commit: async () => {
+          throw new RpcError(-32001, 'not committed within 30000 ms')
+        },
+      },
+      logger: { error: () => {} },
+    })
+    const error = await transfer(options({ wait: true })).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(CliError)
+    expect((error as Error).message).toMatch(
+      /transfer [0-9a-f]{64} \(nonce 6\) was sent, but no commit was seen/,
+    )
   })
 
   it('names a missing key file and how to create one', async () => {

@@ -61,7 +61,9 @@ describe('consensus core rules', () => {
     expect(votesIn(fx.propose(first))).toEqual([1])
     const actions = fx.propose(second)
     expect(votesIn(actions)).toEqual([])
-    expect(actions.some((a) => a.kind === 'record-evidence' && a.evidence.kind === 'double-proposal')).toBe(true)
+    expect(actions.some((a) => a.kind === 'record-evidence' && a.evidence.kind === 'double-proposal')).toBe(
+      true,
+    )
   })
 
   it('persists the safety state before any vote or timeout it covers, and never votes after timing out', () => {

@@ -43,9 +43,19 @@ export class Closer {
     this.closers.push(close)
   }
 
+  /** Closes in reverse order of opening, one at a time (concurrent closes of connected peers are slower). */
   async closeAll(): Promise<void> {
-    const closers = this.closers.splice(0).reverse()
-    await Promise.allSettled(closers.map((close) => close()))
+    const errors: unknown[] = []
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close()
+      } catch (err) {
+        errors.push(err)
+      }
+    }
+    if (errors.length > 0) {
+      throw new AggregateError(errors, 'closing test hosts failed')
+    }
   }
 }
 

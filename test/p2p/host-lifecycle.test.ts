@@ -144,6 +144,27 @@ describe('P2PHost lifecycle', () => {
     }
   })
 
+  it('fails to start on a port in use, and leaves nothing running', async () => {
+    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
+    const first = await startRecordingHost(closer, {
+      nodeSecretKey: a.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [],
+      protocols: [consensus],
+    })
+    const attempt = P2PHost.create({
+      nodeSecretKey: b.secretKey,
+      listenAddresses: first.host.listenAddresses(),
+      peers: [{ nodeKey: a.nodeKey, addresses: first.host.listenAddresses() }],
+      protocols: [consensus],
+      onFrame: () => {},
+    })
+    await expect(attempt).rejects.toThrow(/EADDRINUSE/)
+    // The failed host never dialed: the first host saw no connection.
+    await sleep(200)
+    expect(first.events).toEqual([])
+  })
+
   it('leaves no handles behind: a process that opened and closed hosts exits on its own', async () => {
     const fixture = fileURLToPath(new URL('./fixtures/open-send-close.ts', import.meta.url))
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -151,6 +151,7 @@ describe('P2PHost frame limits', () => {
       kind: 'queue-full',
       nodeKeyHex: a.nodeKeyHex,
       protocolId: consensus.id,
+      detail: '4 frames queued',
     })
     await waitFor(() => receiver.frames.length === 4, 'the four queued frames')
     expect(receiver.frames.map((frame) => frame.frame[0])).toEqual([0, 1, 2, 3])
@@ -160,5 +161,36 @@ describe('P2PHost frame limits', () => {
       'queue accepts again',
     )
     await waitFor(() => receiver.frames.length === 5, 'the fifth frame')
+  })
+
+  it('bounds the per-peer queue by bytes too, always admitting one frame into an empty queue', async () => {
+    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
+    const receiver = await startRecordingHost(closer, {
+      nodeSecretKey: a.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
+      protocols: [consensus],
+    })
+    const sender = await startRecordingHost(closer, {
+      nodeSecretKey: b.secretKey,
+      listenAddresses: [loopbackAnyPort],
+      peers: [{ nodeKey: a.nodeKey, addresses: receiver.host.listenAddresses() }],
+      protocols: [consensus],
+      sendQueueBytesMax: 100,
+    })
+    await waitFor(() => sender.host.connectedPeers().length === 1, 'connected')
+    const send = (frame: Uint8Array) => sender.host.send(a.nodeKeyHex, consensus.id, frame)
+    // While the stream opens nothing leaves the queue. 1000 bytes exceed the byte bound alone but fit an empty
+    // queue; then nothing more fits.
+    expect(send(patternBytes(1000, 1))).toBe(true)
+    expect(send(Uint8Array.of(2))).toBe(false)
+    expect(sender.events.filter((event) => event.kind === 'queue-full').map((event) => event.detail)).toEqual(
+      ['1002 bytes queued'],
+    )
+    await waitFor(() => receiver.frames.length === 1, 'the large frame')
+    // Once the stream is open and drained, frames pass straight through again.
+    await waitFor(() => send(Uint8Array.of(3)), 'queue accepts again')
+    await waitFor(() => receiver.frames.length === 2, 'the next frame')
+    expect(receiver.frames.map((frame) => frame.frame.byteLength)).toEqual([1000, 1])
   })
 })

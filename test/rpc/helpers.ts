@@ -18,7 +18,8 @@ export function testMethods(notified: unknown[]): RpcMethods {
     echo: async (params) => params,
     add: async (params) => {
       const [a, b] = Array.isArray(params) && params.length === 2 ? params : []
-      if (typeof a !== 'number' || typeof b !== 'number') throw invalidParams('expected [a, b] with two numbers')
+      if (typeof a !== 'number' || typeof b !== 'number')
+        throw invalidParams('expected [a, b] with two numbers')
       return a + b
     },
     nothing: async () => undefined,

@@ -1,5 +1,5 @@
-import { keyPairFromSecret, sign, taggedHash } from '../../crypto/index.js'
 import { toHex } from '../../crypto/hex.js'
+import { keyPairFromSecret, sign, taggedHash } from '../../crypto/index.js'
 import {
   blockHash,
   proposalSigningBytes,
@@ -130,5 +130,7 @@ export function votesIn(actions: readonly ConsensusAction[]): number[] {
 }
 
 export function commitsIn(actions: readonly ConsensusAction[]): number[] {
-  return actions.flatMap((action) => (action.kind === 'commit' ? action.blocks.map((b) => b.block.header.height) : []))
+  return actions.flatMap((action) =>
+    action.kind === 'commit' ? action.blocks.map((b) => b.block.header.height) : [],
+  )
 }

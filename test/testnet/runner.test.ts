@@ -181,6 +181,30 @@ describe('runTestnet', () => {
   })
 })
 
+describe('runTestnet, stopped while starting', () => {
+  it('stops what it started and resolves', async () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
+    try {
+      const dir = join(root, 'net')
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 20)
+      await runTestnet({
+        dir,
+        validators: 2,
+        accounts: 0,
+        basePort: randomBasePort(),
+        cliPath: fakeCli,
+        signal: controller.signal,
+      })
+      const info = JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8'))
+      for (const validator of info.validators)
+        expect(await waitUntil(() => !isAlive(validator.pid), 2_000)).toBe(true)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+})
+
 describe('no orphan validators', () => {
   async function startRunnerProcess(mode: string): Promise<{ runner: ChildProcess; pids: number[] }> {
     const dir = join(root, 'net')
