@@ -91,6 +91,8 @@ export type ConsensusMessage =
   | { readonly kind: 'proposal'; readonly proposal: Proposal }
   | { readonly kind: 'vote'; readonly vote: Vote }
   | { readonly kind: 'timeout'; readonly timeout: Timeout }
+  /** Relayed to a replica still timing out in a view that this TC already ended, so it catches up. */
+  | { readonly kind: 'timeout-certificate'; readonly tc: TimeoutCertificate }
 
 export const ReceiptCode = {
   ok: 0,

@@ -1,6 +1,5 @@
 import { toHex } from '../crypto/hex.js'
 import type { AccountsApp } from '../ledger/app/index.js'
-import { encodeConsensusMessage } from '../ledger/codec/index.js'
 import { txHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash } from '../ledger/types.js'

@@ -22,6 +22,12 @@ import { createLogger, type Logger } from './logger.js'
 import { type AdmissionResult, admitTx } from './mempool/admission.js'
 import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
+import {
+  type FilteredMessage,
+  type OutgoingFilter,
+  type OutgoingFilterFactory,
+  outgoingFilterTickMs,
+} from './outgoing-filter.js'
 import { loadTreeRoot } from './recovery.js'
 import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
@@ -63,6 +69,8 @@ export class Node {
   readonly #fetchRequestedAtMs = new Map<string, number>()
   readonly #validatorByNodeKey = new Map<string, number>()
   #closing: Promise<void> | null = null
+  #filter: OutgoingFilter | null = null
+  #filterTimer: NodeJS.Timeout | null = null
 
   private constructor(parts: {
     genesis: Genesis
@@ -91,13 +99,21 @@ export class Node {
   }
 
   /** Opens everything in order (store, consensus, p2p, RPC); `close()` releases it in reverse. */
-  static async create(home: string, options: { logger?: Logger } = {}): Promise<Node> {
+  static async create(
+    home: string,
+    options: { logger?: Logger; byzantine?: OutgoingFilterFactory } = {},
+  ): Promise<Node> {
     const paths = homePaths(home)
     const config = await loadConfigFile(paths.config)
     const genesis = await loadGenesisFile(paths.genesis)
     const nodeKey = await readKeyFile(paths.nodeKey)
     const consensusKey = await readKeyFile(paths.consensusKey)
     const logger = options.logger ?? createLogger(config.logLevel, config.moniker)
+    if (options.byzantine !== undefined && !config.testnetMode) {
+      throw new NodeStartError(
+        '--byzantine runs a malicious test fixture and is refused unless config.json has "testnet_mode": true',
+      )
+    }
     const selfIndex = genesis.validators.findIndex(
       (v) => toHex(v.consensusKey) === toHex(consensusKey.publicKey),
     )
@@ -133,7 +149,7 @@ export class Node {
         )
       }
       const node = new Node({ genesis, config, store, app, logger, selfIndex })
-      await node.#start(consensusKey.secretKey, nodeKey.secretKey, genesisRoot)
+      await node.#start(consensusKey.secretKey, nodeKey.secretKey, genesisRoot, options.byzantine)
       return node
     } catch (error) {
       await store.close()
@@ -145,6 +161,7 @@ export class Node {
     consensusSecret: Uint8Array,
     nodeSecret: Uint8Array,
     genesisRoot: ReturnType<typeof genesisBlock>,
+    byzantine: OutgoingFilterFactory | undefined,
   ) {
     const { genesis, store } = this
     const qc = genesisQC(genesis)
@@ -155,7 +172,22 @@ export class Node {
       genesisQC: qc,
       verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
     })
-    const safety: SafetyState = (await store.loadSafetyState()) ?? {
+    const signConsensus = (message: Uint8Array) => sign(message, consensusSecret)
+    this.#filter =
+      byzantine?.({
+        selfIndex: this.selfIndex,
+        validatorCount: validators.length,
+        chainId: genesis.chainId,
+        sign: signConsensus,
+        random: Math.random,
+        nowMs: Date.now,
+        genesisHash: qc.blockHash,
+        blockTxCountMax: genesis.params.blockTxCountMax,
+      }) ?? null
+    if (this.#filter !== null)
+      this.logger.warn({ fixture: this.#filter.name }, 'running as a MALICIOUS test fixture')
+    const stored = this.#filter?.wipesSafetyStateOnRestart ? null : await store.loadSafetyState()
+    const safety: SafetyState = stored ?? {
       lastVotedView: 0,
       preferredView: 0,
       highQC: qc,
@@ -167,7 +199,7 @@ export class Node {
         chainId: genesis.chainId,
         validators,
         selfIndex: this.selfIndex,
-        sign: (message) => sign(message, consensusSecret),
+        sign: signConsensus,
         params: { ...genesis.params, viewTimeoutBackoffExponentMax },
       },
       safety,
@@ -184,8 +216,8 @@ export class Node {
       nowMs: () => Date.now(),
       blockIntervalMs: defaultBlockIntervalMs,
       network: {
-        send: (to, message) => this.#sendConsensus(to, message),
-        broadcast: (message) => this.#p2p.broadcast(protocols.consensus, encodeConsensusMessage(message)),
+        send: (to, message) => this.#sendConsensus([to], message),
+        broadcast: (message) => this.#sendConsensus(this.#otherValidators(), message),
         fetchBlock: (hash) => this.#fetchBlock(hash),
       },
       onCommitted: (committed) => this.#onCommitted(committed),
@@ -231,6 +263,12 @@ export class Node {
     for (const block of await store.pendingBlocks())
       this.#driver.enqueue({ kind: 'block-fetched', block, nowMs: Date.now() })
     this.#driver.enqueue({ kind: 'start', nowMs: Date.now() })
+    const filter = this.#filter
+    if (filter?.tick !== undefined) {
+      this.#filterTimer = setInterval(() => {
+        for (const out of filter.tick?.(Date.now()) ?? []) this.#deliverFiltered(out)
+      }, outgoingFilterTickMs)
+    }
   }
 
   get rpcUrl(): string {
@@ -318,10 +356,36 @@ export class Node {
     })
   }
 
-  #sendConsensus(to: number, message: ConsensusMessage): void {
-    const validator = this.genesis.validators[to]
-    if (validator !== undefined)
-      this.#p2p.send(toHex(validator.nodeKey), protocols.consensus, encodeConsensusMessage(message))
+  #otherValidators(): number[] {
+    return this.genesis.validators.map((v) => v.index).filter((index) => index !== this.selfIndex)
+  }
+
+  /** Sends what the core decided, through the malicious fixture's rewrite when one is installed. */
+  #sendConsensus(to: readonly number[], message: ConsensusMessage): void {
+    if (this.#filter === null) {
+      const frame = encodeConsensusMessage(message)
+      for (const index of to) this.#sendFrame(index, frame)
+      return
+    }
+    for (const out of this.#filter.outgoing(message, to)) this.#deliverFiltered(out)
+  }
+
+  #deliverFiltered(out: FilteredMessage): void {
+    let frame: Uint8Array
+    try {
+      frame = encodeConsensusMessage(out.message)
+    } catch {
+      return // a fixture built something the codec refuses; a real peer could not send it either
+    }
+    if (out.delayMs === undefined || out.delayMs <= 0) this.#sendFrame(out.to, frame)
+    else setTimeout(() => this.#sendFrame(out.to, frame), out.delayMs).unref()
+  }
+
+  #sendFrame(index: number, frame: Uint8Array): void {
+    const validator = this.genesis.validators[index]
+    if (validator !== undefined && index !== this.selfIndex) {
+      this.#p2p.send(toHex(validator.nodeKey), protocols.consensus, frame)
+    }
   }
 
   #onFrame(protocolId: string, fromNodeKeyHex: string, frame: Uint8Array): void {
@@ -340,11 +404,17 @@ export class Node {
     try {
       message = decodeConsensusMessage(frame)
     } catch (error) {
-      if (error instanceof DecodeError) return this.#reject('consensus', 'malformed')
+      if (error instanceof DecodeError) {
+        this.#reject('consensus', 'malformed')
+        return
+      }
       throw error
     }
     const verdict = this.#verifier.verifyMessage(message)
-    if (!verdict.ok) return this.#reject('consensus', verdict.reason)
+    if (!verdict.ok) {
+      this.#reject('consensus', verdict.reason)
+      return
+    }
     this.#driver.enqueue(inputFromMessage(message, Date.now()))
   }
 
@@ -363,7 +433,10 @@ export class Node {
     try {
       message = decodeSyncMessage(frame)
     } catch (error) {
-      if (error instanceof DecodeError) return this.#reject('sync', 'malformed')
+      if (error instanceof DecodeError) {
+        this.#reject('sync', 'malformed')
+        return
+      }
       throw error
     }
     if (message.kind === 'get-block') {
@@ -376,9 +449,15 @@ export class Node {
     }
     const hash = blockHash(message.block.header)
     if (!this.#fetchRequestedAtMs.delete(toHex(hash))) return // unsolicited or already answered
-    if (!this.#verifier.verifyQC(message.block.header.justify)) return this.#reject('sync', 'invalid-qc')
+    if (!this.#verifier.verifyQC(message.block.header.justify)) {
+      this.#reject('sync', 'invalid-qc')
+      return
+    }
     for (const tx of message.block.txs) {
-      if (!this.#txVerifier.verifySync(tx, toHex(txHash(tx)))) return this.#reject('sync', 'invalid-tx')
+      if (!this.#txVerifier.verifySync(tx, toHex(txHash(tx)))) {
+        this.#reject('sync', 'invalid-tx')
+        return
+      }
     }
     this.#driver.enqueue({ kind: 'block-fetched', block: message.block, nowMs: Date.now() })
   }
@@ -390,6 +469,7 @@ export class Node {
   /** Releases everything in reverse order of opening. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      if (this.#filterTimer !== null) clearInterval(this.#filterTimer)
       await this.#rpc?.close()
       await this.#p2p?.close()
       await this.#driver?.close()

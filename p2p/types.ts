@@ -37,7 +37,10 @@ export interface P2PHostOptions {
   /** The permissioned set: only these peers may connect, either way. Our own key may be listed. */
   peers: PeerEntry[]
   protocols: ProtocolSpec[]
-  /** Called for every received frame. The frame is a fresh copy the callee may keep. */
+  /**
+   * Called for every received frame, in arrival order per (peer, protocol). `fromNodeKeyHex` is lowercase hex;
+   * the frame is a fresh copy the callee may keep.
+   */
   onFrame: (protocolId: string, fromNodeKeyHex: string, frame: Uint8Array) => void
   /** For metrics and logs. */
   onPeerEvent?: (event: PeerEvent) => void

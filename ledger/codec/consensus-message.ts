@@ -1,4 +1,4 @@
-// ConsensusMessage layout: kind u8 (1 proposal, 2 vote, 3 timeout) | the object's own layout.
+// ConsensusMessage layout: kind u8 (1 proposal, 2 vote, 3 timeout, 4 timeout certificate) | the object's own layout.
 
 import type { ConsensusMessage } from '../types.js'
 import { DecodeError, EncodeError } from './errors.js'
@@ -7,10 +7,11 @@ import { readProposal, writeProposal } from './proposal.js'
 import type { Reader } from './reader.js'
 import { consensusMessageBytesMax } from './sizes.js'
 import { readTimeout, writeTimeout } from './timeout.js'
+import { readTC, writeTC } from './timeout-certificate.js'
 import { readVote, writeVote } from './vote.js'
 import type { Writer } from './writer.js'
 
-const consensusMessageKind = { proposal: 1, vote: 2, timeout: 3 } as const
+const consensusMessageKind = { proposal: 1, vote: 2, timeout: 3, timeoutCertificate: 4 } as const
 
 export function writeConsensusMessage(writer: Writer, message: ConsensusMessage): void {
   switch (message.kind) {
@@ -26,6 +27,10 @@ export function writeConsensusMessage(writer: Writer, message: ConsensusMessage)
       writer.u8(consensusMessageKind.timeout, 'message.kind')
       writeTimeout(writer, message.timeout)
       return
+    case 'timeout-certificate':
+      writer.u8(consensusMessageKind.timeoutCertificate, 'message.kind')
+      writeTC(writer, message.tc)
+      return
     default:
       throw new EncodeError(`message.kind: unknown kind ${String((message as { kind: unknown }).kind)}`)
   }
@@ -40,6 +45,8 @@ export function readConsensusMessage(reader: Reader): ConsensusMessage {
       return { kind: 'vote', vote: readVote(reader) }
     case consensusMessageKind.timeout:
       return { kind: 'timeout', timeout: readTimeout(reader) }
+    case consensusMessageKind.timeoutCertificate:
+      return { kind: 'timeout-certificate', tc: readTC(reader) }
     default:
       throw new DecodeError('unknown-kind', `message.kind: ${kind}`)
   }

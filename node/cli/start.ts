@@ -13,12 +13,18 @@ export interface StartOptions {
 export async function start(options: StartOptions): Promise<void> {
   // Imported here so that `quorate keys`, `tx` and `status` do not load libp2p and LevelDB.
   const { runValidator } = await import('../run.js')
+  // The CLI is the composition root: the one place in node/ that reaches into testnet/, for the fixtures.
+  const byzantine =
+    options.byzantine === undefined
+      ? {}
+      : await import('../../testnet/byzantine/index.js').then(
+          ({ byzantineFixtures, parseByzantineName }) => ({
+            byzantine: byzantineFixtures[parseByzantineName(options.byzantine!)],
+          }),
+        )
   const stopWatchingStdin = options.exitWithStdin === true ? exitWhenStdinCloses() : () => {}
   try {
-    await runValidator(
-      resolve(options.home),
-      options.byzantine === undefined ? {} : { byzantine: options.byzantine },
-    )
+    await runValidator(resolve(options.home), byzantine)
   } finally {
     stopWatchingStdin()
   }

@@ -10,5 +10,7 @@ export function inputFromMessage(message: ConsensusMessage, nowMs: number): Cons
       return { kind: 'vote', vote: message.vote }
     case 'timeout':
       return { kind: 'timeout', timeout: message.timeout }
+    case 'timeout-certificate':
+      return { kind: 'timeout-certificate', tc: message.tc }
   }
 }

@@ -133,6 +133,19 @@ export function onPayload(context: StepContext, payload: PayloadInput): void {
   tryPropose(context)
 }
 
+/**
+ * As leader of the current view, ask the driver for a batch once every committed block has executed, so the
+ * batch is chosen against the state the block will extend.
+ */
+export function requestPayloadWhenReady(context: StepContext): void {
+  const { view, proposedView, payloadRequestedView, executedHeight, committingHeight, safety } = context.state
+  if (leaderOf(view, context.validatorCount) !== context.self) return
+  if (proposedView >= view || payloadRequestedView >= view || view <= safety.lastVotedView) return
+  if (executedHeight < committingHeight) return
+  context.update({ payloadRequestedView: view })
+  context.emit({ kind: 'request-payload', view, parentHash: safety.highQC.blockHash })
+}
+
 export function tryPropose(context: StepContext): void {
   const payload = context.state.pendingPayload
   const { view, safety, config } = context.state
@@ -143,7 +156,9 @@ export function tryPropose(context: StepContext): void {
   const parent = context.state.tree.get(toHex(safety.highQC.blockHash))
   if (parent === undefined) return // fetch-block was emitted when the QC arrived
   const entryHeight = impliedCommitHeightOfChild(parent)
-  if (entryHeight > context.state.executedHeight) return // retried on 'executed'
+  // Wait until every committed block has executed (retried on 'executed'): the batch was chosen against the
+  // executed state, and the state root must be known.
+  if (context.state.executedHeight < Math.max(entryHeight, context.state.committingHeight)) return
   const stateRoot = context.state.stateRoots.get(entryHeight)
   if (stateRoot === undefined) {
     context.update({ pendingPayload: null })

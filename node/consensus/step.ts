@@ -1,7 +1,8 @@
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash, SafetyState } from '../../ledger/types.js'
+import { processTC } from './certificates.js'
 import { filterMap, StepContext, withEntry } from './context.js'
-import { addBlock, onPayload, onProposal, tryPropose } from './proposals.js'
+import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
 import { onTimeout, onTimer } from './timeouts.js'
 import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
@@ -36,6 +37,7 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     lastViewTC: null,
     proposals: new Map(),
     proposedView: options.safety.lastVotedView,
+    payloadRequestedView: options.safety.lastVotedView,
     pendingPayload: null,
     pendingProposals: [],
     evidenceKeys: new Set(),
@@ -65,6 +67,9 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
     case 'timeout':
       onTimeout(context, input.timeout)
       break
+    case 'timeout-certificate':
+      processTC(context, input.tc)
+      break
     case 'timer':
       onTimer(context, input.view)
       break
@@ -79,6 +84,8 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
       break
   }
   retryPending(context, state)
+  requestPayloadWhenReady(context)
+  tryPropose(context)
   return { state: context.state, actions: context.actions }
 }
 
@@ -91,7 +98,6 @@ function onExecuted(context: StepContext, height: number, stateRoot: Hash): void
     executedHeight: height,
     stateRoots: filterMap(withEntry(context.state.stateRoots, height, stateRoot), (kept) => kept > oldest),
   })
-  tryPropose(context)
 }
 
 function onBlockFetched(context: StepContext, block: Block, nowMs: number): void {

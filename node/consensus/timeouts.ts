@@ -47,8 +47,20 @@ function sendTimeout(context: StepContext, view: number): void {
 /** Collects verified timeouts: f+1 for a view ≥ ours makes us join; a quorum forms TC(view). */
 export function onTimeout(context: StepContext, timeout: Timeout): void {
   processQC(context, timeout.highQC)
-  const { view, timeouts } = context.state
-  if (timeout.view < view || timeout.view > view + futureViewWindow) return
+  const { view, timeouts, lastViewTC } = context.state
+  if (timeout.view < view) {
+    // The sender still times out in a view we left by a TC: relay it, or it may wait for timeouts that have
+    // stopped coming (we only repeat our timeout for our current view).
+    if (lastViewTC !== null && lastViewTC.view >= timeout.view && timeout.sender !== context.self) {
+      context.emit({
+        kind: 'send',
+        to: timeout.sender,
+        message: { kind: 'timeout-certificate', tc: lastViewTC },
+      })
+    }
+    return
+  }
+  if (timeout.view > view + futureViewWindow) return
   const bySender = timeouts.get(timeout.view) ?? new Map<number, Timeout>()
   const earlier = bySender.get(timeout.sender)
   if (earlier !== undefined) {

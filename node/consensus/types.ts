@@ -83,6 +83,8 @@ export interface ConsensusState {
   readonly proposals: ReadonlyMap<number, Proposal>
   /** Highest view we proposed in, so we propose at most once per view. */
   readonly proposedView: number
+  /** Highest view we asked the driver for a batch in (asked once every committed block has executed). */
+  readonly payloadRequestedView: number
   /** Leader only: the batch handed to us for a view, waiting for execution to catch up. */
   readonly pendingPayload: PayloadInput | null
   /** Proposals that wait for an ancestor or for execution; bounded. */
@@ -109,6 +111,7 @@ export type ConsensusInput =
   | { readonly kind: 'proposal'; readonly proposal: Proposal; readonly nowMs: number }
   | { readonly kind: 'vote'; readonly vote: Vote }
   | { readonly kind: 'timeout'; readonly timeout: Timeout }
+  | { readonly kind: 'timeout-certificate'; readonly tc: TimeoutCertificate }
   | { readonly kind: 'timer'; readonly view: number }
   | { readonly kind: 'executed'; readonly height: number; readonly stateRoot: Hash }
   | { readonly kind: 'block-fetched'; readonly block: Block; readonly nowMs: number }

@@ -69,6 +69,8 @@ export class MessageVerifier {
         return this.verifyVote(message.vote)
       case 'timeout':
         return this.verifyTimeout(message.timeout)
+      case 'timeout-certificate':
+        return this.verifyTC(message.tc) ? accepted : reject('invalid-tc')
     }
   }
 

@@ -1,5 +1,4 @@
 import { futureViewWindow } from '../../ledger/limits.js'
-import { leaderOf } from './block-tree.js'
 import type { StepContext } from './context.js'
 import { filterMap } from './context.js'
 import { viewTimeoutMs } from './timers.js'
@@ -26,7 +25,4 @@ export function enterView(context: StepContext, view: number, reason: ViewEntryR
     view,
     delayMs: viewTimeoutMs(state.config.params, context.state.viewsWithoutQC),
   })
-  if (leaderOf(view, context.validatorCount) === context.self && context.state.proposedView < view) {
-    context.emit({ kind: 'request-payload', view, parentHash: context.state.safety.highQC.blockHash })
-  }
 }

@@ -73,6 +73,7 @@ export async function admitTx(deps: AdmissionDeps, bytes: Uint8Array): Promise<A
     return fail(AdmissionCode.alreadyCommitted, 'already committed', hashHex, tx)
   const committed = deps.app.account(tx.from)
   const check = deps.app.checkTx(tx)
+  if (check.code === ReceiptCode.badNonce) return fail(AdmissionCode.badNonce, check.log, hashHex)
   if (check.code !== ReceiptCode.ok) return fail(AdmissionCode.rejectedByApp, check.log, hashHex)
   const added = deps.mempool.add({ tx, hashHex, bytes: bytes.length }, committed)
   if (!added.ok) {

@@ -1,50 +1,33 @@
-import { keyPairFromSecret, sign, taggedHash, toHex } from '../../crypto/index.js'
-import { decodeConsensusMessage, encodeConsensusMessage } from '../../ledger/codec/index.js'
-import { blockHash, txRoot } from '../../ledger/hashing.js'
-import type { Block, ConsensusMessage, Hash, QuorumCertificate, SafetyState } from '../../ledger/types.js'
+import { fromHex, toHex } from '../../crypto/hex.js'
+import { type KeyPair, keyPairFromSecret, sign } from '../../crypto/index.js'
+import { AccountsApp } from '../../ledger/app/index.js'
 import {
-  type CommittedBlock,
+  decodeConsensusMessage,
+  EncodeError,
+  encodeConsensusMessage,
+  encodeTx,
+} from '../../ledger/codec/index.js'
+import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
+import type { Block, ConsensusMessage, QuorumCertificate, SafetyState } from '../../ledger/types.js'
+import { buildTransfer } from '../../node/client/transfer.js'
+import {
   type ConsensusAction,
   type ConsensusInput,
   type ConsensusParams,
-  type ConsensusState,
-  type Evidence,
-  initialState,
+  inputFromMessage,
   MessageVerifier,
   step,
-  type TreeEntry,
 } from '../../node/consensus/index.js'
+import { admitTx } from '../../node/mempool/admission.js'
+import { takeBatch } from '../../node/mempool/batch.js'
+import { TxVerifier } from '../../node/tx-verifier.js'
+import { type ByzantineName, byzantineFixtures } from '../../testnet/byzantine/index.js'
 import { EventQueue } from './event-queue.js'
+import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
+import { type SimGenesis, SimNode } from './sim-node.js'
 
-/** A simulated cluster driving the production consensus core with real signatures and the real codec. */
-export interface ClusterOptions {
-  readonly validators: number
-  readonly seed: number
-  readonly linkDelayMsMin?: number
-  readonly linkDelayMsMax?: number
-  readonly params?: Partial<ConsensusParams>
-}
-
-type SimEvent =
-  | { kind: 'deliver'; to: number; from: number; bytes: Uint8Array }
-  | { kind: 'timer'; replica: number; view: number; epoch: number }
-  | { kind: 'input'; replica: number; input: ConsensusInput; epoch: number }
-
-export interface Replica {
-  readonly index: number
-  state: ConsensusState
-  /** What is on this replica's disk: the last persisted safety state and the committed chain. */
-  persistedSafety: SafetyState
-  readonly committed: CommittedBlock[]
-  readonly stateRoots: Hash[]
-  readonly evidence: Evidence[]
-  crashed: boolean
-  /** Bumped on restart so the timers and inputs of a previous life are ignored. */
-  epoch: number
-  /** Every vote signed, by view (checked for equivocation across restarts). */
-  readonly signedVotes: Map<number, string>
-}
+export const simChainId = 'sim'
 
 export const defaultSimParams: ConsensusParams = {
   viewTimeoutBaseMs: 1_000,
@@ -54,250 +37,450 @@ export const defaultSimParams: ConsensusParams = {
   maxClockDriftMs: 5_000,
 }
 
+/** One simulated process: a validator index, and optionally a malicious fixture or a twin role. */
+export interface NodeSpec {
+  readonly index: number
+  readonly byzantine?: ByzantineName
+  /** Shares its key with another node of the same index (Twins). */
+  readonly twin?: boolean
+}
+
+export interface ClusterOptions {
+  readonly validators: number
+  readonly seed: number
+  /** Defaults to one honest node per validator. */
+  readonly nodes?: readonly NodeSpec[]
+  readonly params?: Partial<ConsensusParams>
+  /** Funded client accounts that submit transfers. */
+  readonly clients?: number
+  /** Mean time between one client's transfers, in simulated ms (0: no workload). */
+  readonly clientIntervalMs?: number
+  /** Minimum time between a parent block and its child, as the production driver waits. */
+  readonly blockIntervalMs?: number
+}
+
+/** Safety or liveness violations found while running; the checkers add theirs after the run. */
+export interface Violation {
+  readonly kind: 'agreement' | 'validity' | 'equivocation' | 'honest-rejected' | 'exactly-once' | 'liveness'
+  readonly detail: string
+}
+
+type SimEvent =
+  | { kind: 'deliver'; to: number; from: number; bytes: Uint8Array }
+  | { kind: 'timer'; node: number; view: number; epoch: number }
+  | { kind: 'input'; node: number; input: ConsensusInput; epoch: number }
+  | { kind: 'client'; client: number }
+  | { kind: 'gossip'; node: number; bytes: Uint8Array }
+  | { kind: 'tick' }
+  | { kind: 'call'; run: () => void }
+
+interface Client {
+  readonly keys: KeyPair
+  nonce: number
+}
+
+const tickIntervalMs = 100
+const executionDelayMs = 1
+const fetchDelayMs = 20
+
+/**
+ * A deterministic cluster: a seeded PRNG, a simulated clock and network, real Ed25519 signatures and the real
+ * codec, driving the production consensus core. The same seed gives the same run, byte for byte.
+ */
 export class Cluster {
-  readonly replicas: Replica[] = []
+  readonly nodes: SimNode[] = []
   readonly prng: Prng
+  readonly network: SimNetwork
+  readonly violations: Violation[] = []
+  readonly verifier: MessageVerifier
+  readonly genesis: SimGenesis
+  readonly validatorCount: number
+  /** Every commit by any node: who, which height, when, and in which view the node was. */
+  readonly commitLog: Array<{ node: number; height: number; atMs: number; view: number }> = []
+  /** Clients stop submitting at this time (so the run can check that everything acknowledged commits). */
+  clientsStopAtMs = Number.POSITIVE_INFINITY
+  /** Transfers a node admitted (code 0): the client was told they are accepted. */
+  readonly acknowledged: string[] = []
+  readonly rejectedByzantineMessages = { count: 0 }
   nowMs = 0
+  /** Digest of everything that happened, to compare runs byte for byte. */
+  traceHash = 0
   readonly #queue = new EventQueue<SimEvent>()
-  readonly #verifier: MessageVerifier
-  readonly #options: Required<Omit<ClusterOptions, 'params'>>
-  readonly #params: ConsensusParams
-  readonly #genesis: TreeEntry
-  readonly #genesisStateRoot: Hash
-  readonly #secrets: Uint8Array[]
-  /** Every block any replica saw, so fetch-block can be served (as block sync will). */
+  readonly #txVerifier = new TxVerifier(simChainId)
+  readonly #clients: Client[] = []
+  readonly #clientIntervalMs: number
+  readonly #blockIntervalMs: number
+  /** Every block any node sent, so fetch-block can be served (as block sync does). */
   readonly #knownBlocks = new Map<string, Block>()
-  /** Links cut by tests: `${from}->${to}`. */
-  readonly cutLinks = new Set<string>()
+  /** What each honest validator index signed, by kind and view, across restarts: to catch equivocation. */
+  readonly #signed = new Map<string, string>()
 
   constructor(options: ClusterOptions) {
-    this.#options = { linkDelayMsMin: 5, linkDelayMsMax: 50, ...options }
-    this.#params = { ...defaultSimParams, ...options.params }
     this.prng = new Prng(options.seed)
-    this.#secrets = Array.from({ length: options.validators }, () =>
-      Uint8Array.from({ length: 32 }, () => this.prng.int(0, 255)),
-    )
-    const validators = this.#secrets.map((secret) => keyPairFromSecret(secret).publicKey)
-    this.#genesisStateRoot = taggedHash('quorate/sim/state', new Uint8Array(0))
-    const genesisBlock: Block = {
-      header: {
-        height: 0,
-        view: 0,
-        parentHash: new Uint8Array(32),
-        justify: { view: 0, blockHash: new Uint8Array(32), signers: [], signatures: [] },
-        proposer: 0,
-        timestampMs: 0,
-        txRoot: txRoot([]),
-        stateRoot: this.#genesisStateRoot,
-      },
-      txs: [],
+    this.network = new SimNetwork(this.prng)
+    this.validatorCount = options.validators
+    this.#clientIntervalMs = options.clientIntervalMs ?? 0
+    this.#blockIntervalMs = options.blockIntervalMs ?? 250
+    const params = { ...defaultSimParams, ...options.params }
+    const secrets = Array.from({ length: options.validators }, () => this.#randomBytes(32))
+    const validators = secrets.map((secret) => keyPairFromSecret(secret).publicKey)
+    for (let i = 0; i < (options.clients ?? 0); i++) {
+      this.#clients.push({ keys: keyPairFromSecret(this.#randomBytes(32)), nonce: 0 })
     }
-    const genesisHash = blockHash(genesisBlock.header)
-    this.#genesis = {
-      block: genesisBlock,
-      hash: genesisHash,
-      hashHex: toHex(genesisHash),
-      parentView: 0,
-      grandparentView: 0,
-      impliedCommitHeight: 0,
-    }
-    const genesisQC: QuorumCertificate = { view: 0, blockHash: genesisHash, signers: [], signatures: [] }
-    this.#verifier = new MessageVerifier({ chainId: 'sim', validators, genesisQC, verifyTx: () => true })
-    for (let index = 0; index < options.validators; index++) {
-      const safety: SafetyState = { lastVotedView: 0, preferredView: 0, highQC: genesisQC, lastTimeout: null }
-      this.replicas.push({
-        index,
-        state: this.#freshState(index, safety),
-        persistedSafety: safety,
-        committed: [],
-        stateRoots: [],
-        evidence: [],
-        crashed: false,
-        epoch: 0,
-        signedVotes: new Map(),
-      })
-    }
-  }
-
-  #freshState(index: number, safety: SafetyState): ConsensusState {
-    const secret = this.#secrets[index]!
-    const validators = this.#secrets.map((each) => keyPairFromSecret(each).publicKey)
-    return initialState({
-      config: {
-        chainId: 'sim',
+    this.genesis = makeGenesis(this.#clients.map((client) => client.keys.publicKey))
+    this.verifier = new MessageVerifier({
+      chainId: simChainId,
+      validators,
+      genesisQC: this.genesis.safety.highQC,
+      verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
+    })
+    const specs: readonly NodeSpec[] = options.nodes ?? validators.map((_, index) => ({ index }))
+    specs.forEach((spec, id) => {
+      const secret = secrets[spec.index]!
+      const config = {
+        chainId: simChainId,
         validators,
-        selfIndex: index,
-        sign: (message) => sign(message, secret),
-        params: this.#params,
-      },
-      safety,
-      root: this.#genesis,
-      rootStateRoot: this.#genesisStateRoot,
+        selfIndex: spec.index,
+        sign: (message: Uint8Array) => sign(message, secret),
+        params,
+      }
+      const behaviour =
+        spec.byzantine === undefined
+          ? null
+          : byzantineFixtures[spec.byzantine]({
+              selfIndex: spec.index,
+              validatorCount: options.validators,
+              chainId: simChainId,
+              sign: config.sign,
+              random: () => this.prng.next(),
+              nowMs: () => this.nowMs,
+              genesisHash: this.genesis.hash,
+              blockTxCountMax: params.blockTxCountMax,
+            })
+      this.nodes.push(new SimNode(id, spec.index, config, this.genesis, behaviour, spec.twin === true))
     })
   }
 
-  start(): void {
-    for (const replica of this.replicas) this.#input(replica, { kind: 'start', nowMs: this.nowMs })
+  #randomBytes(length: number): Uint8Array {
+    return Uint8Array.from({ length }, () => this.prng.int(0, 255))
   }
 
-  /** Runs events until simulated time passes `untilMs`. */
-  runUntil(untilMs: number): void {
-    for (;;) {
-      const next = this.#queue.pop()
-      if (next === undefined) break
-      if (next.atMs > untilMs) {
-        this.#queue.push(next.atMs, next.event)
-        break
-      }
-      this.nowMs = next.atMs
-      this.#handle(next.event)
+  get honestNodes(): SimNode[] {
+    return this.nodes.filter((node) => node.isHonest)
+  }
+
+  start(): void {
+    for (const node of this.nodes) this.#input(node, { kind: 'start', nowMs: this.nowMs })
+    this.#queue.push(tickIntervalMs, { kind: 'tick' })
+    for (let client = 0; client < this.#clients.length; client++) this.#scheduleClient(client)
+  }
+
+  /** Runs `run` at simulated time `atMs` (fault injection, checks). */
+  at(atMs: number, run: () => void): void {
+    this.#queue.push(atMs, { kind: 'call', run })
+  }
+
+  /** Runs events until simulated time reaches `untilMs`. */
+  async runUntil(untilMs: number): Promise<void> {
+    for (
+      let next = this.#queue.peekTime();
+      next !== undefined && next <= untilMs;
+      next = this.#queue.peekTime()
+    ) {
+      const item = this.#queue.pop()!
+      this.nowMs = item.atMs
+      await this.#handle(item.event)
     }
     this.nowMs = untilMs
   }
 
-  crash(index: number): void {
-    this.replicas[index]!.crashed = true
+  crash(id: number): void {
+    this.nodes[id]!.crash()
+    this.#trace(`crash ${id}`)
   }
 
-  committedHeight(index: number): number {
-    return this.replicas[index]!.committed.length
+  restart(id: number): void {
+    const node = this.nodes[id]!
+    node.restart()
+    this.#trace(`restart ${id}`)
+    for (const block of node.savedPendingBlocks())
+      this.#input(node, { kind: 'block-fetched', block, nowMs: this.nowMs })
+    this.#input(node, { kind: 'start', nowMs: this.nowMs })
   }
 
-  #handle(event: SimEvent): void {
+  async #handle(event: SimEvent): Promise<void> {
     switch (event.kind) {
-      case 'deliver': {
-        const replica = this.replicas[event.to]!
-        if (replica.crashed) return
-        const message = decodeConsensusMessage(event.bytes)
-        const verdict = this.#verifier.verifyMessage(message)
-        if (!verdict.ok) throw new Error(`honest message rejected: ${verdict.reason}`)
-        this.#input(replica, toInput(message, this.nowMs))
-        return
-      }
+      case 'deliver':
+        return this.#deliver(event.to, event.from, event.bytes)
       case 'timer': {
-        const replica = this.replicas[event.replica]!
-        if (replica.crashed || replica.epoch !== event.epoch) return
-        this.#input(replica, { kind: 'timer', view: event.view })
+        const node = this.nodes[event.node]!
+        if (node.up && node.epoch === event.epoch) this.#input(node, { kind: 'timer', view: event.view })
         return
       }
       case 'input': {
-        const replica = this.replicas[event.replica]!
-        if (replica.crashed || replica.epoch !== event.epoch) return
-        this.#input(replica, event.input)
+        const node = this.nodes[event.node]!
+        if (node.up && node.epoch === event.epoch) this.#input(node, event.input)
         return
       }
+      case 'client':
+        return this.#clientSubmits(event.client)
+      case 'gossip': {
+        const node = this.nodes[event.node]!
+        if (node.up) await this.#admit(node, event.bytes)
+        return
+      }
+      case 'tick':
+        for (const node of this.nodes) {
+          if (!node.up || node.behaviour?.tick === undefined) continue
+          for (const out of node.behaviour.tick(this.nowMs))
+            this.#sendTo(node, out.to, out.message, out.delayMs ?? 0)
+        }
+        this.#queue.push(this.nowMs + tickIntervalMs, { kind: 'tick' })
+        return
+      case 'call':
+        event.run()
+        return
     }
   }
 
-  #input(replica: Replica, input: ConsensusInput): void {
-    const result = step(replica.state, input)
-    replica.state = result.state
-    for (const action of result.actions) this.#perform(replica, action)
+  #deliver(to: number, from: number, bytes: Uint8Array): void {
+    const node = this.nodes[to]!
+    if (!node.up) return
+    this.#trace(`deliver ${from}>${to} ${bytes.length}`)
+    const sender = this.nodes[from]!
+    let message: ConsensusMessage
+    try {
+      message = decodeConsensusMessage(bytes)
+    } catch (error) {
+      if (sender.isHonest)
+        this.violations.push({ kind: 'honest-rejected', detail: `undecodable from ${from}: ${error}` })
+      this.rejectedByzantineMessages.count++
+      return
+    }
+    const verdict = this.verifier.verifyMessage(message)
+    if (!verdict.ok) {
+      if (sender.isHonest) {
+        this.violations.push({
+          kind: 'honest-rejected',
+          detail: `${message.kind} from ${from}: ${verdict.reason}`,
+        })
+      }
+      this.rejectedByzantineMessages.count++
+      return
+    }
+    this.#input(node, inputFromMessage(message, this.nowMs))
   }
 
-  #perform(replica: Replica, action: ConsensusAction): void {
+  #input(node: SimNode, input: ConsensusInput): void {
+    const result = step(node.state, input)
+    node.state = result.state
+    for (const action of result.actions) this.#perform(node, action)
+  }
+
+  #perform(node: SimNode, action: ConsensusAction): void {
     switch (action.kind) {
       case 'persist-safety':
-        replica.persistedSafety = action.safety
+        node.disk.safety = action.safety
+        return
+      case 'persist-block':
+        node.disk.pendingBlocks.set(toHex(action.hash), action.block)
         return
       case 'send':
-        this.#send(replica.index, action.to, action.message)
+        this.#send(node, [action.to], action.message)
         return
-      case 'broadcast':
-        for (const other of this.replicas)
-          if (other.index !== replica.index) this.#send(replica.index, other.index, action.message)
+      case 'broadcast': {
+        const others = Array.from({ length: this.validatorCount }, (_, i) => i).filter(
+          (i) => i !== node.index,
+        )
+        this.#send(node, others, action.message)
         return
+      }
       case 'schedule-timer':
         this.#queue.push(this.nowMs + action.delayMs, {
           kind: 'timer',
-          replica: replica.index,
+          node: node.id,
           view: action.view,
-          epoch: replica.epoch,
+          epoch: node.epoch,
         })
         return
       case 'request-payload':
-        this.#later(replica, 0, { kind: 'payload', view: action.view, txs: [], nowMs: this.nowMs })
+        this.#schedulePayload(node, action.view, toHex(action.parentHash))
         return
       case 'commit':
         for (const committed of action.blocks) {
-          replica.committed.push(committed)
-          const previous = replica.stateRoots.at(-1) ?? this.#genesisStateRoot
-          const root = taggedHash('quorate/sim/state', previous, committed.hash)
-          replica.stateRoots.push(root)
-          this.#later(replica, 1, {
+          const stateRoot = node.commit(committed)
+          this.#trace(`commit ${node.id} ${committed.block.header.height} ${toHex(committed.hash)}`)
+          this.commitLog.push({
+            node: node.id,
+            height: committed.block.header.height,
+            atMs: this.nowMs,
+            view: node.state.view,
+          })
+          this.#later(node, executionDelayMs, {
             kind: 'executed',
             height: committed.block.header.height,
-            stateRoot: root,
+            stateRoot,
           })
         }
         return
       case 'fetch-block': {
         const block = this.#knownBlocks.get(toHex(action.hash))
-        if (block !== undefined)
-          this.#later(replica, 20, { kind: 'block-fetched', block, nowMs: this.nowMs + 20 })
+        if (block !== undefined) {
+          this.#later(node, fetchDelayMs, { kind: 'block-fetched', block, nowMs: this.nowMs + fetchDelayMs })
+        }
         return
       }
       case 'record-evidence':
-        replica.evidence.push(action.evidence)
-        return
       case 'entered-view':
         return
     }
   }
 
-  #later(replica: Replica, delayMs: number, input: ConsensusInput): void {
-    this.#queue.push(this.nowMs + delayMs, {
-      kind: 'input',
-      replica: replica.index,
-      input,
-      epoch: replica.epoch,
+  #schedulePayload(node: SimNode, view: number, parentHex: string): void {
+    const parent = node.state.tree.get(parentHex)
+    const earliest = (parent?.block.header.timestampMs ?? 0) + this.#blockIntervalMs
+    this.at(Math.max(this.nowMs, earliest), () => {
+      if (!node.up || node.state.view !== view) return
+      const txs = takeBatch(node.state, fromHex(parentHex), node.mempool, node.app)
+      this.#input(node, { kind: 'payload', view, txs, nowMs: this.nowMs })
     })
   }
 
-  #send(from: number, to: number, message: ConsensusMessage): void {
+  #later(node: SimNode, delayMs: number, input: ConsensusInput): void {
+    this.#queue.push(this.nowMs + delayMs, { kind: 'input', node: node.id, input, epoch: node.epoch })
+  }
+
+  /** The honest core wants `message` sent to validator indices `to`; a fixture may rewrite it. */
+  #send(node: SimNode, to: readonly number[], message: ConsensusMessage): void {
+    if (node.isHonest) this.#recordSigned(node, message)
     if (message.kind === 'proposal') {
       this.#knownBlocks.set(toHex(blockHash(message.proposal.block.header)), message.proposal.block)
     }
-    if (message.kind === 'vote') {
-      const previous = this.replicas[from]!.signedVotes.get(message.vote.view)
-      const hashHex = toHex(message.vote.blockHash)
-      if (previous !== undefined && previous !== hashHex)
-        throw new Error(`replica ${from} equivocated in view ${message.vote.view}`)
-      this.replicas[from]!.signedVotes.set(message.vote.view, hashHex)
+    const outgoing =
+      node.behaviour === null
+        ? to.map((index) => ({ to: index, message }))
+        : node.behaviour.outgoing(message, to)
+    for (const out of outgoing)
+      this.#sendTo(node, out.to, out.message, 'delayMs' in out ? (out.delayMs ?? 0) : 0)
+  }
+
+  #sendTo(node: SimNode, index: number, message: ConsensusMessage, extraDelayMs: number): void {
+    let bytes: Uint8Array
+    try {
+      bytes = encodeConsensusMessage(message)
+    } catch (error) {
+      if (error instanceof EncodeError && !node.isHonest) return
+      throw error
     }
-    if (this.replicas[from]!.crashed || this.cutLinks.has(`${from}->${to}`)) return
-    const delayMs = this.prng.int(this.#options.linkDelayMsMin, this.#options.linkDelayMsMax)
-    this.#queue.push(this.nowMs + delayMs, {
-      kind: 'deliver',
-      from,
-      to,
-      bytes: encodeConsensusMessage(message),
-    })
-  }
-}
-
-function toInput(message: ConsensusMessage, nowMs: number): ConsensusInput {
-  switch (message.kind) {
-    case 'proposal':
-      return { kind: 'proposal', proposal: message.proposal, nowMs }
-    case 'vote':
-      return { kind: 'vote', vote: message.vote }
-    case 'timeout':
-      return { kind: 'timeout', timeout: message.timeout }
-  }
-}
-
-/** Agreement: every pair of replicas committed the same block hashes at every common height. */
-export function checkAgreement(cluster: Cluster): void {
-  const longest = cluster.replicas.reduce((a, b) => (a.committed.length >= b.committed.length ? a : b))
-  for (const replica of cluster.replicas) {
-    replica.committed.forEach((committed, i) => {
-      const reference = longest.committed[i]!
-      if (toHex(committed.hash) !== toHex(reference.hash)) {
-        throw new Error(`agreement violated at height ${i + 1}: replica ${replica.index} vs ${longest.index}`)
+    if (message.kind === 'proposal' && !node.isHonest) {
+      this.#knownBlocks.set(toHex(blockHash(message.proposal.block.header)), message.proposal.block)
+    }
+    for (const target of this.nodes) {
+      if (target.index !== index || target.id === node.id) continue
+      for (const delayMs of this.network.deliveries(node.id, target.id)) {
+        this.#queue.push(this.nowMs + extraDelayMs + delayMs, {
+          kind: 'deliver',
+          from: node.id,
+          to: target.id,
+          bytes,
+        })
       }
-      if (committed.block.header.height !== i + 1)
-        throw new Error(`replica ${replica.index} skipped a height`)
-    })
+    }
   }
+
+  /** No honest validator signs two different proposals, votes or timeouts for one view, ever. */
+  #recordSigned(node: SimNode, message: ConsensusMessage): void {
+    if (message.kind === 'timeout-certificate') return // signed by others, only relayed
+    const [kind, view, digest] =
+      message.kind === 'vote'
+        ? ['vote', message.vote.view, toHex(message.vote.blockHash)]
+        : message.kind === 'timeout'
+          ? ['timeout', message.timeout.view, String(message.timeout.highQC.view)]
+          : ['proposal', message.proposal.block.header.view, toHex(blockHash(message.proposal.block.header))]
+    const key = `${node.index}:${kind}:${view}`
+    const earlier = this.#signed.get(key)
+    if (earlier !== undefined && earlier !== digest) {
+      this.violations.push({
+        kind: 'equivocation',
+        detail: `validator ${node.index} signed two ${kind}s in view ${view}`,
+      })
+    }
+    this.#signed.set(key, digest)
+  }
+
+  #scheduleClient(client: number): void {
+    if (this.#clientIntervalMs <= 0) return
+    const delay = this.prng.int(this.#clientIntervalMs / 2, (this.#clientIntervalMs * 3) / 2)
+    this.#queue.push(this.nowMs + delay, { kind: 'client', client })
+  }
+
+  /** A client sends its next transfer to a random live node, which gossips it to every node. */
+  async #clientSubmits(index: number): Promise<void> {
+    if (this.nowMs >= this.clientsStopAtMs) return
+    this.#scheduleClient(index)
+    const client = this.#clients[index]!
+    const live = this.nodes.filter((node) => node.up && node.isHonest)
+    const entry = live[this.prng.int(0, live.length - 1)]
+    if (entry === undefined) return
+    const to = this.#clients[(index + 1) % this.#clients.length]!.keys.publicKey
+    const tx = buildTransfer({
+      chainId: simChainId,
+      keyPair: client.keys,
+      to,
+      amount: 1n,
+      nonce: client.nonce,
+    })
+    const bytes = encodeTx(tx)
+    const result = await this.#admit(entry, bytes)
+    if (result !== 0) return
+    client.nonce++
+    this.acknowledged.push(toHex(txHash(tx)))
+    for (const node of this.nodes) {
+      if (node.id === entry.id) continue
+      this.#queue.push(this.nowMs + this.prng.int(5, 40), { kind: 'gossip', node: node.id, bytes })
+    }
+  }
+
+  async #admit(node: SimNode, bytes: Uint8Array): Promise<number> {
+    const result = await admitTx(
+      {
+        chainId: simChainId,
+        mempool: node.mempool,
+        app: node.app,
+        txVerifier: this.#txVerifier,
+        isCommitted: async (hash) => node.committedTxs.has(toHex(hash)),
+      },
+      bytes,
+    )
+    return result.code
+  }
+
+  #trace(line: string): void {
+    // FNV-1a over the event log: two runs with equal digests did the same things in the same order.
+    let hash = this.traceHash ^ 0x811c9dc5
+    for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193)
+    this.traceHash = hash >>> 0
+  }
+}
+
+function makeGenesis(clientKeys: readonly Uint8Array[]): SimGenesis {
+  const accounts = clientKeys.map((address) => ({ address, account: { balance: 1_000_000n, nonce: 0 } }))
+  const stateRoot = AccountsApp.fromAccounts(accounts).stateRoot()
+  const block: Block = {
+    header: {
+      height: 0,
+      view: 0,
+      parentHash: new Uint8Array(32),
+      justify: { view: 0, blockHash: new Uint8Array(32), signers: [], signatures: [] },
+      proposer: 0,
+      timestampMs: 0,
+      txRoot: txRoot([]),
+      stateRoot,
+    },
+    txs: [],
+  }
+  const hash = blockHash(block.header)
+  const genesisQC: QuorumCertificate = { view: 0, blockHash: hash, signers: [], signatures: [] }
+  const safety: SafetyState = { lastVotedView: 0, preferredView: 0, highQC: genesisQC, lastTimeout: null }
+  return { block, hash, stateRoot, safety, accounts }
 }

@@ -1,0 +1,97 @@
+import { toHex } from '../../crypto/hex.js'
+import { blockHash, txHash } from '../../ledger/hashing.js'
+import type { Cluster, Violation } from './cluster.js'
+import type { SimNode } from './sim-node.js'
+
+/** Agreement: all honest nodes committed the same block hash and state root at every height they share. */
+export function checkAgreement(cluster: Cluster): Violation[] {
+  const honest = cluster.honestNodes
+  const reference = longest(honest)
+  const violations: Violation[] = []
+  for (const node of honest) {
+    for (let h = 0; h < node.disk.committed.length; h++) {
+      const mine = node.disk.committed[h]!
+      const theirs = reference.disk.committed[h]!
+      if (toHex(mine.hash) !== toHex(theirs.hash)) {
+        violations.push({
+          kind: 'agreement',
+          detail: `height ${h + 1}: node ${node.id} and node ${reference.id} differ`,
+        })
+        break
+      }
+      if (toHex(node.disk.stateRoots[h]!) !== toHex(reference.disk.stateRoots[h]!)) {
+        violations.push({
+          kind: 'agreement',
+          detail: `height ${h + 1}: state roots of ${node.id} and ${reference.id} differ`,
+        })
+        break
+      }
+    }
+  }
+  return violations
+}
+
+/** Validity: every committed block links to its parent and is certified by a valid QC for exactly it. */
+export function checkValidity(cluster: Cluster): Violation[] {
+  const violations: Violation[] = []
+  for (const node of cluster.honestNodes) {
+    let parentHash = cluster.genesis.hash
+    for (const { block, hash, qc } of node.disk.committed) {
+      const where = `node ${node.id} height ${block.header.height}`
+      if (toHex(blockHash(block.header)) !== toHex(hash))
+        violations.push({ kind: 'validity', detail: `${where}: hash` })
+      if (toHex(block.header.parentHash) !== toHex(parentHash)) {
+        violations.push({ kind: 'validity', detail: `${where}: does not link to its parent` })
+      }
+      if (
+        toHex(qc.blockHash) !== toHex(hash) ||
+        qc.view !== block.header.view ||
+        !cluster.verifier.verifyQC(qc)
+      ) {
+        violations.push({ kind: 'validity', detail: `${where}: not certified by a valid QC` })
+      }
+      parentHash = hash
+    }
+  }
+  return violations
+}
+
+/** Clients: every acknowledged transfer executes at most once, and (when `requireAll`) exactly once. */
+export function checkExactlyOnce(cluster: Cluster, requireAll: boolean): Violation[] {
+  const reference = longest(cluster.honestNodes)
+  const executions = new Map<string, number>()
+  const seen = new Set<string>()
+  for (const { block } of reference.disk.committed) {
+    for (const tx of block.txs) {
+      const key = toHex(txHash(tx))
+      // A second inclusion is a no-op 'duplicate' receipt; only the first one executes.
+      if (!seen.has(key)) executions.set(key, (executions.get(key) ?? 0) + 1)
+      seen.add(key)
+    }
+  }
+  const violations: Violation[] = []
+  for (const hash of cluster.acknowledged) {
+    const count = executions.get(hash) ?? 0
+    if (count > 1 || (requireAll && count === 0)) {
+      violations.push({
+        kind: 'exactly-once',
+        detail: `acknowledged tx ${hash.slice(0, 16)} executed ${count} times`,
+      })
+    }
+  }
+  return violations
+}
+
+export function longest(nodes: readonly SimNode[]): SimNode {
+  return nodes.reduce((a, b) => (a.committedHeight >= b.committedHeight ? a : b))
+}
+
+/** Every safety checker; liveness is checked by the scenario runner, which knows when faults healed. */
+export function checkSafety(cluster: Cluster): Violation[] {
+  return [
+    ...cluster.violations,
+    ...checkAgreement(cluster),
+    ...checkValidity(cluster),
+    ...checkExactlyOnce(cluster, false),
+  ]
+}
