@@ -30,3 +30,11 @@ export const rpcConnectionCountMax = 256
 export const rpcRequestTimeoutMs = 30_000
 /** Shorter than rpcRequestTimeoutMs, so broadcast_tx_commit answers "not committed in time" itself. */
 export const rpcCommitWaitMs = 25_000
+
+/** Block sync: committed blocks per request, requests in flight, and how peers that fail us are set aside. */
+export const syncBatchBlockCountMax = 64
+export const syncRequestsInFlightMax = 4
+export const syncRequestTimeoutMs = 5_000
+export const syncPeerBanMs = 10_000
+/** Catch up by block sync (not consensus) when a peer is this many blocks ahead. */
+export const blockSyncLagThreshold = 16

@@ -1,8 +1,8 @@
 import { toHex } from '../crypto/hex.js'
 import type { AccountsApp } from '../ledger/app/index.js'
-import { txHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash } from '../ledger/types.js'
+import type { BlockCommitter } from './committer.js'
 import {
   type CommittedBlock,
   type ConsensusAction,
@@ -26,14 +26,13 @@ export interface DriverDeps {
   readonly store: LedgerStore
   readonly app: AccountsApp
   readonly mempool: Mempool
+  readonly committer: BlockCommitter
   readonly network: DriverNetwork
   readonly metrics: NodeMetrics
   readonly logger: Logger
   readonly nowMs: () => number
   /** Minimum time between a parent block and its child, so an idle chain does not spin out empty blocks. */
   readonly blockIntervalMs: number
-  /** Called after each committed block is on disk and executed. */
-  readonly onCommitted: (committed: CommittedBlock) => void
 }
 
 /**
@@ -51,6 +50,8 @@ export class ConsensusDriver {
   readonly #timers = new Map<number, NodeJS.Timeout>()
   readonly #payloadTimers = new Set<NodeJS.Timeout>()
   #closed = false
+  /** While block sync runs, consensus is paused: inputs are dropped and no timer runs. */
+  #paused = false
   #failure: Error | null = null
 
   constructor(state: ConsensusState, deps: DriverDeps) {
@@ -67,12 +68,32 @@ export class ConsensusDriver {
     return this.#failure
   }
 
+  get paused(): boolean {
+    return this.#paused
+  }
+
   enqueue(input: ConsensusInput): void {
-    if (this.#closed) return
+    if (this.#closed || this.#paused) return
     this.#queue.push(input)
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = null
     })
+  }
+
+  /** Stops consensus for block sync: waits for the current step's writes, then drops inputs until resumed. */
+  async pause(): Promise<void> {
+    this.#paused = true
+    this.#clearTimers()
+    this.#queue.length = 0
+    await this.#draining
+  }
+
+  /** Resumes with a state rebuilt from the store after block sync moved the committed head. */
+  resume(state: ConsensusState): void {
+    if (this.#closed) return
+    this.#state = state
+    this.#executed.length = 0
+    this.#paused = false
   }
 
   /** Stops taking inputs and waits for the current step's writes to finish. */
@@ -85,7 +106,7 @@ export class ConsensusDriver {
 
   async #drain(): Promise<void> {
     const next = () => this.#executed.shift() ?? this.#queue.shift()
-    for (let input = next(); input !== undefined && !this.#closed; input = next()) {
+    for (let input = next(); input !== undefined && !this.#closed && !this.#paused; input = next()) {
       try {
         const result = step(this.#state, input)
         this.#state = result.state
@@ -184,30 +205,9 @@ export class ConsensusDriver {
     this.#payloadTimers.add(timer)
   }
 
-  /** Execute, write in one atomic batch, then tell the core the resulting state root. */
+  /** Execute and write in one atomic batch, then tell the core the resulting state root (ahead of other inputs). */
   async #commit(committed: CommittedBlock): Promise<void> {
-    const { app, store, mempool, metrics } = this.#deps
-    const { block, hash, qc } = committed
-    const alreadyCommitted = new Set<string>()
-    for (const tx of block.txs) {
-      const hashOfTx = txHash(tx)
-      if (await store.hasTx(hashOfTx)) alreadyCommitted.add(toHex(hashOfTx))
-    }
-    const execution = app.executeBlock(block.txs, (hashOfTx) => alreadyCommitted.has(toHex(hashOfTx)))
-    await store.commitBlock({
-      block,
-      hash,
-      qc,
-      receipts: execution.receipts,
-      accounts: execution.changed,
-      stateRoot: execution.stateRoot,
-    })
-    for (const receipt of execution.receipts) mempool.remove(toHex(receipt.txHash))
-    for (const { address, account } of execution.changed) mempool.pruneStale(address, account)
-    metrics.committedHeight.set(block.header.height)
-    metrics.committedTxs.inc(block.txs.length)
-    metrics.mempoolTxs.set(mempool.size)
-    this.#deps.onCommitted(committed)
-    this.#executed.push({ kind: 'executed', height: block.header.height, stateRoot: execution.stateRoot })
+    const stateRoot = await this.#deps.committer.commit(committed)
+    this.#executed.push({ kind: 'executed', height: committed.block.header.height, stateRoot })
   }
 }

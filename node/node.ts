@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/hex.js'
 import { readKeyFile, sign } from '../crypto/index.js'
 import { AccountsApp } from '../ledger/app/index.js'
-import { DecodeError, decodeConsensusMessage, encodeConsensusMessage } from '../ledger/codec/index.js'
+import { DecodeError, decodeConsensusMessage } from '../ledger/codec/index.js'
 import { type Genesis, genesisBlock, genesisQC, loadGenesisFile } from '../ledger/genesis.js'
 import { blockHash, txHash } from '../ledger/hashing.js'
 import {
@@ -13,25 +13,22 @@ import {
   viewTimeoutBackoffExponentMax,
 } from '../ledger/limits.js'
 import { LedgerStore, type TxLocation } from '../ledger/store/index.js'
-import type { ConsensusMessage, Hash, SafetyState } from '../ledger/types.js'
+import type { Block, ConsensusMessage, SafetyState } from '../ledger/types.js'
 import { P2PHost } from '../p2p/index.js'
+import { BlockCommitter } from './committer.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
+import { ConsensusOutbox } from './consensus-outbox.js'
 import { ConsensusDriver } from './driver.js'
 import { createLogger, type Logger } from './logger.js'
 import { type AdmissionResult, admitTx } from './mempool/admission.js'
 import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
-import {
-  type FilteredMessage,
-  type OutgoingFilter,
-  type OutgoingFilterFactory,
-  outgoingFilterTickMs,
-} from './outgoing-filter.js'
+import type { OutgoingFilterFactory } from './outgoing-filter.js'
 import { loadTreeRoot } from './recovery.js'
 import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
-import { decodeSyncMessage, encodeSyncMessage } from './sync/block-fetch-codec.js'
+import { SyncService } from './sync/sync-service.js'
 import { TxVerifier } from './tx-verifier.js'
 
 export const protocols = {
@@ -40,8 +37,6 @@ export const protocols = {
   sync: '/quorate/sync/1.0.0',
 } as const
 
-/** Don't ask peers for the same missing block more often than this. */
-const blockFetchRetryMs = 1_000
 const defaultBlockIntervalMs = 100
 const mempoolNonceGapMax = 64
 
@@ -64,13 +59,11 @@ export class Node {
   #p2p!: P2PHost
   #rpc!: RpcServer
   #verifier!: MessageVerifier
+  #outbox!: ConsensusOutbox
+  #sync!: SyncService
   readonly #txVerifier: TxVerifier
   readonly #commitWaiters = new Map<string, Set<(location: TxLocation) => void>>()
-  readonly #fetchRequestedAtMs = new Map<string, number>()
-  readonly #validatorByNodeKey = new Map<string, number>()
   #closing: Promise<void> | null = null
-  #filter: OutgoingFilter | null = null
-  #filterTimer: NodeJS.Timeout | null = null
 
   private constructor(parts: {
     genesis: Genesis
@@ -93,9 +86,6 @@ export class Node {
       nonceGapMax: mempoolNonceGapMax,
     })
     this.#txVerifier = new TxVerifier(parts.genesis.chainId)
-    parts.genesis.validators.forEach((validator) => {
-      this.#validatorByNodeKey.set(toHex(validator.nodeKey), validator.index)
-    })
   }
 
   /** Opens everything in order (store, consensus, p2p, RPC); `close()` releases it in reverse. */
@@ -173,7 +163,7 @@ export class Node {
       verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
     })
     const signConsensus = (message: Uint8Array) => sign(message, consensusSecret)
-    this.#filter =
+    const filter =
       byzantine?.({
         selfIndex: this.selfIndex,
         validatorCount: validators.length,
@@ -184,43 +174,61 @@ export class Node {
         genesisHash: qc.blockHash,
         blockTxCountMax: genesis.params.blockTxCountMax,
       }) ?? null
-    if (this.#filter !== null)
-      this.logger.warn({ fixture: this.#filter.name }, 'running as a MALICIOUS test fixture')
-    const stored = this.#filter?.wipesSafetyStateOnRestart ? null : await store.loadSafetyState()
+    if (filter !== null) this.logger.warn({ fixture: filter.name }, 'running as a MALICIOUS test fixture')
+    const stored = filter?.wipesSafetyStateOnRestart ? null : await store.loadSafetyState()
     const safety: SafetyState = stored ?? {
       lastVotedView: 0,
       preferredView: 0,
       highQC: qc,
       lastTimeout: null,
     }
-    const root = await loadTreeRoot(store, genesisRoot)
-    const state = initialState({
-      config: {
-        chainId: genesis.chainId,
-        validators,
-        selfIndex: this.selfIndex,
-        sign: signConsensus,
-        params: { ...genesis.params, viewTimeoutBackoffExponentMax },
-      },
-      safety,
-      root,
-      rootStateRoot: store.head().stateRoot,
-    })
+    const config = {
+      chainId: genesis.chainId,
+      validators,
+      selfIndex: this.selfIndex,
+      sign: signConsensus,
+      params: { ...genesis.params, viewTimeoutBackoffExponentMax },
+    }
+    const stateOverStore = async (safetyNow: SafetyState) =>
+      initialState({
+        config,
+        safety: safetyNow,
+        root: await loadTreeRoot(store, genesisRoot),
+        rootStateRoot: store.head().stateRoot,
+      })
     this.metrics.committedHeight.set(store.head().height)
-    this.#driver = new ConsensusDriver(state, {
+    const committer = new BlockCommitter(store, this.app, this.mempool, this.metrics, (committed) =>
+      this.#onCommitted(committed),
+    )
+    this.#driver = new ConsensusDriver(await stateOverStore(safety), {
       store,
       app: this.app,
       mempool: this.mempool,
+      committer,
       metrics: this.metrics,
       logger: this.logger,
       nowMs: () => Date.now(),
       blockIntervalMs: defaultBlockIntervalMs,
       network: {
-        send: (to, message) => this.#sendConsensus([to], message),
-        broadcast: (message) => this.#sendConsensus(this.#otherValidators(), message),
-        fetchBlock: (hash) => this.#fetchBlock(hash),
+        send: (to, message) => this.#outbox.send([to], message),
+        broadcast: (message) => this.#outbox.broadcast(message),
+        fetchBlock: (hash) => this.#sync.fetchBlock(hash),
       },
-      onCommitted: (committed) => this.#onCommitted(committed),
+    })
+    const verifyTxs = (block: Block) =>
+      block.txs.every((tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))))
+    this.#sync = new SyncService({
+      store,
+      driver: this.#driver,
+      committer,
+      send: (peer, frame) => this.#p2p.send(peer, protocols.sync, frame),
+      broadcast: (frame) => this.#p2p.broadcast(protocols.sync, frame),
+      peers: () => this.#p2p.connectedPeers(),
+      verifyQC: (certificate) => this.#verifier.verifyQC(certificate),
+      verifyTxs,
+      rebuildState: () => stateOverStore(this.#driver.state.safety),
+      metrics: this.metrics,
+      logger: this.logger,
     })
 
     const peerAddresses = new Map(this.config.peers.map((peer) => [toHex(peer.nodeKey), peer.address]))
@@ -243,6 +251,12 @@ export class Node {
           this.logger.debug(event, 'peer event')
       },
     })
+    this.#outbox = new ConsensusOutbox(
+      genesis.validators.map((v) => v.nodeKey),
+      this.selfIndex,
+      (nodeKeyHex, frame) => this.#p2p.send(nodeKeyHex, protocols.consensus, frame),
+      filter,
+    )
     this.#rpc = await RpcServer.create({
       host: this.config.rpcListen.host,
       port: this.config.rpcListen.port,
@@ -259,16 +273,8 @@ export class Node {
       { index: this.selfIndex, peerId: this.#p2p.peerId, rpc: this.#rpc.url, height: store.head().height },
       'validator started',
     )
-    // Blocks of the tree saved before the restart come back first, so the highest QCs can be extended.
-    for (const block of await store.pendingBlocks())
-      this.#driver.enqueue({ kind: 'block-fetched', block, nowMs: Date.now() })
-    this.#driver.enqueue({ kind: 'start', nowMs: Date.now() })
-    const filter = this.#filter
-    if (filter?.tick !== undefined) {
-      this.#filterTimer = setInterval(() => {
-        for (const out of filter.tick?.(Date.now()) ?? []) this.#deliverFiltered(out)
-      }, outgoingFilterTickMs)
-    }
+    // Catch up from peers first (if they are ahead); then consensus starts with the saved pending blocks.
+    void this.#sync.catchUp()
   }
 
   get rpcUrl(): string {
@@ -289,7 +295,8 @@ export class Node {
       block_hash: toHex(head.hash),
       state_root: toHex(head.stateRoot),
       view: this.#driver.state.view,
-      catching_up: false,
+      catching_up: this.#sync.catchingUp,
+      sync: { phase: this.#sync.blockSync.phase, target_height: this.#sync.blockSync.targetHeight },
       peers: this.#p2p.connectedPeers().length,
       mempool_txs: this.mempool.size,
     }
@@ -356,43 +363,11 @@ export class Node {
     })
   }
 
-  #otherValidators(): number[] {
-    return this.genesis.validators.map((v) => v.index).filter((index) => index !== this.selfIndex)
-  }
-
-  /** Sends what the core decided, through the malicious fixture's rewrite when one is installed. */
-  #sendConsensus(to: readonly number[], message: ConsensusMessage): void {
-    if (this.#filter === null) {
-      const frame = encodeConsensusMessage(message)
-      for (const index of to) this.#sendFrame(index, frame)
-      return
-    }
-    for (const out of this.#filter.outgoing(message, to)) this.#deliverFiltered(out)
-  }
-
-  #deliverFiltered(out: FilteredMessage): void {
-    let frame: Uint8Array
-    try {
-      frame = encodeConsensusMessage(out.message)
-    } catch {
-      return // a fixture built something the codec refuses; a real peer could not send it either
-    }
-    if (out.delayMs === undefined || out.delayMs <= 0) this.#sendFrame(out.to, frame)
-    else setTimeout(() => this.#sendFrame(out.to, frame), out.delayMs).unref()
-  }
-
-  #sendFrame(index: number, frame: Uint8Array): void {
-    const validator = this.genesis.validators[index]
-    if (validator !== undefined && index !== this.selfIndex) {
-      this.#p2p.send(toHex(validator.nodeKey), protocols.consensus, frame)
-    }
-  }
-
   #onFrame(protocolId: string, fromNodeKeyHex: string, frame: Uint8Array): void {
     if (protocolId === protocols.consensus) this.#onConsensusFrame(frame)
     else if (protocolId === protocols.tx) void this.#admit(frame).catch((error) => this.#internalError(error))
     else if (protocolId === protocols.sync)
-      void this.#onSyncFrame(fromNodeKeyHex, frame).catch((error) => this.#internalError(error))
+      void this.#sync.onFrame(fromNodeKeyHex, frame).catch((error) => this.#internalError(error))
   }
 
   #reject(protocol: string, reason: string): void {
@@ -415,51 +390,8 @@ export class Node {
       this.#reject('consensus', verdict.reason)
       return
     }
+    if (message.kind === 'proposal') this.#sync.noticeHeight(message.proposal.block.header.height)
     this.#driver.enqueue(inputFromMessage(message, Date.now()))
-  }
-
-  #fetchBlock(hash: Hash): void {
-    const key = toHex(hash)
-    const now = Date.now()
-    const last = this.#fetchRequestedAtMs.get(key)
-    if (last !== undefined && now - last < blockFetchRetryMs) return
-    if (this.#fetchRequestedAtMs.size > 1_024) this.#fetchRequestedAtMs.clear()
-    this.#fetchRequestedAtMs.set(key, now)
-    this.#p2p.broadcast(protocols.sync, encodeSyncMessage({ kind: 'get-block', hash }))
-  }
-
-  async #onSyncFrame(fromNodeKeyHex: string, frame: Uint8Array): Promise<void> {
-    let message: ReturnType<typeof decodeSyncMessage>
-    try {
-      message = decodeSyncMessage(frame)
-    } catch (error) {
-      if (error instanceof DecodeError) {
-        this.#reject('sync', 'malformed')
-        return
-      }
-      throw error
-    }
-    if (message.kind === 'get-block') {
-      const block =
-        this.#driver.state.tree.get(toHex(message.hash))?.block ??
-        (await this.store.blockByHash(message.hash))
-      if (block !== undefined)
-        this.#p2p.send(fromNodeKeyHex, protocols.sync, encodeSyncMessage({ kind: 'block', block }))
-      return
-    }
-    const hash = blockHash(message.block.header)
-    if (!this.#fetchRequestedAtMs.delete(toHex(hash))) return // unsolicited or already answered
-    if (!this.#verifier.verifyQC(message.block.header.justify)) {
-      this.#reject('sync', 'invalid-qc')
-      return
-    }
-    for (const tx of message.block.txs) {
-      if (!this.#txVerifier.verifySync(tx, toHex(txHash(tx)))) {
-        this.#reject('sync', 'invalid-tx')
-        return
-      }
-    }
-    this.#driver.enqueue({ kind: 'block-fetched', block: message.block, nowMs: Date.now() })
   }
 
   #internalError(error: unknown): void {
@@ -469,8 +401,9 @@ export class Node {
   /** Releases everything in reverse order of opening. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.#filterTimer !== null) clearInterval(this.#filterTimer)
       await this.#rpc?.close()
+      await this.#sync?.close()
+      this.#outbox?.close()
       await this.#p2p?.close()
       await this.#driver?.close()
       await this.store.close()

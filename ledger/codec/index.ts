@@ -1,10 +1,17 @@
 export { decodeAccount, encodeAccount } from './account.js'
-export { decodeBlock, decodeBlockHeader, encodeBlock, encodeBlockHeader } from './block.js'
+export {
+  decodeBlock,
+  decodeBlockHeader,
+  encodeBlock,
+  encodeBlockHeader,
+  readBlock,
+  writeBlock,
+} from './block.js'
 export { decodeConsensusMessage, encodeConsensusMessage } from './consensus-message.js'
 export { DecodeError, type DecodeErrorCode, EncodeError } from './errors.js'
 export { codecVersion, isValidChainId } from './fields.js'
 export { decodeProposal, encodeProposal } from './proposal.js'
-export { decodeQC, encodeQC } from './quorum-certificate.js'
+export { decodeQC, encodeQC, readQC, writeQC } from './quorum-certificate.js'
 export { Reader } from './reader.js'
 export { decodeReceipt, encodeReceipt } from './receipt.js'
 export { decodeSafetyState, encodeSafetyState } from './safety-state.js'

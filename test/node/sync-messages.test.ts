@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DecodeError, type DecodeErrorCode, EncodeError, encodeBlock } from '../../ledger/codec/index.js'
 import { syncFrameBytesMax } from '../../ledger/limits.js'
-import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/block-fetch-codec.js'
+import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/sync-messages.js'
 import { arbitraryBlock, arbitraryHash, propertyParameters } from '../support/arbitraries.js'
 
 const arbitrarySyncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(

@@ -1,0 +1,309 @@
+import { bytesEqual } from '../../crypto/hex.js'
+import { blockHash } from '../../ledger/hashing.js'
+import {
+  blockSyncLagThreshold,
+  syncBatchBlockCountMax,
+  syncPeerBanMs,
+  syncRequestsInFlightMax,
+  syncRequestTimeoutMs,
+} from '../../ledger/limits.js'
+import type { Hash, QuorumCertificate } from '../../ledger/types.js'
+import type { CommittedBlock } from '../consensus/index.js'
+import type { Logger } from '../logger.js'
+import type { CertifiedBlock, SyncMessage } from './sync-messages.js'
+
+export type SyncPhase = 'idle' | 'finding-peers' | 'block-sync'
+
+/** Why a sync peer was penalised (counted in metrics, and the peer is set aside for syncPeerBanMs). */
+export type SyncPenalty = 'invalid-block' | 'broken-link' | 'empty' | 'timeout' | 'unsolicited'
+
+export interface BlockSyncDeps {
+  /** Connected validators' node keys. */
+  readonly peers: () => readonly string[]
+  readonly send: (peer: string, message: SyncMessage) => void
+  readonly head: () => { readonly height: number; readonly hash: Hash }
+  readonly verifyQC: (qc: QuorumCertificate) => boolean
+  readonly verifyTxs: (block: CertifiedBlock['block']) => boolean
+  /** Executes and stores one committed block (the node's one commit path). */
+  readonly commit: (committed: CommittedBlock) => Promise<void>
+  readonly nowMs: () => number
+  readonly onPenalty: (peer: string, penalty: SyncPenalty) => void
+  readonly logger: Logger
+}
+
+interface Request {
+  readonly peer: string
+  readonly fromHeight: number
+  readonly count: number
+  readonly sentAtMs: number
+}
+
+interface Received {
+  readonly peer: string
+  readonly fromHeight: number
+  readonly blocks: readonly CommittedBlock[]
+}
+
+/** How long to wait for peers to tell their heads. */
+const headWaitMs = 1_000
+const pollMs = 50
+/** Log progress every this many committed blocks. */
+const progressLogBlocks = 500
+
+/**
+ * Catch-up by block sync: ask peers for their heads, fetch committed blocks with their QCs in bounded batches
+ * from several peers at once, verify every block (hash, parent link, QC against the validator set,
+ * transaction signatures), and commit a block only once the fetched chain itself proves it committed: a
+ * block B0 followed by B1 and B2 in consecutive views with a valid QC for B2 (the 3-chain rule), which holds
+ * whatever a lying peer sends. Peers that send wrong, empty, unsolicited or late replies are penalised and set
+ * aside; their ranges go to other peers.
+ */
+export class BlockSync {
+  phase: SyncPhase = 'idle'
+  targetHeight = 0
+  readonly #deps: BlockSyncDeps
+  readonly #heads = new Map<string, number>()
+  readonly #bannedUntilMs = new Map<string, number>()
+  readonly #requests = new Map<number, Request>()
+  readonly #received = new Map<number, Received>()
+  readonly #retry: Array<{ fromHeight: number; count: number }> = []
+  /** Verified, linked blocks above the committed head that the chain does not yet prove committed. */
+  #unproven: Array<CommittedBlock & { readonly peer: string }> = []
+  #nextToRequest = 0
+
+  constructor(deps: BlockSyncDeps) {
+    this.#deps = deps
+  }
+
+  get catchingUp(): boolean {
+    return this.phase !== 'idle'
+  }
+
+  /** Replies from peers: heads and batches. Anything not asked for is dropped and counted. */
+  onMessage(peer: string, message: SyncMessage): void {
+    if (message.kind === 'head') {
+      this.#heads.set(peer, message.height)
+      return
+    }
+    if (message.kind !== 'blocks') return
+    const request = this.#requests.get(message.fromHeight)
+    if (request === undefined || request.peer !== peer) {
+      this.#deps.onPenalty(peer, 'unsolicited')
+      return
+    }
+    this.#requests.delete(message.fromHeight)
+    const verdict = this.#verifyBatch(request, message.blocks)
+    if (verdict !== 'ok') {
+      this.#penalise(peer, verdict)
+      this.#retry.push({ fromHeight: request.fromHeight, count: request.count })
+      return
+    }
+    if (message.blocks.length === 0) {
+      // Empty from a peer that said it had these blocks is a penalty; from one that is behind, just retry.
+      if ((this.#heads.get(peer) ?? 0) >= request.fromHeight) this.#penalise(peer, 'empty')
+      this.#heads.set(peer, Math.min(this.#heads.get(peer) ?? 0, request.fromHeight - 1))
+      this.#retry.push({ fromHeight: request.fromHeight, count: request.count })
+      return
+    }
+    const blocks = message.blocks.map(({ block, qc }) => ({ block, qc, hash: blockHash(block.header) }))
+    this.#received.set(request.fromHeight, { peer, fromHeight: request.fromHeight, blocks })
+    if (blocks.length < request.count) {
+      this.#retry.push({
+        fromHeight: request.fromHeight + blocks.length,
+        count: request.count - blocks.length,
+      })
+    }
+  }
+
+  /**
+   * Runs until this node is within blockSyncLagThreshold blocks of the highest head its peers report (or no
+   * peer can help). Returns the verified blocks above the new head that are not yet proven committed: the
+   * caller hands them to consensus, which commits them when it sees their QCs.
+   */
+  async catchUp(signal: AbortSignal): Promise<CommittedBlock[]> {
+    try {
+      for (let round = 0; !signal.aborted; round++) {
+        this.phase = 'finding-peers'
+        await this.#refreshHeads(signal)
+        this.targetHeight = Math.max(0, ...this.#heads.values())
+        const behind = this.targetHeight - (this.#deps.head().height + this.#unproven.length)
+        if (behind <= (round === 0 ? blockSyncLagThreshold : 2)) break
+        this.phase = 'block-sync'
+        this.#deps.logger.info(
+          { from: this.#deps.head().height, target: this.targetHeight },
+          'block sync: catching up',
+        )
+        await this.#fetchUpTo(this.targetHeight, signal)
+      }
+      return this.#unproven.map(({ block, hash, qc }) => ({ block, hash, qc }))
+    } finally {
+      this.phase = 'idle'
+      this.#unproven = []
+      this.#requests.clear()
+      this.#received.clear()
+      this.#retry.length = 0
+    }
+  }
+
+  async #refreshHeads(signal: AbortSignal): Promise<void> {
+    this.#heads.clear()
+    // Just after start no peer may be connected yet: give them the same short wait.
+    const connectDeadline = this.#deps.nowMs() + headWaitMs
+    while (this.#usablePeers().length === 0 && this.#deps.nowMs() < connectDeadline && !signal.aborted) {
+      await sleep(pollMs)
+    }
+    const peers = this.#usablePeers()
+    for (const peer of peers) this.#deps.send(peer, { kind: 'get-head' })
+    const deadline = this.#deps.nowMs() + headWaitMs
+    while (this.#heads.size < peers.length && this.#deps.nowMs() < deadline && !signal.aborted)
+      await sleep(pollMs)
+  }
+
+  async #fetchUpTo(target: number, signal: AbortSignal): Promise<void> {
+    this.#nextToRequest = this.#deps.head().height + this.#unproven.length + 1
+    let lastLoggedHeight = this.#deps.head().height
+    while (!signal.aborted) {
+      this.#expireRequests()
+      this.#sendRequests(target)
+      await this.#applyReceived()
+      const height = this.#deps.head().height
+      if (height - lastLoggedHeight >= progressLogBlocks) {
+        lastLoggedHeight = height
+        this.#deps.logger.info({ height, target }, 'block sync: progress')
+      }
+      const reached = height + this.#unproven.length >= target
+      if (reached && this.#requests.size === 0) return
+      if (this.#requests.size === 0 && this.#usablePeers().length === 0 && this.#bannedUntilMs.size === 0)
+        return
+      await sleep(pollMs)
+    }
+  }
+
+  #usablePeers(): string[] {
+    const now = this.#deps.nowMs()
+    for (const [peer, until] of this.#bannedUntilMs) if (until <= now) this.#bannedUntilMs.delete(peer)
+    return this.#deps.peers().filter((peer) => !this.#bannedUntilMs.has(peer))
+  }
+
+  #expireRequests(): void {
+    const now = this.#deps.nowMs()
+    for (const [fromHeight, request] of this.#requests) {
+      if (now - request.sentAtMs < syncRequestTimeoutMs) continue
+      this.#requests.delete(fromHeight)
+      this.#penalise(request.peer, 'timeout')
+      this.#retry.push({ fromHeight, count: request.count })
+    }
+  }
+
+  #sendRequests(target: number): void {
+    const peers = this.#usablePeers()
+    while (this.#requests.size < syncRequestsInFlightMax) {
+      const range = this.#nextRange(target)
+      if (range === undefined) return
+      const peer = this.#pickPeer(peers, range.fromHeight)
+      if (peer === undefined) {
+        this.#retry.unshift(range)
+        return
+      }
+      this.#requests.set(range.fromHeight, { peer, ...range, sentAtMs: this.#deps.nowMs() })
+      this.#deps.send(peer, { kind: 'get-blocks', fromHeight: range.fromHeight, count: range.count })
+    }
+  }
+
+  #nextRange(target: number): { fromHeight: number; count: number } | undefined {
+    const applied = this.#deps.head().height + this.#unproven.length
+    while (this.#retry.length > 0) {
+      const range = this.#retry.shift()!
+      const end = range.fromHeight + range.count - 1
+      if (end <= applied) continue
+      const fromHeight = Math.max(range.fromHeight, applied + 1)
+      return { fromHeight, count: end - fromHeight + 1 }
+    }
+    if (this.#nextToRequest > target) return undefined
+    const fromHeight = this.#nextToRequest
+    const count = Math.min(syncBatchBlockCountMax, target - fromHeight + 1)
+    this.#nextToRequest += count
+    return { fromHeight, count }
+  }
+
+  /** The usable peer that has the height and the fewest requests in flight. */
+  #pickPeer(peers: readonly string[], fromHeight: number): string | undefined {
+    const load = (peer: string) => [...this.#requests.values()].filter((r) => r.peer === peer).length
+    return peers
+      .filter((peer) => (this.#heads.get(peer) ?? 0) >= fromHeight)
+      .sort((a, b) => load(a) - load(b))[0]
+  }
+
+  #verifyBatch(request: Request, blocks: readonly CertifiedBlock[]): 'ok' | SyncPenalty {
+    if (blocks.length > request.count) return 'invalid-block'
+    let previousHash: Hash | undefined
+    for (const [i, { block, qc }] of blocks.entries()) {
+      const hash = blockHash(block.header)
+      if (block.header.height !== request.fromHeight + i) return 'invalid-block'
+      if (previousHash !== undefined && !bytesEqual(block.header.parentHash, previousHash))
+        return 'broken-link'
+      if (!bytesEqual(qc.blockHash, hash) || qc.view !== block.header.view) return 'invalid-block'
+      if (!this.#deps.verifyQC(qc) || !this.#deps.verifyQC(block.header.justify)) return 'invalid-block'
+      if (!this.#deps.verifyTxs(block)) return 'invalid-block'
+      previousHash = hash
+    }
+    return 'ok'
+  }
+
+  /** Links received batches onto the chain in height order, then commits what the 3-chain rule proves. */
+  async #applyReceived(): Promise<void> {
+    for (;;) {
+      const nextHeight = this.#deps.head().height + this.#unproven.length + 1
+      const batch = [...this.#received.values()].find(
+        (each) => each.fromHeight <= nextHeight && nextHeight < each.fromHeight + each.blocks.length,
+      )
+      for (const [fromHeight, each] of this.#received) {
+        if (each.fromHeight + each.blocks.length <= nextHeight) this.#received.delete(fromHeight)
+      }
+      if (batch === undefined) return
+      this.#received.delete(batch.fromHeight)
+      const tipHash = this.#unproven.at(-1)?.hash ?? this.#deps.head().hash
+      const fresh = batch.blocks.slice(nextHeight - batch.fromHeight)
+      if (!bytesEqual(fresh[0]!.block.header.parentHash, tipHash)) {
+        // One of the two peers served a certified block that is not on the committed chain. Blame both,
+        // drop what is unproven, and fetch it again from others.
+        const previousPeer = this.#unproven.at(-1)?.peer
+        this.#penalise(batch.peer, 'broken-link')
+        if (previousPeer !== undefined) this.#penalise(previousPeer, 'broken-link')
+        this.#retry.push({ fromHeight: nextHeight - this.#unproven.length, count: syncBatchBlockCountMax })
+        this.#unproven = []
+        continue
+      }
+      for (const block of fresh) this.#unproven.push({ ...block, peer: batch.peer })
+      await this.#commitProven()
+    }
+  }
+
+  async #commitProven(): Promise<void> {
+    const chain = this.#unproven
+    let provenIndex = -1
+    for (let i = chain.length - 3; i >= 0; i--) {
+      const [b0, b1, b2] = [chain[i]!, chain[i + 1]!, chain[i + 2]!]
+      if (
+        b1.block.header.view === b0.block.header.view + 1 &&
+        b2.block.header.view === b1.block.header.view + 1
+      ) {
+        provenIndex = i // b2's QC (verified) completes the 3-chain that commits b0 and everything below it
+        break
+      }
+    }
+    if (provenIndex < 0) return
+    const proven = chain.splice(0, provenIndex + 1)
+    for (const { block, hash, qc } of proven) await this.#deps.commit({ block, hash, qc })
+  }
+
+  #penalise(peer: string, penalty: SyncPenalty): void {
+    this.#deps.onPenalty(peer, penalty)
+    this.#bannedUntilMs.set(peer, this.#deps.nowMs() + syncPeerBanMs)
+    this.#deps.logger.warn({ peer: peer.slice(0, 16), penalty }, 'block sync: peer penalised')
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
