@@ -12,7 +12,7 @@ import {
   txFrameBytesMax,
   viewTimeoutBackoffExponentMax,
 } from '../ledger/limits.js'
-import { LedgerStore, type TxLocation } from '../ledger/store/index.js'
+import { LedgerStore, StoreError, type TxLocation } from '../ledger/store/index.js'
 import type { Block, ConsensusMessage, SafetyState } from '../ledger/types.js'
 import { P2PHost } from '../p2p/index.js'
 import { BlockCommitter } from './committer.js'
@@ -20,6 +20,7 @@ import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
 import { ConsensusOutbox } from './consensus-outbox.js'
 import { ConsensusDriver } from './driver.js'
+import { corruptDataError, verifyStoredChain } from './integrity.js'
 import { createLogger, type Logger } from './logger.js'
 import { type AdmissionResult, admitTx } from './mempool/admission.js'
 import { Mempool } from './mempool/mempool.js'
@@ -55,6 +56,7 @@ export class Node {
   readonly metrics: NodeMetrics
   readonly logger: Logger
   readonly selfIndex: number
+  readonly dataDir: string
   #driver!: ConsensusDriver
   #p2p!: P2PHost
   #rpc!: RpcServer
@@ -72,7 +74,9 @@ export class Node {
     app: AccountsApp
     logger: Logger
     selfIndex: number
+    dataDir: string
   }) {
+    this.dataDir = parts.dataDir
     this.genesis = parts.genesis
     this.config = parts.config
     this.store = parts.store
@@ -129,16 +133,23 @@ export class Node {
       genesisHash,
       genesisStateRoot: genesisRoot.header.stateRoot,
       genesisAccounts,
+    }).catch((error: unknown) => {
+      if (error instanceof StoreError && (error.code === 'corrupt' || /corrupt/i.test(error.message))) {
+        throw corruptDataError(paths.data, error.message, error)
+      }
+      throw error
     })
     try {
-      const app = AccountsApp.fromAccounts(await store.allAccounts())
+      const app = AccountsApp.fromAccounts(
+        await store.allAccounts().catch((error: unknown) => {
+          throw error instanceof StoreError ? corruptDataError(paths.data, error.message, error) : error
+        }),
+      )
       const head = store.head()
       if (toHex(app.stateRoot()) !== toHex(head.stateRoot)) {
-        throw new NodeStartError(
-          `application state root does not match the stored head at height ${head.height}: the data directory ${paths.data} is corrupt; remove it to resync`,
-        )
+        throw corruptDataError(paths.data, `the accounts do not match the state root of block ${head.height}`)
       }
-      const node = new Node({ genesis, config, store, app, logger, selfIndex })
+      const node = new Node({ genesis, config, store, app, logger, selfIndex, dataDir: paths.data })
       await node.#start(consensusKey.secretKey, nodeKey.secretKey, genesisRoot, options.byzantine)
       return node
     } catch (error) {
@@ -196,6 +207,7 @@ export class Node {
         root: await loadTreeRoot(store, genesisRoot),
         rootStateRoot: store.head().stateRoot,
       })
+    await verifyStoredChain(store, (certificate) => this.#verifier.verifyQC(certificate), this.dataDir)
     this.metrics.committedHeight.set(store.head().height)
     const committer = new BlockCommitter(store, this.app, this.mempool, this.metrics, (committed) =>
       this.#onCommitted(committed),

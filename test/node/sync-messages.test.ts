@@ -1,5 +1,5 @@
 // The /quorate/sync/1.0.0 frame codec. Laws, on random values and random or mutated bytes:
-//   1. decode(encode(m)) deep-equals m, for both message kinds;
+//   1. decode(encode(m)) deep-equals m, for every message kind;
 //   2. decoding any bytes either throws a DecodeError (never anything else) or yields a message that
 //      re-encodes to exactly those bytes.
 // Seeded (QUORATE_SEED overrides); fast-check prints the seed and path of any counterexample.
@@ -7,13 +7,32 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DecodeError, type DecodeErrorCode, EncodeError, encodeBlock } from '../../ledger/codec/index.js'
-import { syncFrameBytesMax } from '../../ledger/limits.js'
+import { syncBatchBlockCountMax, syncFrameBytesMax } from '../../ledger/limits.js'
 import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/sync-messages.js'
-import { arbitraryBlock, arbitraryHash, propertyParameters } from '../support/arbitraries.js'
+import {
+  arbitraryBlock,
+  arbitraryHash,
+  arbitraryQC,
+  arbitrarySafeNat,
+  propertyParameters,
+} from '../support/arbitraries.js'
 
 const arbitrarySyncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(
   arbitraryHash.map((hash) => ({ kind: 'get-block' as const, hash })),
   arbitraryBlock(4).map((block) => ({ kind: 'block' as const, block })),
+  fc.constant({ kind: 'get-head' as const }),
+  fc
+    .record({ height: arbitrarySafeNat, hash: arbitraryHash })
+    .map((head) => ({ kind: 'head' as const, ...head })),
+  fc
+    .record({ fromHeight: arbitrarySafeNat, count: fc.integer({ min: 1, max: syncBatchBlockCountMax }) })
+    .map((range) => ({ kind: 'get-blocks' as const, ...range })),
+  fc
+    .record({
+      fromHeight: arbitrarySafeNat,
+      blocks: fc.array(fc.record({ block: arbitraryBlock(2), qc: arbitraryQC }), { maxLength: 3 }),
+    })
+    .map((batch) => ({ kind: 'blocks' as const, ...batch })),
 )
 
 /** The decoded message, or the DecodeError it threw; any other exception fails the test. */
@@ -137,8 +156,17 @@ describe('sync message codec', () => {
         expectDecodeError(Uint8Array.of(version, 1, ...new Uint8Array(32)), 'unknown-version')
     })
 
-    it('unknown-kind: any kind byte but 1 and 2', () => {
-      for (const kind of [0, 3, 255])
+    it('invalid-field: a get-blocks count of 0 or above syncBatchBlockCountMax', () => {
+      for (const count of [0, syncBatchBlockCountMax + 1]) {
+        expectDecodeError(
+          Uint8Array.of(1, 5, 0, 0, 0, 0, 0, 0, 0, 1, count >> 8, count & 0xff),
+          'invalid-field',
+        )
+      }
+    })
+
+    it('unknown-kind: any kind byte but 1 to 6', () => {
+      for (const kind of [0, 7, 255])
         expectDecodeError(Uint8Array.of(1, kind, ...new Uint8Array(32)), 'unknown-kind')
     })
 
