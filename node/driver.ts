@@ -1,4 +1,5 @@
 import { toHex } from '../crypto/hex.js'
+import { blockHash } from '../ledger/hashing.js'
 import type { AccountsApp } from '../ledger/app/index.js'
 import type { LedgerStore } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash } from '../ledger/types.js'
@@ -142,6 +143,7 @@ export class ConsensusDriver {
         network.send(action.to, action.message)
         return
       case 'broadcast':
+        this.#auditSigned(action.message)
         network.broadcast(action.message)
         return
       case 'schedule-timer':
@@ -171,6 +173,22 @@ export class ConsensusDriver {
         metrics.viewChanges.inc({ reason: action.reason })
         return
     }
+  }
+
+  /**
+   * One log line per message this validator signs (the core only broadcasts its own proposals, votes and
+   * timeouts): an audit trail that crash tests read to prove no validator ever signed twice for one view.
+   */
+  #auditSigned(message: ConsensusMessage): void {
+    const signed =
+      message.kind === 'vote'
+        ? { kind: 'vote', view: message.vote.view, digest: toHex(message.vote.blockHash) }
+        : message.kind === 'timeout'
+          ? { kind: 'timeout', view: message.timeout.view, digest: String(message.timeout.highQC.view) }
+          : message.kind === 'proposal'
+            ? { kind: 'proposal', view: message.proposal.block.header.view, digest: toHex(blockHash(message.proposal.block.header)) }
+            : undefined
+    if (signed !== undefined) this.#deps.logger.info({ signed }, 'signed')
   }
 
   #scheduleTimer(view: number, delayMs: number): void {
