@@ -44,6 +44,8 @@ export interface NodeConfig {
   readonly logLevel: LogLevel
   /** Enables test-only admin switches (partitions, clock skew). Never on in production. */
   readonly testnetMode: boolean
+  /** As leader, wait this long after the parent block before proposing (0: as fast as consensus goes). */
+  readonly blockIntervalMs: number
 }
 
 export const defaultConfig: NodeConfig = {
@@ -53,7 +55,10 @@ export const defaultConfig: NodeConfig = {
   peers: [],
   logLevel: 'info',
   testnetMode: false,
+  blockIntervalMs: 100,
 }
+
+export const blockIntervalMsMax = 60_000
 
 export const configFileBytesMax = 1_048_576
 export const monikerLengthMax = 64
@@ -83,7 +88,15 @@ export function homePaths(home: string): HomePaths {
   }
 }
 
-const fieldNames = ['moniker', 'p2p_listen', 'rpc_listen', 'peers', 'log_level', 'testnet_mode'] as const
+const fieldNames = [
+  'moniker',
+  'p2p_listen',
+  'rpc_listen',
+  'peers',
+  'log_level',
+  'testnet_mode',
+  'block_interval_ms',
+] as const
 const multiaddrPattern =
   /^\/(?:ip4\/\d{1,3}(?:\.\d{1,3}){3}|ip6\/[0-9a-fA-F:.]+|dns[46]?\/[A-Za-z0-9.-]+)\/tcp\/(\d{1,5})$/
 const hostPortPattern = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/
@@ -124,6 +137,10 @@ export function parseConfig(json: unknown): NodeConfig {
     logLevel: json.log_level === undefined ? defaultConfig.logLevel : parseLogLevel(json.log_level),
     testnetMode:
       json.testnet_mode === undefined ? defaultConfig.testnetMode : parseBoolean(json.testnet_mode),
+    blockIntervalMs:
+      json.block_interval_ms === undefined
+        ? defaultConfig.blockIntervalMs
+        : parseBlockInterval(json.block_interval_ms),
   }
 }
 
@@ -136,6 +153,7 @@ export function formatConfig(config: NodeConfig): string {
     peers: config.peers.map((peer) => ({ node_key: toHex(peer.nodeKey), address: peer.address })),
     log_level: config.logLevel,
     testnet_mode: config.testnetMode,
+    block_interval_ms: config.blockIntervalMs,
   }
   return `${JSON.stringify(json, null, 2)}\n`
 }
@@ -212,6 +230,16 @@ function parseLogLevel(value: unknown): LogLevel {
   if (known === undefined)
     throw new ConfigError('log_level', `expected one of ${logLevels.join(', ')}, got "${level}"`)
   return known
+}
+
+function parseBlockInterval(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > blockIntervalMsMax) {
+    throw new ConfigError(
+      'block_interval_ms',
+      `expected a whole number of milliseconds from 0 to ${blockIntervalMsMax}, got ${describe(value)}`,
+    )
+  }
+  return value
 }
 
 function parseBoolean(value: unknown): boolean {

@@ -1,6 +1,6 @@
 import { toHex } from '../crypto/hex.js'
-import { blockHash } from '../ledger/hashing.js'
 import type { AccountsApp } from '../ledger/app/index.js'
+import { blockHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash } from '../ledger/types.js'
 import type { BlockCommitter } from './committer.js'
@@ -186,7 +186,11 @@ export class ConsensusDriver {
         : message.kind === 'timeout'
           ? { kind: 'timeout', view: message.timeout.view, digest: String(message.timeout.highQC.view) }
           : message.kind === 'proposal'
-            ? { kind: 'proposal', view: message.proposal.block.header.view, digest: toHex(blockHash(message.proposal.block.header)) }
+            ? {
+                kind: 'proposal',
+                view: message.proposal.block.header.view,
+                digest: toHex(blockHash(message.proposal.block.header)),
+              }
             : undefined
     if (signed !== undefined) this.#deps.logger.info({ signed }, 'signed')
   }

@@ -38,7 +38,6 @@ export const protocols = {
   sync: '/quorate/sync/1.0.0',
 } as const
 
-const defaultBlockIntervalMs = 100
 const mempoolNonceGapMax = 64
 
 export class NodeStartError extends Error {
@@ -220,7 +219,7 @@ export class Node {
       metrics: this.metrics,
       logger: this.logger,
       nowMs: () => Date.now(),
-      blockIntervalMs: defaultBlockIntervalMs,
+      blockIntervalMs: this.config.blockIntervalMs,
       network: {
         send: (to, message) => this.#outbox.send([to], message),
         broadcast: (message) => this.#outbox.broadcast(message),

@@ -10,7 +10,7 @@ import { readKeyFile, writeKeyFile } from '../crypto/keyfile.js'
 import { defaultConsensusParams, type Genesis, loadGenesisFile } from '../ledger/genesis.js'
 import { CliError } from '../node/cli/errors.js'
 import { writeValidatorHome } from '../node/cli/home.js'
-import { homePaths, loadConfigFile, type NodeConfig } from '../node/config.js'
+import { defaultConfig, homePaths, loadConfigFile, type NodeConfig } from '../node/config.js'
 import {
   accountBalance,
   accountKeyFile,
@@ -42,6 +42,8 @@ export interface GenerateTestnetOptions {
   readonly accounts?: number
   /** Remove the testnet in `dir` (validator homes, accounts, testnet.json) and generate a new one. */
   readonly reset?: boolean
+  /** For a new testnet: each leader's wait after the parent block (config block_interval_ms; default 100). */
+  readonly blockIntervalMs?: number
 }
 
 export interface TestnetValidator {
@@ -93,7 +95,8 @@ export async function generateTestnet(options: GenerateTestnetOptions): Promise<
   }
   if (ownEntries.length > 0 && options.reset !== true) return reuseTestnet(dir, options)
   for (const entry of ownEntries) await rm(resolve(dir, entry), { recursive: true, force: true })
-  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount)
+  const blockIntervalMs = options.blockIntervalMs ?? defaultConfig.blockIntervalMs
+  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount, blockIntervalMs)
 }
 
 async function writeTestnet(
@@ -101,6 +104,7 @@ async function writeTestnet(
   validatorCount: number,
   basePort: number,
   accountCount: number,
+  blockIntervalMs: number,
 ): Promise<TestnetLayout> {
   await mkdir(accountsDir(dir), { recursive: true })
   const accounts: TestnetAccount[] = []
@@ -132,7 +136,7 @@ async function writeTestnet(
   for (const validator of validators) {
     const key = keys[validator.index]!
     await writeValidatorHome(validator.home, {
-      config: validatorConfig(validator, validators, keys),
+      config: validatorConfig(validator, validators, keys, blockIntervalMs),
       genesis,
       nodeKey: key.nodeKey,
       consensusKey: key.consensusKey,
@@ -145,6 +149,7 @@ function validatorConfig(
   validator: TestnetValidator,
   validators: readonly TestnetValidator[],
   keys: readonly { readonly nodeKey: KeyPair }[],
+  blockIntervalMs: number,
 ): NodeConfig {
   return {
     moniker: validator.name,
@@ -158,6 +163,7 @@ function validatorConfig(
       })),
     logLevel: 'info',
     testnetMode: true,
+    blockIntervalMs,
   }
 }
 

@@ -21,6 +21,7 @@ const fullConfig = {
   peers: [{ node_key: peerKey, address: '/ip4/127.0.0.1/tcp/26600' }],
   log_level: 'debug',
   testnet_mode: true,
+  block_interval_ms: 250,
 }
 
 function configError(json: unknown): ConfigError {
@@ -43,6 +44,7 @@ describe('parseConfig', () => {
       peers: [{ nodeKey: new Uint8Array(32).fill(0xab), address: '/ip4/127.0.0.1/tcp/26600' }],
       logLevel: 'debug',
       testnetMode: true,
+      blockIntervalMs: 250,
     })
   })
 
@@ -68,6 +70,7 @@ describe('parseConfig', () => {
         .string({ minLength: 1, maxLength: 64 })
         .filter((text) => [...text].every((char) => char >= ' ' && char !== '\x7f')),
       p2pListen: fc.integer({ min: 0, max: 65_535 }).map((port) => `/ip4/127.0.0.1/tcp/${port}`),
+      blockIntervalMs: fc.integer({ min: 0, max: 60_000 }),
       rpcListen: fc.record({
         host: fc.constantFrom('127.0.0.1', '0.0.0.0', 'localhost', '::1'),
         port: fc.integer({ min: 0, max: 65_535 }),
