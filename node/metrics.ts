@@ -21,6 +21,11 @@ export class NodeMetrics {
     'reason',
   ])
   readonly evidence = this.#counter('quorate_evidence_total', 'Misbehaviour recorded as evidence', ['kind'])
+  readonly storeCorruption = this.#counter(
+    'quorate_store_corruption_total',
+    'Reads that found corrupt stored data',
+    [],
+  )
 
   #gauge(name: string, help: string): Gauge {
     return new Gauge({ name, help, registers: [this.registry] })

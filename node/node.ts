@@ -405,6 +405,15 @@ export class Node {
     this.#driver.enqueue(inputFromMessage(message, Date.now()))
   }
 
+  /** Corrupt stored data found while serving a read: loud in the log and in metrics. */
+  reportCorruption(error: StoreError): void {
+    this.metrics.storeCorruption.inc()
+    this.logger.error(
+      { err: error },
+      `corrupt stored data in ${this.dataDir}: stop this validator and resync it`,
+    )
+  }
+
   #internalError(error: unknown): void {
     this.logger.error({ err: error }, 'internal error while handling a peer frame')
   }

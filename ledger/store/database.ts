@@ -1,6 +1,7 @@
 // The one file in Quorate that imports `level`. Keys and values are raw bytes; the repositories above give
 // them types.
 
+import { crc32 } from 'node:zlib'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 
@@ -26,8 +27,9 @@ export async function openDatabase(dir: string): Promise<Database> {
 export async function readValue(db: Database, key: Uint8Array): Promise<Uint8Array | undefined> {
   try {
     const value = await db.get(key)
-    return value === undefined ? undefined : plainBytes(value)
+    return value === undefined ? undefined : unseal(key, plainBytes(value))
   } catch (error) {
+    if (error instanceof StoreError) throw error
     throw ioError('read', error)
   }
 }
@@ -43,7 +45,8 @@ export async function hasKey(db: Database, key: Uint8Array): Promise<boolean> {
 /** One atomic LevelDB write batch; `sync` waits for fsync, for writes that must survive power loss. */
 export async function writeBatch(db: Database, operations: PutOperation[], sync: boolean): Promise<void> {
   try {
-    await db.batch(operations.slice(), { sync })
+    const sealed = operations.map((op) => (op.type === 'put' ? { ...op, value: seal(op.key, op.value) } : op))
+    await db.batch(sealed, { sync })
   } catch (error) {
     throw ioError('write', error)
   }
@@ -68,10 +71,44 @@ export async function readRange(
 ): Promise<Array<[Uint8Array, Uint8Array]>> {
   try {
     const rows = await db.iterator({ ...range, keys: true, values: true }).all()
-    return rows.map(([key, value]) => [plainBytes(key), plainBytes(value)])
+    return rows.map(([key, value]) => [plainBytes(key), unseal(plainBytes(key), plainBytes(value))])
   } catch (error) {
+    if (error instanceof StoreError) throw error
     throw ioError('read', error)
   }
+}
+
+/**
+ * Every stored value carries a CRC-32 over its key and itself. classic-level does not switch on LevelDB's own
+ * checksum verification, so without this a flipped bit that still decodes would be served as valid data; the
+ * key is covered too, so a value moved under another key is caught as well.
+ */
+const checksumBytes = 4
+
+function checksum(key: Uint8Array, value: Uint8Array): number {
+  return crc32(value, crc32(key))
+}
+
+/** A value as stored: followed by its checksum (exported for tests that write behind the store's back). */
+export function seal(key: Uint8Array, value: Uint8Array): Uint8Array {
+  const sealed = new Uint8Array(value.length + checksumBytes)
+  sealed.set(value)
+  new DataView(sealed.buffer).setUint32(value.length, checksum(key, value))
+  return sealed
+}
+
+function unseal(key: Uint8Array, stored: Uint8Array): Uint8Array {
+  const value = stored.subarray(0, stored.length - checksumBytes)
+  const ok =
+    stored.length >= checksumBytes &&
+    new DataView(stored.buffer, stored.byteOffset).getUint32(value.length) === checksum(key, value)
+  if (!ok) {
+    throw new StoreError(
+      'corrupt',
+      `stored value at key ${Buffer.from(key).toString('hex')} fails its checksum`,
+    )
+  }
+  return value
 }
 
 /** Whether the database holds any key at all. */

@@ -1,10 +1,11 @@
 import { toHex } from '../../crypto/hex.js'
 import { blockHash, txHash } from '../../ledger/hashing.js'
 import { rpcCommitWaitMs } from '../../ledger/limits.js'
+import { StoreError } from '../../ledger/store/index.js'
 import type { Block, Receipt } from '../../ledger/types.js'
 import type { Node } from '../node.js'
 import type { RpcMethods } from './dispatch.js'
-import { invalidParams, RpcError } from './errors.js'
+import { invalidParams, RpcError, RpcErrorCode } from './errors.js'
 import { heightParam, hexParam, paramsObject } from './params.js'
 
 /** Implementation-defined error: the transaction was admitted but did not commit within the wait. */
@@ -40,9 +41,32 @@ function receiptJson(receipt: Receipt) {
   return { code: receipt.code, log: receipt.log }
 }
 
+/**
+ * A read that finds corrupt stored data answers with a clear error (and a log line and metric at the node),
+ * never with the data.
+ */
+function refusingCorruptData(node: Node, methods: RpcMethods): RpcMethods {
+  const wrapped: Record<string, RpcMethods[string]> = {}
+  for (const [name, method] of Object.entries(methods)) {
+    wrapped[name] = async (params, context) => {
+      try {
+        return await method(params, context)
+      } catch (error) {
+        if (!(error instanceof StoreError) || error.code !== 'corrupt') throw error
+        node.reportCorruption(error)
+        throw new RpcError(
+          RpcErrorCode.internalError,
+          'the stored data this request needs is corrupt; see the validator log',
+        )
+      }
+    }
+  }
+  return wrapped
+}
+
 /** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
 export function nodeRpcMethods(node: Node): RpcMethods {
-  return {
+  return refusingCorruptData(node, {
     health: async () => ({}),
     status: async () => node.status(),
     block: async (params) => {
@@ -113,5 +137,5 @@ export function nodeRpcMethods(node: Node): RpcMethods {
       })),
     }),
     consensus_state: async () => node.consensusStateJson(),
-  }
+  })
 }

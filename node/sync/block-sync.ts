@@ -1,5 +1,5 @@
 import { bytesEqual } from '../../crypto/hex.js'
-import { blockHash } from '../../ledger/hashing.js'
+import { blockHash, txRoot } from '../../ledger/hashing.js'
 import {
   blockSyncLagThreshold,
   syncBatchBlockCountMax,
@@ -49,6 +49,8 @@ const headWaitMs = 1_000
 const pollMs = 50
 /** Log progress every this many committed blocks. */
 const progressLogBlocks = 500
+/** A fetch round that links no new block for this long ends (peers may have lied about their heads). */
+const stallMs = 3 * syncRequestTimeoutMs
 
 /**
  * Catch-up by block sync: ask peers for their heads, fetch committed blocks with their QCs in bounded batches
@@ -122,18 +124,21 @@ export class BlockSync {
    */
   async catchUp(signal: AbortSignal): Promise<CommittedBlock[]> {
     try {
+      // Rounds repeat while they make progress (peers move on while we sync); a round that links nothing ends
+      // it, so peers that lie about their heads cannot keep us here.
       for (let round = 0; !signal.aborted; round++) {
         this.phase = 'finding-peers'
         await this.#refreshHeads(signal)
         this.targetHeight = Math.max(0, ...this.#heads.values())
-        const behind = this.targetHeight - (this.#deps.head().height + this.#unproven.length)
-        if (behind <= (round === 0 ? blockSyncLagThreshold : 2)) break
+        const applied = this.#deps.head().height + this.#unproven.length
+        if (this.targetHeight - applied <= (round === 0 ? blockSyncLagThreshold : 2)) break
         this.phase = 'block-sync'
         this.#deps.logger.info(
           { from: this.#deps.head().height, target: this.targetHeight },
           'block sync: catching up',
         )
         await this.#fetchUpTo(this.targetHeight, signal)
+        if (this.#deps.head().height + this.#unproven.length === applied) break
       }
       return this.#unproven.map(({ block, hash, qc }) => ({ block, hash, qc }))
     } finally {
@@ -162,6 +167,8 @@ export class BlockSync {
   async #fetchUpTo(target: number, signal: AbortSignal): Promise<void> {
     this.#nextToRequest = this.#deps.head().height + this.#unproven.length + 1
     let lastLoggedHeight = this.#deps.head().height
+    let applied = lastLoggedHeight + this.#unproven.length
+    let lastProgressMs = this.#deps.nowMs()
     while (!signal.aborted) {
       this.#expireRequests()
       this.#sendRequests(target)
@@ -171,10 +178,18 @@ export class BlockSync {
         lastLoggedHeight = height
         this.#deps.logger.info({ height, target }, 'block sync: progress')
       }
-      const reached = height + this.#unproven.length >= target
-      if (reached && this.#requests.size === 0) return
-      if (this.#requests.size === 0 && this.#usablePeers().length === 0 && this.#bannedUntilMs.size === 0)
+      if (height + this.#unproven.length !== applied) {
+        applied = height + this.#unproven.length
+        lastProgressMs = this.#deps.nowMs()
+      }
+      // Done when the target is reached, or when no peer (heads are lowered as peers fail to serve what they
+      // advertised) has anything above what we hold.
+      const reachable = Math.min(target, Math.max(0, ...this.#heads.values()))
+      if (applied >= reachable && this.#requests.size === 0) return
+      if (this.#deps.nowMs() - lastProgressMs > stallMs) {
+        this.#deps.logger.warn({ height, target }, 'block sync: no progress; handing over to consensus')
         return
+      }
       await sleep(pollMs)
     }
   }
@@ -243,6 +258,8 @@ export class BlockSync {
       if (previousHash !== undefined && !bytesEqual(block.header.parentHash, previousHash))
         return 'broken-link'
       if (!bytesEqual(qc.blockHash, hash) || qc.view !== block.header.view) return 'invalid-block'
+      // The hash covers only the header: the transactions must match its txRoot.
+      if (!bytesEqual(block.header.txRoot, txRoot(block.txs))) return 'invalid-block'
       if (!this.#deps.verifyQC(qc) || !this.#deps.verifyQC(block.header.justify)) return 'invalid-block'
       if (!this.#deps.verifyTxs(block)) return 'invalid-block'
       previousHash = hash
@@ -270,9 +287,12 @@ export class BlockSync {
         const previousPeer = this.#unproven.at(-1)?.peer
         this.#penalise(batch.peer, 'broken-link')
         if (previousPeer !== undefined) this.#penalise(previousPeer, 'broken-link')
-        this.#retry.push({ fromHeight: nextHeight - this.#unproven.length, count: syncBatchBlockCountMax })
+        // Start over from the committed head: every range above it is requested again.
         this.#unproven = []
-        continue
+        this.#retry.length = 0
+        this.#received.clear()
+        this.#nextToRequest = this.#deps.head().height + 1
+        return
       }
       for (const block of fresh) this.#unproven.push({ ...block, peer: batch.peer })
       await this.#commitProven()

@@ -7,6 +7,7 @@ import { sha256 } from '../../crypto/hash.js'
 import { AccountsApp } from '../../ledger/app/index.js'
 import { encodeBlock, encodeReceipt } from '../../ledger/codec/index.js'
 import { blockHash, hashKey, txHash, txRoot } from '../../ledger/hashing.js'
+import { seal } from '../../ledger/store/database.js'
 import {
   Bucket,
   type CommitRecord,
@@ -120,12 +121,26 @@ async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode)
   throw new Error(`expected a StoreError '${code}'`)
 }
 
-/** Writes one raw value the way a disk fault or another program would, behind the store's back. */
-async function writeRaw(dir: string, key: Uint8Array, value: Uint8Array): Promise<void> {
+/**
+ * Writes one value behind the store's back, as another program (or a bug) would: well-formed on disk, with a
+ * valid checksum, so the store's decode and key checks are what must catch it. `sealed: false` writes the
+ * bytes as they are, as a disk fault would.
+ */
+async function writeRaw(dir: string, key: Uint8Array, value: Uint8Array, sealed = true): Promise<void> {
   const raw = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
   await raw.open()
-  await raw.put(key, value)
+  await raw.put(key, sealed ? seal(key, value) : value)
   await raw.close()
+}
+
+/** Reads one stored value as it is on disk (with its checksum). */
+async function readRaw(dir: string, key: Uint8Array): Promise<Uint8Array> {
+  const raw = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+  await raw.open()
+  const value = await raw.get(key)
+  await raw.close()
+  if (value === undefined) throw new Error('no such key')
+  return new Uint8Array(value)
 }
 
 function rawKey(bucket: Bucket, key: Uint8Array): Uint8Array {
@@ -323,6 +338,17 @@ describe('LedgerStore', () => {
       await writeRaw(dir, key, value)
       return open()
     }
+
+    it('a single flipped bit in any stored value fails its checksum', async () => {
+      await (await open()).close()
+      const key = rawKey(Bucket.txLocation, txHash(ok))
+      const stored = await readRaw(dir, key)
+      stored[0]! ^= 0x01
+      await writeRaw(dir, key, stored, false)
+      const store = await open()
+      const error = await expectStoreError(store.txLocation(txHash(ok)), 'corrupt')
+      expect(error.message).toContain('fails its checksum')
+    })
 
     it('a block that does not decode', async () => {
       const store = await corruptAndReopen(rawKey(Bucket.blockByHash, record.hash), Uint8Array.of(1, 2, 3))

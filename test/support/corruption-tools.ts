@@ -7,6 +7,7 @@ import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import { Level } from 'level'
 import { Bucket, heightBytes, MetaKey, metaKey } from '../../ledger/store/buckets.js'
+import { seal } from '../../ledger/store/database.js'
 
 export type RawDatabase = Level<Uint8Array, Uint8Array>
 
@@ -41,10 +42,22 @@ export const hashByHeightKey = (height: number) => key(Bucket.hashByHeight, heig
 export const blockByHashKey = (hash: Uint8Array) => key(Bucket.blockByHash, hash)
 export const txLocationKey = (hash: Uint8Array) => key(Bucket.txLocation, hash)
 
+/** The bytes as stored, with the store's trailing checksum. */
 export async function readRaw(db: RawDatabase, rawKey: Uint8Array): Promise<Uint8Array> {
   const value = await db.get(rawKey)
   if (value === undefined) throw new Error(`no value stored under ${Buffer.from(rawKey).toString('hex')}`)
   return new Uint8Array(value)
+}
+
+/** The stored value without its checksum. */
+export async function readValue(db: RawDatabase, rawKey: Uint8Array): Promise<Uint8Array> {
+  const stored = await readRaw(db, rawKey)
+  return stored.subarray(0, stored.length - 4)
+}
+
+/** Writes a wrong but well-formed value, checksum included, as a bug or another program would. */
+export async function writeSealed(db: RawDatabase, rawKey: Uint8Array, value: Uint8Array): Promise<void> {
+  await db.put(rawKey, seal(rawKey, value))
 }
 
 /**
@@ -55,7 +68,14 @@ export async function readRaw(db: RawDatabase, rawKey: Uint8Array): Promise<Uint
 export async function compactIntoTable(dir: string, options: { compression: boolean }): Promise<string> {
   await withRawDatabase(
     dir,
-    (db) => db.compactRange(Uint8Array.of(0x00), Uint8Array.of(0xff, 0xff, 0xff, 0xff)),
+    async (db) => {
+      // `level` is classic-level on Node; its typings describe only what browsers share.
+      const classic = db as unknown as {
+        compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void>
+      }
+      if (typeof classic.compactRange !== 'function') throw new Error('this `level` has no compactRange')
+      await classic.compactRange(Uint8Array.of(0x00), Uint8Array.of(0xff, 0xff, 0xff, 0xff))
+    },
     options,
   )
   const table = await newestFile(dir, /^(\d+)\.(ldb|sst)$/)
