@@ -16,6 +16,11 @@ import { takeBatch } from './mempool/batch.js'
 import type { Mempool } from './mempool/mempool.js'
 import type { NodeMetrics } from './metrics.js'
 
+/** The core's inputs, plus the leader's batch falling due (turned into a 'payload' input in the loop). */
+export type DriverEvent =
+  | ConsensusInput
+  | { readonly kind: 'payload-due'; readonly view: number; readonly parentHash: Hash }
+
 /** What the driver needs from the network: consensus frames out, block fetches out. */
 export interface DriverNetwork {
   send(validatorIndex: number, message: ConsensusMessage): void
@@ -44,7 +49,7 @@ export interface DriverDeps {
 export class ConsensusDriver {
   #state: ConsensusState
   readonly #deps: DriverDeps
-  readonly #queue: ConsensusInput[] = []
+  readonly #queue: DriverEvent[] = []
   /** Execution results go ahead of other inputs, in height order. */
   readonly #executed: ConsensusInput[] = []
   #draining: Promise<void> | null = null
@@ -73,7 +78,7 @@ export class ConsensusDriver {
     return this.#paused
   }
 
-  enqueue(input: ConsensusInput): void {
+  enqueue(input: DriverEvent): void {
     if (this.#closed || this.#paused) return
     this.#queue.push(input)
     this.#draining ??= this.#drain().finally(() => {
@@ -107,8 +112,10 @@ export class ConsensusDriver {
 
   async #drain(): Promise<void> {
     const next = () => this.#executed.shift() ?? this.#queue.shift()
-    for (let input = next(); input !== undefined && !this.#closed && !this.#paused; input = next()) {
+    for (let event = next(); event !== undefined && !this.#closed && !this.#paused; event = next()) {
       try {
+        const input = this.#toInput(event)
+        if (input === undefined) continue
         const result = step(this.#state, input)
         this.#state = result.state
         for (const action of result.actions) await this.#perform(action)
@@ -117,6 +124,17 @@ export class ConsensusDriver {
         return
       }
     }
+  }
+
+  /**
+   * A due payload becomes a batch only here, in the loop: every earlier commit has executed and left the
+   * mempool by now, so the batch never repeats a transaction that is committed but not yet executed.
+   */
+  #toInput(event: DriverEvent): ConsensusInput | undefined {
+    if (event.kind !== 'payload-due') return event
+    if (this.#state.view !== event.view) return undefined
+    const txs = takeBatch(this.#state, event.parentHash, this.#deps.mempool, this.#deps.app)
+    return { kind: 'payload', view: event.view, parentHash: event.parentHash, txs, nowMs: this.#deps.nowMs() }
   }
 
   #fail(error: unknown): void {
@@ -220,9 +238,7 @@ export class ConsensusDriver {
     const delayMs = Math.max(0, earliestMs - this.#deps.nowMs())
     const timer = setTimeout(() => {
       this.#payloadTimers.delete(timer)
-      if (this.#closed || this.#state.view !== view) return
-      const txs = takeBatch(this.#state, parentHash, this.#deps.mempool, this.#deps.app)
-      this.enqueue({ kind: 'payload', view, txs, nowMs: this.#deps.nowMs() })
+      this.enqueue({ kind: 'payload-due', view, parentHash })
     }, delayMs)
     this.#payloadTimers.add(timer)
   }

@@ -26,6 +26,8 @@ export interface TransferOptions {
   readonly nonce?: string
   /** Wait until the transfer is committed (broadcast_tx_commit). */
   readonly wait?: boolean
+  /** Only sign: print the signed transaction's hex (for curl) instead of sending it. */
+  readonly signOnly?: boolean
 }
 
 export interface TransferResult {
@@ -35,6 +37,8 @@ export interface TransferResult {
   readonly log: string
   /** With --wait: the height of the block that committed it. */
   readonly height?: number
+  /** `tx sign`: the signed transaction, hex, as the `tx` parameter of broadcast_tx_*. */
+  readonly tx?: string
   readonly from: string
   readonly to: string
   readonly amount: string
@@ -63,6 +67,18 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   const nonce = explicitNonce ?? (await nextNonce(rpc, from))
 
   const tx = buildTransfer({ chainId, keyPair, to, amount, nonce })
+  if (options.signOnly === true) {
+    return {
+      hash: txHashHex(tx),
+      code: 0,
+      log: '',
+      tx: txToHex(tx),
+      from,
+      to: toHex(to),
+      amount: amount.toString(),
+      nonce,
+    }
+  }
   const method = options.wait === true ? 'broadcast_tx_commit' : 'broadcast_tx_sync'
   let answer: unknown
   try {
@@ -118,6 +134,20 @@ export function registerTx(program: Command): void {
       const result = await transfer(options)
       printJson(result)
       if (result.code !== 0) throw new CliError(`transfer rejected (code ${result.code}): ${result.log}`)
+    })
+  tx.command('sign')
+    .description(
+      'sign a transfer like `tx transfer` but do not send it: prints JSON with its hash and "tx", the hex to ' +
+        'pass as the "tx" parameter of broadcast_tx_sync or broadcast_tx_commit (with curl, say); the node at ' +
+        '--rpc is only asked for the chain id and, without --nonce, the next nonce',
+    )
+    .option('--rpc <url>', "the node's JSON-RPC URL", defaultRpcUrl)
+    .requiredOption('--from <keyfile>', "the sender's key file (see `quorate keys new`)")
+    .requiredOption('--to <address>', "the recipient's address: 64 hex characters (a public key)")
+    .requiredOption('--amount <n>', 'a whole number greater than 0')
+    .option('--nonce <k>', "the sender's nonce; default: the next nonce as the node sees it")
+    .action(async (options: TransferOptions) => {
+      printJson(await transfer({ ...options, signOnly: true }))
     })
 }
 

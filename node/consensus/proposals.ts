@@ -142,6 +142,8 @@ export function requestPayloadWhenReady(context: StepContext): void {
   if (leaderOf(view, context.validatorCount) !== context.self) return
   if (proposedView >= view || payloadRequestedView >= view || view <= safety.lastVotedView) return
   if (executedHeight < committingHeight) return
+  // The batch leaves out what the parent's ancestors hold, so the parent must be in the tree first.
+  if (!context.state.tree.has(toHex(safety.highQC.blockHash))) return
   context.update({ payloadRequestedView: view })
   context.emit({ kind: 'request-payload', view, parentHash: safety.highQC.blockHash })
 }
@@ -150,6 +152,11 @@ export function tryPropose(context: StepContext): void {
   const payload = context.state.pendingPayload
   const { view, safety, config } = context.state
   if (payload === null || payload.view !== view) return
+  if (!bytesEqual(payload.parentHash, safety.highQC.blockHash)) {
+    // highQC moved since the batch was chosen: it may repeat what the new parent's ancestors hold. Ask again.
+    context.update({ pendingPayload: null, payloadRequestedView: view - 1 })
+    return
+  }
   // Never propose in a view we already voted or timed out in (also after a restart): a second, different
   // proposal for the view would be equivocation.
   if (view <= safety.lastVotedView) return

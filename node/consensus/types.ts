@@ -101,6 +101,8 @@ export interface PendingProposal {
 export interface PayloadInput {
   readonly kind: 'payload'
   readonly view: number
+  /** The parent the batch was chosen for (its in-flight transactions were left out). */
+  readonly parentHash: Hash
   readonly txs: readonly Tx[]
   readonly nowMs: number
 }

@@ -12,7 +12,9 @@ import type { Mempool } from './mempool.js'
  * a payload then), so `app` is the state at the tree's root.
  */
 export function takeBatch(state: ConsensusState, parentHash: Hash, mempool: Mempool, app: AccountsApp): Tx[] {
-  const path = pathToRoot(state.tree, toHex(parentHash), state.rootHashHex) ?? []
+  const path = pathToRoot(state.tree, toHex(parentHash), state.rootHashHex)
+  // Without the parent's ancestry we cannot tell what is in flight: an empty block is always safe.
+  if (path === undefined) return []
   const inFlight = new Set<string>()
   const nextNonce = new Map<string, number>()
   for (const entry of path.reverse()) {

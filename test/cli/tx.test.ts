@@ -116,6 +116,15 @@ describe('quorate tx transfer', () => {
     })
   })
 
+  it('tx sign: signs the same transfer but sends nothing, printing the hex to broadcast', async () => {
+    const result = await transfer(options({ signOnly: true }))
+    expect(received).toHaveLength(0)
+    const tx = decodeTx(fromHex(result.tx!))
+    expect(tx).toMatchObject({ chainId, nonce: 6, from: sender.publicKey, body: { amount: 100n } })
+    expect(verify(tx.signature, txSigningBytes(tx), sender.publicKey)).toBe(true)
+    expect(result.hash).toBe(txHashHex(tx))
+  })
+
   it('falls back to the committed nonce when the node reports no next_nonce', async () => {
     account = { address: toHex(sender.publicKey), balance: '1000', nonce: 4 }
     expect((await transfer(options())).nonce).toBe(4)

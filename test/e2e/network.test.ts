@@ -97,6 +97,7 @@ describe('a 4-validator network of real processes over libp2p and LevelDB', () =
 
     // SIGKILL validator 1: the other three keep committing through the views it would have led.
     const killed = info.validators[1]!
+    const killedAtMs = Date.now()
     process.kill(killed.pid, 'SIGKILL')
     const survivors = rpcs.filter((_, i) => i !== 1)
     const heightAtKill = (await status(survivors[0]!)).height
@@ -109,7 +110,11 @@ describe('a 4-validator network of real processes over libp2p and LevelDB', () =
       90_000,
     )
     const newTop = Math.min(...(await Promise.all(survivors.map(async (rpc) => (await status(rpc)).height))))
-    const after = (await checkAgreementUpTo(survivors, newTop)).filter((b) => b.height > heightAtKill + 2)
+    // Blocks proposed after the kill (earlier ones of validator 1 may still commit after it).
+    const after = (await checkAgreementUpTo(survivors, newTop)).filter(
+      (b) => b.timestamp_ms > killedAtMs + 100,
+    )
+    expect(after.length).toBeGreaterThan(10)
     expect(after.every((b) => b.proposer !== 1)).toBe(true)
     expect(after.some((b) => b.view % 4 === 2 && b.view > 0)).toBe(true)
     expect(new Set(after.map((b) => b.view % 4)).has(1)).toBe(false)

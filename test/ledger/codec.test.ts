@@ -245,7 +245,7 @@ describe('versions and kinds', () => {
   })
 
   it('rejects unknown consensus message kinds', () => {
-    for (const kind of [0, 4, 0xff]) {
+    for (const kind of [0, 5, 0xff]) {
       expectDecodeError(
         () => decodeConsensusMessage(concat(Uint8Array.of(kind), encodeVote(vote))),
         'unknown-kind',

@@ -339,11 +339,18 @@ export class Cluster {
   #schedulePayload(node: SimNode, view: number, parentHex: string): void {
     const parent = node.state.tree.get(parentHex)
     const earliest = (parent?.block.header.timestampMs ?? 0) + this.#blockIntervalMs
-    this.at(Math.max(this.nowMs, earliest), () => {
-      if (!node.up || node.state.view !== view) return
+    const epoch = node.epoch
+    const due = () => {
+      if (!node.up || node.epoch !== epoch || node.state.view !== view) return
+      // As the driver does: the batch is taken once every committed block has executed.
+      if (node.state.executedHeight < node.state.committingHeight) {
+        this.at(this.nowMs + executionDelayMs, due)
+        return
+      }
       const txs = takeBatch(node.state, fromHex(parentHex), node.mempool, node.app)
-      this.#input(node, { kind: 'payload', view, txs, nowMs: this.nowMs })
-    })
+      this.#input(node, { kind: 'payload', view, parentHash: fromHex(parentHex), txs, nowMs: this.nowMs })
+    }
+    this.at(Math.max(this.nowMs, earliest), due)
   }
 
   #later(node: SimNode, delayMs: number, input: ConsensusInput): void {

@@ -43,7 +43,9 @@ export interface ScenarioResult {
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const plan = new Prng(options.seed ^ 0x5eed)
-  const validators = options.validators ?? [4, 7, 10][plan.int(0, 2)]!
+  // Drawn even when given, so that `--validators N` replays exactly the run it names.
+  const drawnValidators = [4, 7, 10][plan.int(0, 2)]!
+  const validators = options.validators ?? drawnValidators
   const f = Math.floor((validators - 1) / 3)
   const byzantineCount = options.honestOnly ? 0 : plan.int(0, f)
   const indices = shuffle(

@@ -16,6 +16,7 @@ export interface BlockResult {
   readonly parent_hash: string
   readonly state_root: string
   readonly proposer: number
+  readonly timestamp_ms: number
   readonly txs: ReadonlyArray<{
     readonly hash: string
     readonly from: string

@@ -30,9 +30,6 @@ export async function benchCatchUp(options: { blocks: number; basePort: number }
     const { info, processes, layout } = testnet
     const fresh = layout.validators[3]!
     const rpcs = info.validators.map((v) => v.rpc)
-    processes.signal(3, 'SIGTERM')
-    await sleep(1_000)
-    await rm(join(fresh.home, 'data'), { recursive: true, force: true })
     const started = Date.now()
     for (let height = 0; height < options.blocks; height = (await status(rpcs[0]!)).height) {
       write(
@@ -40,6 +37,10 @@ export async function benchCatchUp(options: { blocks: number; basePort: number }
       )
       await sleep(5_000)
     }
+    // Validator 3 becomes a new node: stopped, its data directory emptied, started again.
+    processes.signal(3, 'SIGTERM')
+    await sleep(1_000)
+    await rm(join(fresh.home, 'data'), { recursive: true, force: true })
     const target = (await status(rpcs[0]!)).height
     write(`the 3 peers hold ${target} blocks; starting validator 3 with an empty data directory`)
 
