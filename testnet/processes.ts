@@ -128,6 +128,23 @@ export class ValidatorProcessGroup {
     return validator
   }
 
+  /** Sends `signal` to one validator and resolves when it has exited (SIGKILL after `graceMs` if it has not). */
+  async stopOne(
+    index: number,
+    signal: NodeJS.Signals = 'SIGTERM',
+    graceMs: number = stopGraceMs,
+  ): Promise<ValidatorExit> {
+    const validator = this.validators.get(index)
+    if (validator === undefined) throw new Error(`no validator ${index}`)
+    validator.signal(signal)
+    const timer = setTimeout(() => validator.signal('SIGKILL'), graceMs)
+    try {
+      return await validator.exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** Sends `signal` to one validator (SIGSTOP/SIGCONT pause and resume it; SIGKILL crashes it). */
   signal(index: number, signal: NodeJS.Signals): void {
     const validator = this.validators.get(index)

@@ -46,7 +46,7 @@ describe(`crash recovery under load: ${killCount} SIGKILLs of random validators 
       down.add(victim)
       await sleep(prng.int(200, 1_500))
       const before = await status(rpcs[victim]!)
-      processes.signal(victim, 'SIGKILL')
+      await processes.stopOne(victim, 'SIGKILL')
       await sleep(prng.int(200, 2_500))
       await processes.spawn({
         index: victim,

@@ -38,8 +38,7 @@ export async function benchCatchUp(options: { blocks: number; basePort: number }
       await sleep(5_000)
     }
     // Validator 3 becomes a new node: stopped, its data directory emptied, started again.
-    processes.signal(3, 'SIGTERM')
-    await sleep(1_000)
+    await processes.stopOne(3, 'SIGTERM')
     await rm(join(fresh.home, 'data'), { recursive: true, force: true })
     const target = (await status(rpcs[0]!)).height
     write(`the 3 peers hold ${target} blocks; starting validator 3 with an empty data directory`)
@@ -60,8 +59,7 @@ export async function benchCatchUp(options: { blocks: number; basePort: number }
     )
 
     // Restart to first vote: SIGKILL the now caught-up validator, start it again, read its signing audit log.
-    processes.signal(3, 'SIGKILL')
-    await sleep(1_000)
+    await processes.stopOne(3, 'SIGKILL')
     const logBytes = (await stat(fresh.logFile)).size
     const restartAt = Date.now()
     await processes.spawn({ index: 3, cliPath: defaultCliPath(), home: fresh.home, logFile: fresh.logFile })
