@@ -1,3 +1,4 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
 import { Counter, Gauge, Registry } from 'prom-client'
 
 /** Every Prometheus metric of a validator (the only module that imports prom-client). */
@@ -26,6 +27,37 @@ export class NodeMetrics {
     'Reads that found corrupt stored data',
     [],
   )
+
+  readonly #eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
+  /**
+   * Event-loop delay since the previous scrape (the histogram is reset on every scrape), so a scrape at the
+   * end of a phase reports that phase: quantiles 0.5, 0.99 and 1 (max).
+   */
+  readonly eventLoopDelay = new Gauge({
+    name: 'quorate_event_loop_delay_seconds',
+    help: 'Event-loop delay over the interval since the previous scrape, by quantile',
+    labelNames: ['quantile'],
+    registers: [this.registry],
+    collect: () => {
+      const histogram = this.#eventLoopDelay
+      for (const [quantile, nanoseconds] of [
+        ['0.5', histogram.percentile(50)],
+        ['0.99', histogram.percentile(99)],
+        ['1', histogram.max],
+      ] as const) {
+        this.eventLoopDelay.set({ quantile }, nanoseconds / 1e9)
+      }
+      histogram.reset()
+    },
+  })
+
+  constructor() {
+    this.#eventLoopDelay.enable()
+  }
+
+  close(): void {
+    this.#eventLoopDelay.disable()
+  }
 
   #gauge(name: string, help: string): Gauge {
     return new Gauge({ name, help, registers: [this.registry] })

@@ -32,6 +32,9 @@ import { RpcServer } from './rpc/server.js'
 import { SyncService } from './sync/sync-service.js'
 import { TxVerifier } from './tx-verifier.js'
 
+/** Bound on consensus messages in verification at once; more are dropped (and counted) rather than queued. */
+const verificationsInFlightMax = 1_024
+
 export const protocols = {
   consensus: '/quorate/consensus/1.0.0',
   tx: '/quorate/tx/1.0.0',
@@ -65,6 +68,8 @@ export class Node {
   readonly #txVerifier: TxVerifier
   readonly #commitWaiters = new Map<string, Set<(location: TxLocation) => void>>()
   #closing: Promise<void> | null = null
+  /** Consensus messages whose signatures are being verified off the event loop. */
+  #verifying = 0
 
   private constructor(parts: {
     genesis: Genesis
@@ -171,6 +176,7 @@ export class Node {
       validators,
       genesisQC: qc,
       verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
+      verifyTxAsync: (tx) => this.#txVerifier.verifyAsync(tx, toHex(txHash(tx))),
     })
     const signConsensus = (message: Uint8Array) => sign(message, consensusSecret)
     const filter =
@@ -396,13 +402,25 @@ export class Node {
       }
       throw error
     }
-    const verdict = this.#verifier.verifyMessage(message)
-    if (!verdict.ok) {
-      this.#reject('consensus', verdict.reason)
+    if (this.#verifying >= verificationsInFlightMax) {
+      this.#reject('consensus', 'overloaded')
       return
     }
-    if (message.kind === 'proposal') this.#sync.noticeHeight(message.proposal.block.header.height)
-    this.#driver.enqueue(inputFromMessage(message, Date.now()))
+    this.#verifying++
+    void this.#verifier
+      .verifyMessageAsync(message)
+      .then((verdict) => {
+        if (!verdict.ok) {
+          this.#reject('consensus', verdict.reason)
+          return
+        }
+        if (message.kind === 'proposal') this.#sync.noticeHeight(message.proposal.block.header.height)
+        this.#driver.enqueue(inputFromMessage(message, Date.now()))
+      })
+      .catch((error: unknown) => this.#internalError(error))
+      .finally(() => {
+        this.#verifying--
+      })
   }
 
   /** Corrupt stored data found while serving a read: loud in the log and in metrics. */
@@ -427,6 +445,7 @@ export class Node {
       await this.#p2p?.close()
       await this.#driver?.close()
       await this.store.close()
+      this.metrics.close()
       this.logger.info('validator stopped')
     })()
     return this.#closing

@@ -1,5 +1,5 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
-import { verify } from '../../crypto/index.js'
+import { verify, verifyAsync } from '../../crypto/index.js'
 import {
   blockHash,
   proposalSigningBytes,
@@ -9,14 +9,11 @@ import {
 import { quorumSize } from '../../ledger/quorum.js'
 import type {
   ConsensusMessage,
-  Proposal,
   PublicKey,
   QuorumCertificate,
   Signature,
-  Timeout,
   TimeoutCertificate,
   Tx,
-  Vote,
 } from '../../ledger/types.js'
 import { leaderOf } from './block-tree.js'
 
@@ -33,7 +30,7 @@ export type RejectionReason =
 export type VerifyResult = { readonly ok: true } | { readonly ok: false; readonly reason: RejectionReason }
 
 const accepted: VerifyResult = { ok: true }
-const reject = (reason: RejectionReason): VerifyResult => ({ ok: false, reason })
+const reject = (reason: RejectionReason) => ({ ok: false, reason }) as const
 
 /** Bound on the caches of verified signatures and certificates. */
 const verifiedCacheSizeMax = 16_384
@@ -43,8 +40,10 @@ export interface MessageVerifierOptions {
   readonly validators: readonly PublicKey[]
   /** The genesis QC: the one certificate (view 0) with no signatures. */
   readonly genesisQC: QuorumCertificate
-  /** Checks a transaction's signature (and chain id); the node passes its cached, off-loop verifier. */
+  /** Checks a transaction's signature (and chain id); the node passes its cached verifier. */
   readonly verifyTx: (tx: Tx) => boolean
+  /** The same, off the event loop (used by verifyMessageAsync; defaults to verifyTx). */
+  readonly verifyTxAsync?: (tx: Tx) => Promise<boolean>
 }
 
 /**
@@ -61,65 +60,100 @@ export class MessageVerifier {
     this.#quorum = quorumSize(options.validators.length)
   }
 
+  /** Checks every key-dependent property of a message, verifying signatures on this thread. */
   verifyMessage(message: ConsensusMessage): VerifyResult {
-    switch (message.kind) {
-      case 'proposal':
-        return this.verifyProposal(message.proposal)
-      case 'vote':
-        return this.verifyVote(message.vote)
-      case 'timeout':
-        return this.verifyTimeout(message.timeout)
-      case 'timeout-certificate':
-        return this.verifyTC(message.tc) ? accepted : reject('invalid-tc')
-    }
-  }
-
-  verifyProposal(proposal: Proposal): VerifyResult {
-    const { header, txs } = proposal.block
-    if (header.proposer !== leaderOf(header.view, this.#options.validators.length))
-      return reject('wrong-leader')
-    const hash = blockHash(header)
-    const signed = proposalSigningBytes(this.#options.chainId, hash)
-    if (!this.#verifySignature(header.proposer, signed, proposal.signature)) return reject('bad-signature')
-    if (!this.verifyQC(header.justify)) return reject('invalid-qc')
-    const tc = proposal.lastViewTC
-    if (tc !== null && (tc.view !== header.view - 1 || !this.verifyTC(tc))) return reject('invalid-tc')
-    for (const tx of txs) if (!this.#options.verifyTx(tx)) return reject('invalid-tx')
+    const plan = this.#plan(message)
+    if (!plan.ok) return plan
+    for (const check of plan.checks) if (!this.#runSync(check)) return reject(check.reason)
     return accepted
   }
 
-  verifyVote(vote: Vote): VerifyResult {
-    const signed = voteSigningBytes(this.#options.chainId, vote.view, vote.blockHash)
-    if (!this.#verifySignature(vote.voter, signed, vote.signature)) return reject('bad-signature')
-    return accepted
-  }
-
-  verifyTimeout(timeout: Timeout): VerifyResult {
-    if (timeout.highQC.view >= timeout.view) return reject('invalid-qc')
-    const signed = timeoutSigningBytes(this.#options.chainId, timeout.view, timeout.highQC.view)
-    if (!this.#verifySignature(timeout.sender, signed, timeout.signature)) return reject('bad-signature')
-    if (!this.verifyQC(timeout.highQC)) return reject('invalid-qc')
-    return accepted
+  /**
+   * The same checks, with signatures verified off the event loop (node:crypto's async verify runs on the libuv
+   * pool) and in parallel; used for everything that arrives from peers.
+   */
+  async verifyMessageAsync(message: ConsensusMessage): Promise<VerifyResult> {
+    const plan = this.#plan(message)
+    if (!plan.ok) return plan
+    const results = await Promise.all(plan.checks.map((check) => this.#runAsync(check)))
+    const failed = plan.checks.find((_, i) => !results[i])
+    return failed === undefined ? accepted : reject(failed.reason)
   }
 
   /** Valid iff it is the genesis QC, or a quorum of distinct validators signed exactly (view, blockHash). */
   verifyQC(qc: QuorumCertificate): boolean {
-    const genesis = this.#options.genesisQC
-    if (qc.view === genesis.view)
-      return bytesEqual(qc.blockHash, genesis.blockHash) && qc.signers.length === 0
-    if (!this.#hasDistinctQuorum(qc.signers, qc.signatures.length)) return false
-    const signed = voteSigningBytes(this.#options.chainId, qc.view, qc.blockHash)
-    return qc.signers.every((signer, i) => this.#verifySignature(signer, signed, qc.signatures[i]!))
+    const checks = this.#planQC(qc, 'invalid-qc')
+    return checks?.every((check) => this.#runSync(check)) ?? false
   }
 
   verifyTC(tc: TimeoutCertificate): boolean {
-    if (!this.#hasDistinctQuorum(tc.signers, tc.signatures.length)) return false
-    if (tc.highQCViews.length !== tc.signers.length) return false
-    return tc.signers.every((signer, i) => {
-      const highQCView = tc.highQCViews[i]!
-      if (highQCView >= tc.view) return false
-      const signed = timeoutSigningBytes(this.#options.chainId, tc.view, highQCView)
-      return this.#verifySignature(signer, signed, tc.signatures[i]!)
+    const checks = this.#planTC(tc)
+    return checks?.every((check) => this.#runSync(check)) ?? false
+  }
+
+  /** Structural checks now; the signature (and transaction) checks to run, in the order they are reported. */
+  #plan(message: ConsensusMessage): Plan {
+    const { chainId } = this.#options
+    switch (message.kind) {
+      case 'proposal': {
+        const { block, lastViewTC, signature } = message.proposal
+        const { header } = block
+        if (header.proposer !== leaderOf(header.view, this.#options.validators.length)) {
+          return reject('wrong-leader')
+        }
+        const signed = proposalSigningBytes(chainId, blockHash(header))
+        const checks: Check[] = [signatureCheck(header.proposer, signed, signature, 'bad-signature')]
+        const qcChecks = this.#planQC(header.justify, 'invalid-qc')
+        if (qcChecks === undefined) return reject('invalid-qc')
+        checks.push(...qcChecks)
+        if (lastViewTC !== null) {
+          const tcChecks = lastViewTC.view === header.view - 1 ? this.#planTC(lastViewTC) : undefined
+          if (tcChecks === undefined) return reject('invalid-tc')
+          checks.push(...tcChecks)
+        }
+        for (const tx of block.txs) checks.push({ kind: 'tx', tx, reason: 'invalid-tx' })
+        return { ok: true, checks }
+      }
+      case 'vote': {
+        const { vote } = message
+        const signed = voteSigningBytes(chainId, vote.view, vote.blockHash)
+        return { ok: true, checks: [signatureCheck(vote.voter, signed, vote.signature, 'bad-signature')] }
+      }
+      case 'timeout': {
+        const { timeout } = message
+        if (timeout.highQC.view >= timeout.view) return reject('invalid-qc')
+        const signed = timeoutSigningBytes(chainId, timeout.view, timeout.highQC.view)
+        const qcChecks = this.#planQC(timeout.highQC, 'invalid-qc')
+        if (qcChecks === undefined) return reject('invalid-qc')
+        return {
+          ok: true,
+          checks: [signatureCheck(timeout.sender, signed, timeout.signature, 'bad-signature'), ...qcChecks],
+        }
+      }
+      case 'timeout-certificate': {
+        const checks = this.#planTC(message.tc)
+        return checks === undefined ? reject('invalid-tc') : { ok: true, checks }
+      }
+    }
+  }
+
+  #planQC(qc: QuorumCertificate, reason: RejectionReason): Check[] | undefined {
+    const genesis = this.#options.genesisQC
+    if (qc.view === genesis.view) {
+      return bytesEqual(qc.blockHash, genesis.blockHash) && qc.signers.length === 0 ? [] : undefined
+    }
+    if (!this.#hasDistinctQuorum(qc.signers, qc.signatures.length)) return undefined
+    const signed = voteSigningBytes(this.#options.chainId, qc.view, qc.blockHash)
+    return qc.signers.map((signer, i) => signatureCheck(signer, signed, qc.signatures[i]!, reason))
+  }
+
+  #planTC(tc: TimeoutCertificate): Check[] | undefined {
+    if (!this.#hasDistinctQuorum(tc.signers, tc.signatures.length)) return undefined
+    if (tc.highQCViews.length !== tc.signers.length) return undefined
+    if (tc.highQCViews.some((highQCView) => highQCView >= tc.view)) return undefined
+    return tc.signers.map((signer, i) => {
+      const signed = timeoutSigningBytes(this.#options.chainId, tc.view, tc.highQCViews[i]!)
+      return signatureCheck(signer, signed, tc.signatures[i]!, 'invalid-tc')
     })
   }
 
@@ -129,14 +163,53 @@ export class MessageVerifier {
     return signers.every((signer, i) => signer >= 0 && signer < n && (i === 0 || signer > signers[i - 1]!))
   }
 
-  #verifySignature(signer: number, message: Uint8Array, signature: Signature): boolean {
-    const key = this.#options.validators[signer]
+  #runSync(check: Check): boolean {
+    if (check.kind === 'tx') return this.#options.verifyTx(check.tx)
+    const key = this.#options.validators[check.signer]
     if (key === undefined) return false
-    const cacheKey = `${signer}:${toHex(signature)}:${toHex(message)}`
+    const cacheKey = signatureCacheKey(check)
     if (this.#verifiedKeys.has(cacheKey)) return true
-    if (!verify(signature, message, key)) return false
+    return this.#remember(cacheKey, verify(check.signature, check.message, key))
+  }
+
+  async #runAsync(check: Check): Promise<boolean> {
+    if (check.kind === 'tx') return (this.#options.verifyTxAsync ?? this.#options.verifyTx)(check.tx)
+    const key = this.#options.validators[check.signer]
+    if (key === undefined) return false
+    const cacheKey = signatureCacheKey(check)
+    if (this.#verifiedKeys.has(cacheKey)) return true
+    return this.#remember(cacheKey, await verifyAsync(check.signature, check.message, key))
+  }
+
+  #remember(cacheKey: string, ok: boolean): boolean {
+    if (!ok) return false
     if (this.#verifiedKeys.size >= verifiedCacheSizeMax) this.#verifiedKeys.clear()
     this.#verifiedKeys.add(cacheKey)
     return true
   }
+}
+
+type SignatureCheck = {
+  readonly kind: 'signature'
+  readonly signer: number
+  readonly message: Uint8Array
+  readonly signature: Signature
+  readonly reason: RejectionReason
+}
+type Check = SignatureCheck | { readonly kind: 'tx'; readonly tx: Tx; readonly reason: RejectionReason }
+type Plan =
+  | { readonly ok: true; readonly checks: Check[] }
+  | { readonly ok: false; readonly reason: RejectionReason }
+
+function signatureCheck(
+  signer: number,
+  message: Uint8Array,
+  signature: Signature,
+  reason: RejectionReason,
+): Check {
+  return { kind: 'signature', signer, message, signature, reason }
+}
+
+function signatureCacheKey(check: SignatureCheck): string {
+  return `${check.signer}:${toHex(check.signature)}:${toHex(check.message)}`
 }

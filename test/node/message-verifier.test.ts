@@ -2,7 +2,7 @@
 // and timeouts pass; each way a signature, certificate or leader can be wrong is rejected with its reason.
 
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { sign } from '../../crypto/index.js'
 import {
   blockHash,
@@ -12,6 +12,7 @@ import {
 } from '../../ledger/hashing.js'
 import type {
   Block,
+  ConsensusMessage,
   Proposal,
   QuorumCertificate,
   Signature,
@@ -20,20 +21,49 @@ import type {
   Tx,
   Vote,
 } from '../../ledger/types.js'
-import { MessageVerifier } from '../../node/consensus/verify.js'
+import { MessageVerifier, type VerifyResult } from '../../node/consensus/verify.js'
 import { propertyParameters } from '../support/arbitraries.js'
 import { ConsensusFixture } from '../support/consensus-fixture.js'
 
 const fx = new ConsensusFixture(0)
 
-function verifierWith(verifyTx: (tx: Tx) => boolean = () => true): MessageVerifier {
-  return new MessageVerifier({
-    chainId: fx.chainId,
-    validators: fx.validators,
-    genesisQC: fx.genesisQC,
-    verifyTx,
-  })
+/**
+ * The verifier under test, with shorthands per message kind. Every verdict is also computed by the async path
+ * (signatures on the libuv pool) of a fresh verifier (so no cache is shared), and the two must agree.
+ */
+function verifierWith(verifyTx: (tx: Tx) => boolean = () => true) {
+  const make = () =>
+    new MessageVerifier({ chainId: fx.chainId, validators: fx.validators, genesisQC: fx.genesisQC, verifyTx })
+  const verifier = make()
+  const verifyMessage = (message: ConsensusMessage): VerifyResult => {
+    const verdict = verifier.verifyMessage(message)
+    asyncVerdicts.push(
+      make()
+        .verifyMessageAsync(message)
+        .then((asyncVerdict) => ({ message, verdict, asyncVerdict })),
+    )
+    return verdict
+  }
+  return {
+    verifyMessage,
+    verifyProposal: (proposal: Proposal) => verifyMessage({ kind: 'proposal', proposal }),
+    verifyVote: (vote: Vote) => verifyMessage({ kind: 'vote', vote }),
+    verifyTimeout: (timeout: Timeout) => verifyMessage({ kind: 'timeout', timeout }),
+    verifyQC: (qc: QuorumCertificate) => verifier.verifyQC(qc),
+    verifyTC: (tc: TimeoutCertificate) => verifier.verifyTC(tc),
+  }
 }
+
+const asyncVerdicts: Array<
+  Promise<{ message: ConsensusMessage; verdict: VerifyResult; asyncVerdict: VerifyResult }>
+> = []
+
+afterAll(async () => {
+  const results = await Promise.all(asyncVerdicts)
+  expect(results.length).toBeGreaterThan(20)
+  for (const { message, verdict, asyncVerdict } of results)
+    expect(asyncVerdict, message.kind).toEqual(verdict)
+})
 
 function flipped(signature: Signature, index = 0, bit = 0): Signature {
   const copy = signature.slice()
