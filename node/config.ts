@@ -46,6 +46,8 @@ export interface NodeConfig {
   readonly testnetMode: boolean
   /** As leader, wait this long after the parent block before proposing (0: as fast as consensus goes). */
   readonly blockIntervalMs: number
+  /** When set, RPC requests need `Authorization: Bearer <token>` (overridden by QUORATE_RPC_TOKEN). */
+  readonly rpcBearerToken?: string
 }
 
 export const defaultConfig: NodeConfig = {
@@ -96,6 +98,7 @@ const fieldNames = [
   'log_level',
   'testnet_mode',
   'block_interval_ms',
+  'rpc_bearer_token',
 ] as const
 const multiaddrPattern =
   /^\/(?:ip4\/\d{1,3}(?:\.\d{1,3}){3}|ip6\/[0-9a-fA-F:.]+|dns[46]?\/[A-Za-z0-9.-]+)\/tcp\/(\d{1,5})$/
@@ -141,6 +144,7 @@ export function parseConfig(json: unknown): NodeConfig {
       json.block_interval_ms === undefined
         ? defaultConfig.blockIntervalMs
         : parseBlockInterval(json.block_interval_ms),
+    ...(json.rpc_bearer_token === undefined ? {} : { rpcBearerToken: parseToken(json.rpc_bearer_token) }),
   }
 }
 
@@ -154,6 +158,7 @@ export function formatConfig(config: NodeConfig): string {
     log_level: config.logLevel,
     testnet_mode: config.testnetMode,
     block_interval_ms: config.blockIntervalMs,
+    ...(config.rpcBearerToken === undefined ? {} : { rpc_bearer_token: config.rpcBearerToken }),
   }
   return `${JSON.stringify(json, null, 2)}\n`
 }
@@ -230,6 +235,13 @@ function parseLogLevel(value: unknown): LogLevel {
   if (known === undefined)
     throw new ConfigError('log_level', `expected one of ${logLevels.join(', ')}, got "${level}"`)
   return known
+}
+
+function parseToken(value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._~+/=-]{16,256}$/.test(value)) {
+    throw new ConfigError('rpc_bearer_token', 'expected 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -')
+  }
+  return value
 }
 
 function parseBlockInterval(value: unknown): number {

@@ -27,6 +27,7 @@ import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
 import { loadTreeRoot } from './recovery.js'
+import { rpcTokenEnv } from './rpc/client.js'
 import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
 import { SyncService } from './sync/sync-service.js'
@@ -278,6 +279,7 @@ export class Node {
       host: this.config.rpcListen.host,
       port: this.config.rpcListen.port,
       methods: nodeRpcMethods(this),
+      ...bearerToken(this.config),
       onRejected: (reason) => this.metrics.rpcRejections.inc({ reason }),
       extraRoutes: {
         'GET /metrics': async (_request, response) => {
@@ -450,4 +452,10 @@ export class Node {
     })()
     return this.#closing
   }
+}
+
+/** The RPC bearer token: QUORATE_RPC_TOKEN overrides config.json's rpc_bearer_token. */
+function bearerToken(config: NodeConfig): { bearerToken?: string } {
+  const token = process.env[rpcTokenEnv] || config.rpcBearerToken
+  return token === undefined ? {} : { bearerToken: token }
 }

@@ -50,7 +50,7 @@ export async function rpcCall<T = unknown>(
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: rpcHeaders(),
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       signal,
     })
@@ -100,4 +100,14 @@ function describeFetchError(error: unknown): string {
     return error.message
   }
   return String(error)
+}
+
+/** The bearer token for a node whose RPC requires one comes from the environment, never from a flag. */
+export const rpcTokenEnv = 'QUORATE_RPC_TOKEN'
+
+function rpcHeaders(): Record<string, string> {
+  const token = process.env[rpcTokenEnv]
+  return token === undefined || token === ''
+    ? { 'Content-Type': 'application/json' }
+    : { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }
 }

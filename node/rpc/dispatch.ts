@@ -28,6 +28,7 @@ export type RpcRejectReason =
   | 'timed_out'
   | 'connection_limit'
   | 'not_found'
+  | 'unauthorized'
 
 /** The subset of a pino logger the RPC layer uses. */
 export interface RpcLogger {

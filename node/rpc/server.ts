@@ -2,6 +2,7 @@
 // with query parameters, as CometBFT's URI interface does. Every input is bounded before work is done on it:
 // connections, body bytes (while streaming), JSON nesting (before parsing), batch length, and time.
 
+import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
@@ -54,6 +55,11 @@ export interface RpcServerOptions {
   readonly onRejected?: (reason: RpcRejectReason) => void
   /** Plain HTTP routes keyed by "METHOD /path", e.g. "GET /metrics"; they take precedence over RPC paths. */
   readonly extraRoutes?: Readonly<Record<string, RpcRouteHandler>>
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>` (for an RPC reachable from other
+   * hosts); others get HTTP 401 and a JSON-RPC error, before their body is read.
+   */
+  readonly bearerToken?: string
   readonly logger?: RpcLogger
 }
 
@@ -162,6 +168,15 @@ export class RpcServer {
     })
   }
 
+  #authorized(request: IncomingMessage): boolean {
+    const token = this.options.bearerToken
+    if (token === undefined) return true
+    const given = Buffer.from(request.headers.authorization ?? '')
+    const expected = Buffer.from(`Bearer ${token}`)
+    // Constant time, so the token cannot be guessed byte by byte from response times.
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+
   private async route(
     request: IncomingMessage,
     response: ServerResponse,
@@ -171,6 +186,16 @@ export class RpcServer {
     const queryStart = target.indexOf('?')
     const path = queryStart === -1 ? target : target.slice(0, queryStart)
     const query = queryStart === -1 ? '' : target.slice(queryStart + 1)
+    if (!this.#authorized(request)) {
+      this.reject('unauthorized')
+      response.setHeader('WWW-Authenticate', 'Bearer')
+      send(
+        response,
+        401,
+        errorResponseText(null, { code: RpcErrorCode.invalidRequest, message: 'unauthorized' }),
+      )
+      return
+    }
     const extraRoutes = this.options.extraRoutes ?? {}
     const routeKey = `${request.method} ${path}`
     const extraRoute = Object.hasOwn(extraRoutes, routeKey) ? extraRoutes[routeKey] : undefined
