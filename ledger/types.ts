@@ -124,3 +124,26 @@ export interface Account {
   readonly balance: bigint
   readonly nonce: number
 }
+
+/**
+ * Proof that one validator signed two conflicting messages for one view: two proposals for different blocks
+ * (from the view's leader), two votes for different blocks, or two timeouts with different highQC views.
+ * Structurally identical to the consensus core's `Evidence` (node/consensus/types.ts), so the core's value can
+ * be stored and sent as it is.
+ */
+export type EvidenceRecord =
+  | {
+      readonly kind: 'double-proposal'
+      readonly view: number
+      readonly first: Proposal
+      readonly second: Proposal
+    }
+  | { readonly kind: 'double-vote'; readonly view: number; readonly first: Vote; readonly second: Vote }
+  | {
+      readonly kind: 'double-timeout'
+      readonly view: number
+      readonly first: Timeout
+      readonly second: Timeout
+    }
+
+export type EvidenceKind = EvidenceRecord['kind']

@@ -11,6 +11,7 @@ import {
   type ConsensusState,
   step,
 } from './consensus/index.js'
+import type { EvidencePool } from './evidence/index.js'
 import type { Logger } from './logger.js'
 import { takeBatch } from './mempool/batch.js'
 import type { Mempool } from './mempool/mempool.js'
@@ -33,6 +34,7 @@ export interface DriverDeps {
   readonly app: AccountsApp
   readonly mempool: Mempool
   readonly committer: BlockCommitter
+  readonly evidence: Pick<EvidencePool, 'add'>
   readonly network: DriverNetwork
   readonly metrics: NodeMetrics
   readonly logger: Logger
@@ -180,11 +182,8 @@ export class ConsensusDriver {
         network.fetchBlock(action.hash)
         return
       case 'record-evidence':
-        metrics.evidence.inc({ kind: action.evidence.kind })
-        this.#deps.logger.warn(
-          { kind: action.evidence.kind, view: action.evidence.view },
-          'evidence of misbehaviour',
-        )
+        // Verified, stored, gossiped and counted by the pool (once, however often it is found).
+        await this.#deps.evidence.add(action.evidence, 'local')
         return
       case 'entered-view':
         metrics.view.set(action.view)

@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/hex.js'
 import { readKeyFile, sign } from '../crypto/index.js'
 import { AccountsApp } from '../ledger/app/index.js'
-import { DecodeError, decodeConsensusMessage } from '../ledger/codec/index.js'
+import { DecodeError, decodeConsensusMessage, evidenceOffender } from '../ledger/codec/index.js'
 import { type Genesis, genesisBlock, genesisQC, loadGenesisFile } from '../ledger/genesis.js'
 import { blockHash, txHash } from '../ledger/hashing.js'
 import {
@@ -13,13 +13,21 @@ import {
   viewTimeoutBackoffExponentMax,
 } from '../ledger/limits.js'
 import { LedgerStore, StoreError, type TxLocation } from '../ledger/store/index.js'
-import type { Block, ConsensusMessage, SafetyState } from '../ledger/types.js'
+import type { Block, ConsensusMessage, EvidenceRecord, SafetyState } from '../ledger/types.js'
 import { P2PHost } from '../p2p/index.js'
 import { BlockCommitter } from './committer.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
 import { ConsensusOutbox } from './consensus-outbox.js'
 import { ConsensusDriver } from './driver.js'
+import {
+  decodeEvidenceGossip,
+  EvidencePool,
+  EvidenceVerifier,
+  encodeEvidenceGossip,
+  evidenceGossipFrameBytesMax,
+  evidenceProtocol,
+} from './evidence/index.js'
 import { corruptDataError, verifyStoredChain } from './integrity.js'
 import { createLogger, type Logger } from './logger.js'
 import { type AdmissionResult, admitTx } from './mempool/admission.js'
@@ -40,6 +48,7 @@ export const protocols = {
   consensus: '/quorate/consensus/1.0.0',
   tx: '/quorate/tx/1.0.0',
   sync: '/quorate/sync/1.0.0',
+  evidence: evidenceProtocol,
 } as const
 
 const mempoolNonceGapMax = 64
@@ -60,6 +69,7 @@ export class Node {
   readonly logger: Logger
   readonly selfIndex: number
   readonly dataDir: string
+  evidence!: EvidencePool
   #driver!: ConsensusDriver
   #p2p!: P2PHost
   #rpc!: RpcServer
@@ -215,6 +225,20 @@ export class Node {
       })
     await verifyStoredChain(store, (certificate) => this.#verifier.verifyQC(certificate), this.dataDir)
     this.metrics.committedHeight.set(store.head().height)
+    this.evidence = await EvidencePool.open(
+      store,
+      new EvidenceVerifier({ chainId: genesis.chainId, validators }),
+      {
+        onNew: (found, source) => {
+          this.metrics.evidence.inc({ kind: found.kind })
+          this.logger.warn(
+            { kind: found.kind, view: found.view, offender: evidenceOffender(found), source },
+            'evidence of misbehaviour',
+          )
+          this.#p2p?.broadcast(protocols.evidence, encodeEvidenceGossip(found))
+        },
+      },
+    )
     const committer = new BlockCommitter(store, this.app, this.mempool, this.metrics, (committed) =>
       this.#onCommitted(committed),
     )
@@ -223,6 +247,7 @@ export class Node {
       app: this.app,
       mempool: this.mempool,
       committer,
+      evidence: this.evidence,
       metrics: this.metrics,
       logger: this.logger,
       nowMs: () => Date.now(),
@@ -261,6 +286,7 @@ export class Node {
         { id: protocols.consensus, frameBytesMax: consensusFrameBytesMax },
         { id: protocols.tx, frameBytesMax: txFrameBytesMax },
         { id: protocols.sync, frameBytesMax: syncFrameBytesMax },
+        { id: protocols.evidence, frameBytesMax: evidenceGossipFrameBytesMax },
       ],
       onFrame: (protocolId, from, frame) => this.#onFrame(protocolId, from, frame),
       onPeerEvent: (event) => {
@@ -387,6 +413,27 @@ export class Node {
     else if (protocolId === protocols.tx) void this.#admit(frame).catch((error) => this.#internalError(error))
     else if (protocolId === protocols.sync)
       void this.#sync.onFrame(fromNodeKeyHex, frame).catch((error) => this.#internalError(error))
+    else if (protocolId === protocols.evidence) this.#onEvidenceFrame(frame)
+  }
+
+  /** Evidence gossiped by a peer: verified and stored once by the pool, which then gossips it on itself. */
+  #onEvidenceFrame(frame: Uint8Array): void {
+    let found: EvidenceRecord
+    try {
+      found = decodeEvidenceGossip(frame)
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        this.#reject('evidence', 'malformed')
+        return
+      }
+      throw error
+    }
+    void this.evidence
+      .submit(found, 'peer')
+      .then((result) => {
+        if (result !== 'added' && result !== 'duplicate') this.#reject('evidence', result)
+      })
+      .catch((error) => this.#internalError(error))
   }
 
   #reject(protocol: string, reason: string): void {

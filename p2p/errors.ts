@@ -39,6 +39,12 @@ export class HostClosedError extends Error {
   override name = 'HostClosedError'
 }
 
+/** Ends a connection or stream of a peer the host refuses (banned, blocked, over a limit). */
+export class PeerRefusedError extends Error {
+  static override name = 'PeerRefusedError'
+  override name = 'PeerRefusedError'
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     return `${err.name}: ${err.message}`

@@ -1,6 +1,7 @@
 // Length-prefixed frames: an unsigned LEB128 varint body length (the multiformats `uvarint`, as written by
 // `lpStream` from @libp2p/utils), then the body. The decoder checks the declared length against the protocol's
-// maximum as soon as the prefix says too much, before any body byte is read or allocated.
+// maximum as soon as the prefix says too much, before any body byte is read or allocated; an optional admission
+// check (flood control) can then refuse the frame, whose body is skipped without being allocated.
 
 import { FramePrefixInvalidError, FrameTooLargeError } from './errors.js'
 
@@ -41,25 +42,37 @@ export function encodeFramePrefix(frameBytes: number): Uint8Array {
 }
 
 /**
+ * Decides, from its accepted length alone, whether a frame is wanted. A refused frame's body is skipped as it
+ * arrives, never allocated; the stream stays in sync.
+ */
+export type AdmitFrame = (frameBytes: number) => boolean
+
+/**
  * Incremental decoder for one stream. Memory held is at most one frame body of at most `frameBytesMax` bytes,
- * allocated only after its length was accepted.
+ * allocated only after its length was accepted (and the frame admitted).
  */
 export class FrameDecoder {
   private readonly frameBytesMax: number
   private readonly prefixBytesMax: number
+  private readonly admitFrame: AdmitFrame | undefined
   private prefixValue = 0
   private prefixBytesRead = 0
+  /** 128 ** prefixBytesRead: the weight of the next prefix byte's 7 bits. */
+  private prefixByteWeight = 1
   private body: Uint8Array | undefined
   private bodyBytesRead = 0
+  /** Body bytes of a refused frame still to be skipped. */
+  private skipBytesRemaining = 0
 
-  constructor(frameBytesMax: number) {
+  constructor(frameBytesMax: number, admitFrame?: AdmitFrame) {
     this.frameBytesMax = frameBytesMax
     this.prefixBytesMax = uvarintLength(frameBytesMax)
+    this.admitFrame = admitFrame
   }
 
   /** True when bytes of an unfinished frame are held: the stream must not end here. */
   hasPartialFrame(): boolean {
-    return this.prefixBytesRead > 0 || this.body !== undefined
+    return this.prefixBytesRead > 0 || this.body !== undefined || this.skipBytesRemaining > 0
   }
 
   /**
@@ -69,10 +82,17 @@ export class FrameDecoder {
   push(chunk: Uint8Array, emit: (frame: Uint8Array) => void): void {
     let offset = 0
     while (offset < chunk.byteLength) {
+      if (this.skipBytesRemaining > 0) {
+        const bytesToSkip = Math.min(this.skipBytesRemaining, chunk.byteLength - offset)
+        offset += bytesToSkip
+        this.skipBytesRemaining -= bytesToSkip
+        continue
+      }
       const body = this.body
       if (body === undefined) {
         const byte = chunk[offset++]!
-        this.prefixValue += (byte & 0x7f) * 2 ** (7 * this.prefixBytesRead)
+        this.prefixValue += (byte & 0x7f) * this.prefixByteWeight
+        this.prefixByteWeight *= 128
         this.prefixBytesRead++
         // The value read so far is a lower bound of the final length: reject as soon as it is too large,
         // or when the prefix would need more bytes than the maximum length takes.
@@ -81,7 +101,7 @@ export class FrameDecoder {
         }
         if ((byte & 0x80) !== 0) {
           if (this.prefixBytesRead >= this.prefixBytesMax) {
-            throw new FrameTooLargeError(2 ** (7 * this.prefixBytesRead), this.frameBytesMax)
+            throw new FrameTooLargeError(this.prefixByteWeight, this.frameBytesMax)
           }
           continue
         }
@@ -91,6 +111,13 @@ export class FrameDecoder {
         const frameBytes = this.prefixValue
         this.prefixValue = 0
         this.prefixBytesRead = 0
+        this.prefixByteWeight = 1
+        if (this.admitFrame !== undefined && !this.admitFrame(frameBytes)) {
+          const bytesToSkip = Math.min(frameBytes, chunk.byteLength - offset)
+          offset += bytesToSkip
+          this.skipBytesRemaining = frameBytes - bytesToSkip
+          continue
+        }
         if (frameBytes === 0) {
           emit(new Uint8Array(0))
           continue

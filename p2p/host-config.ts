@@ -4,15 +4,23 @@
 import type { PeerId } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
+  banDurationBaseMsDefault,
+  banDurationMaxMsDefault,
+  burstFramesMaxDefault,
+  floodReportIntervalMsDefault,
   frameBytesMaxLimit,
+  framesPerSecondMaxDefault,
+  penaltyWeightsDefault,
   reconnectDelayBaseMsDefault,
   reconnectDelayMaxMsDefault,
+  scoreDecayPerSecondDefault,
+  scoreThresholdDefault,
   sendQueueBytesMaxDefault,
   sendQueueLengthMaxDefault,
 } from './constants.js'
 import { describeError, P2PConfigError } from './errors.js'
 import { nodeKeyToHex, peerIdObjectFromNodeKey } from './peer-identity.js'
-import type { P2PHostOptions, ProtocolSpec } from './types.js'
+import type { P2PHostOptions, PenaltyReason, ProtocolSpec } from './types.js'
 
 export interface PermittedPeer {
   readonly nodeKeyHex: string
@@ -22,15 +30,29 @@ export interface PermittedPeer {
   readonly dialAddresses: readonly Multiaddr[]
 }
 
+/** A protocol with its flood-control rates resolved. */
+export interface ResolvedProtocolSpec {
+  readonly id: string
+  readonly frameBytesMax: number
+  readonly framesPerSecondMax: number
+  readonly burstFramesMax: number
+}
+
 export interface ResolvedHostConfig {
   readonly listenAddresses: readonly string[]
-  readonly protocols: ReadonlyMap<string, ProtocolSpec>
+  readonly protocols: ReadonlyMap<string, ResolvedProtocolSpec>
   /** Listed peers other than ourselves, by peer id string. */
   readonly peersByPeerId: ReadonlyMap<string, PermittedPeer>
   readonly reconnectDelayBaseMs: number
   readonly reconnectDelayMaxMs: number
   readonly sendQueueLengthMax: number
   readonly sendQueueBytesMax: number
+  readonly scoreThreshold: number
+  readonly scoreDecayPerSecond: number
+  readonly banDurationBaseMs: number
+  readonly banDurationMaxMs: number
+  readonly penaltyWeights: Readonly<Record<PenaltyReason, number>>
+  readonly floodReportIntervalMs: number
 }
 
 const p2pProtocolName = 'p2p'
@@ -50,11 +72,37 @@ function requireIntegerInRange(value: number, minimum: number, maximum: number, 
   return value
 }
 
-function resolveProtocols(protocols: readonly ProtocolSpec[]): Map<string, ProtocolSpec> {
+function requireNumberInRange(value: number, minimum: number, maximum: number, what: string): number {
+  if (typeof value !== 'number' || !(value >= minimum && value <= maximum)) {
+    throw new P2PConfigError(`${what} must be a number in [${minimum}, ${maximum}], got ${value}`)
+  }
+  return value
+}
+
+export function isPenaltyReason(reason: unknown): reason is PenaltyReason {
+  return typeof reason === 'string' && Object.hasOwn(penaltyWeightsDefault, reason)
+}
+
+function resolvePenaltyWeights(
+  overrides: P2PHostOptions['penaltyWeights'],
+): Readonly<Record<PenaltyReason, number>> {
+  const weights: Record<PenaltyReason, number> = { ...penaltyWeightsDefault }
+  for (const [reason, weight] of Object.entries(overrides ?? {})) {
+    if (!isPenaltyReason(reason)) {
+      throw new P2PConfigError(`penaltyWeights: unknown reason ${JSON.stringify(reason)}`)
+    }
+    if (weight !== undefined) {
+      weights[reason] = requireNumberInRange(weight, 0, 1_000_000, `penaltyWeights.${reason}`)
+    }
+  }
+  return weights
+}
+
+function resolveProtocols(protocols: readonly ProtocolSpec[]): Map<string, ResolvedProtocolSpec> {
   if (protocols.length === 0) {
     throw new P2PConfigError('at least one protocol is required')
   }
-  const byId = new Map<string, ProtocolSpec>()
+  const byId = new Map<string, ResolvedProtocolSpec>()
   for (const spec of protocols) {
     if (typeof spec.id !== 'string' || !spec.id.startsWith('/')) {
       throw new P2PConfigError(`protocol id ${JSON.stringify(spec.id)} must start with '/'`)
@@ -63,7 +111,20 @@ function resolveProtocols(protocols: readonly ProtocolSpec[]): Map<string, Proto
       throw new P2PConfigError(`protocol ${spec.id} is listed twice`)
     }
     requireIntegerInRange(spec.frameBytesMax, 1, frameBytesMaxLimit, `frameBytesMax of ${spec.id}`)
-    byId.set(spec.id, { id: spec.id, frameBytesMax: spec.frameBytesMax })
+    // Fractional rates (one frame every few seconds) are allowed; a bucket holds whole frames.
+    const framesPerSecondMax = requireNumberInRange(
+      spec.framesPerSecondMax ?? framesPerSecondMaxDefault,
+      0.001,
+      10_000_000,
+      `framesPerSecondMax of ${spec.id}`,
+    )
+    const burstFramesMax = requireIntegerInRange(
+      spec.burstFramesMax ?? burstFramesMaxDefault,
+      1,
+      10_000_000,
+      `burstFramesMax of ${spec.id}`,
+    )
+    byId.set(spec.id, { id: spec.id, frameBytesMax: spec.frameBytesMax, framesPerSecondMax, burstFramesMax })
   }
   return byId
 }
@@ -138,6 +199,36 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     2 ** 40,
     'sendQueueBytesMax',
   )
+  const scoreThreshold = requireNumberInRange(
+    options.scoreThreshold ?? scoreThresholdDefault,
+    -1_000_000,
+    -0.001,
+    'scoreThreshold',
+  )
+  const scoreDecayPerSecond = requireNumberInRange(
+    options.scoreDecayPerSecond ?? scoreDecayPerSecondDefault,
+    0,
+    1_000_000,
+    'scoreDecayPerSecond',
+  )
+  const banDurationBaseMs = requireIntegerInRange(
+    options.banDurationBaseMs ?? banDurationBaseMsDefault,
+    1,
+    86_400_000,
+    'banDurationBaseMs',
+  )
+  const banDurationMaxMs = requireIntegerInRange(
+    options.banDurationMaxMs ?? Math.max(banDurationMaxMsDefault, banDurationBaseMs),
+    banDurationBaseMs,
+    86_400_000,
+    'banDurationMaxMs',
+  )
+  const floodReportIntervalMs = requireIntegerInRange(
+    options.floodReportIntervalMs ?? floodReportIntervalMsDefault,
+    10,
+    3_600_000,
+    'floodReportIntervalMs',
+  )
   return {
     listenAddresses: [...options.listenAddresses],
     protocols: resolveProtocols(options.protocols),
@@ -146,5 +237,11 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     reconnectDelayMaxMs,
     sendQueueLengthMax,
     sendQueueBytesMax,
+    scoreThreshold,
+    scoreDecayPerSecond,
+    banDurationBaseMs,
+    banDurationMaxMs,
+    penaltyWeights: resolvePenaltyWeights(options.penaltyWeights),
+    floodReportIntervalMs,
   }
 }

@@ -1,19 +1,38 @@
 // P2PHost: a libp2p node restricted to a permissioned peer set, carrying length-prefixed frames on a fixed
 // list of protocols. It moves bytes between peers and never interprets them. Whatever a peer sends, the host
 // reports through `onPeerEvent` and keeps running; it throws only for its caller's own mistakes.
+//
+// Defences against listed peers that misbehave: per-peer connection and inbound-stream limits, frame sizes
+// checked before allocation, a token bucket per (peer, protocol) checked before a frame's body is read, and a
+// score that the node lowers (`penalize`) for invalid input; at the threshold the peer is disconnected and
+// refused both ways for a ban that doubles per repeat offence, then redialed.
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { inboundStreamsPerProtocolMax, outboundStreamsPerProtocolMax } from './constants.js'
-import { describeError, HostClosedError, P2PConfigError } from './errors.js'
+import {
+  banOffencesForgetMs,
+  connectionsPerPeerMax,
+  inboundStreamsPerPeerPerProtocolMax,
+  inboundStreamsPerProtocolMax,
+  outboundStreamsPerProtocolMax,
+} from './constants.js'
+import { describeError, HostClosedError, P2PConfigError, PeerRefusedError } from './errors.js'
+import { FloodControl, type FloodGate } from './flood-control.js'
 import { encodeFrame } from './frame-codec.js'
-import { createPermissionedGater, type GaterCheckpoint } from './gater.js'
-import { type PermittedPeer, type ResolvedHostConfig, resolveHostConfig } from './host-config.js'
+import { createPermissionedGater, type GaterCheckpoint, type RefusalReason } from './gater.js'
+import {
+  isPenaltyReason,
+  type PermittedPeer,
+  type ResolvedHostConfig,
+  type ResolvedProtocolSpec,
+  resolveHostConfig,
+} from './host-config.js'
 import { readInboundStream } from './inbound-reader.js'
 import { createLibp2pNode } from './libp2p-node.js'
 import { OutboundChannel } from './outbound-channel.js'
 import { nodeKeyHexFromPeerId, nodeKeyToHex, privateKeyFromNodeSecretKey } from './peer-identity.js'
+import { type Ban, PeerScoreBook } from './peer-scores.js'
 import { Reconnector } from './reconnector.js'
-import type { P2PHostOptions, PeerEvent, ProtocolSpec } from './types.js'
+import type { P2PHostOptions, PeerEvent, PeerScore, PenaltyReason, ProtocolSpec } from './types.js'
 
 const p2pProtocolCode = 421
 
@@ -23,8 +42,7 @@ const authenticationErrorNames = new Set([
   'InvalidPeerIdError',
 ])
 
-/** Headroom over the permissioned set for connections that are closing or racing (both sides dialing). */
-const connectionsPerPeerMax = 4
+const nodeKeyHexPattern = /^[0-9a-f]{64}$/
 
 /** Delivers events to the optional listener; a listener's throw must not break the host. */
 function createEventEmitter(onPeerEvent: P2PHostOptions['onPeerEvent']): (event: PeerEvent) => void {
@@ -50,6 +68,16 @@ export class P2PHost {
   /** nodeKeyHex → protocol id → channel; only for connected peers. */
   private readonly channels = new Map<string, Map<string, OutboundChannel>>()
   private readonly reconnector: Reconnector<PermittedPeer>
+  private readonly scores: PeerScoreBook
+  private readonly floodControl: FloodControl
+  /** nodeKeyHex → the timer that ends its ban; at most one per listed peer. */
+  private readonly banTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** `${nodeKeyHex} ${protocolId}` → inbound streams open; bounded by peers × protocols. */
+  private readonly inboundStreamCounts = new Map<string, number>()
+  /** Testnet partitions: frames to and from these peers are dropped. */
+  private blockedNodeKeyHexes: ReadonlySet<string> = new Set()
+  /** Whether blocked peers are also disconnected and refused, like banned ones. */
+  private blockedDisconnect = false
   private readonly signal: AbortSignal | undefined
   private closePromise: Promise<void> | undefined
 
@@ -89,6 +117,26 @@ export class P2PHost {
         random: Math.random,
       },
     })
+    this.scores = new PeerScoreBook(this.peersByNodeKeyHex.keys(), {
+      threshold: config.scoreThreshold,
+      decayPerSecond: config.scoreDecayPerSecond,
+      banDurationBaseMs: config.banDurationBaseMs,
+      banDurationMaxMs: config.banDurationMaxMs,
+      offencesForgetMs: banOffencesForgetMs,
+      nowMs: Date.now,
+    })
+    this.floodControl = new FloodControl({
+      reportIntervalMs: config.floodReportIntervalMs,
+      onDropped: (nodeKeyHex, protocolId, count) =>
+        this.emit({
+          kind: 'flood-dropped',
+          nodeKeyHex,
+          protocolId,
+          count,
+          detail: `${count} inbound frames dropped by flood control`,
+        }),
+      onFlood: (nodeKeyHex) => this.penalize(nodeKeyHex, 'flood'),
+    })
   }
 
   /** Starts listening and dialing every listed peer. */
@@ -102,13 +150,14 @@ export class P2PHost {
     let host: P2PHost | undefined
     const connectionGater = createPermissionedGater({
       permittedPeerIds: new Set(config.peersByPeerId.keys()),
-      onDenied: (peerId, checkpoint) => host?.onDenied(peerId, checkpoint),
+      refusalReason: (peerIdString, checkpoint) => host?.refusalReason(peerIdString, checkpoint),
+      onDenied: (peerId, checkpoint, reason) => host?.onDenied(peerId, checkpoint, reason),
     })
     const libp2p = await createLibp2pNode({
       privateKey,
       listenAddresses: [...config.listenAddresses],
       connectionGater,
-      connectionsMax: Math.max(16, config.peersByPeerId.size * connectionsPerPeerMax),
+      connectionsMax: Math.max(16, (config.peersByPeerId.size + 1) * connectionsPerPeerMax),
     })
     host = new P2PHost(nodeKeyHex, config, libp2p, options, emit)
     try {
@@ -169,7 +218,11 @@ export class P2PHost {
    */
   send(nodeKeyHex: string, protocolId: string, frame: Uint8Array): boolean {
     const spec = this.protocolSpec(protocolId)
-    if (this.closing || !this.connectedNodeKeyHexes.has(nodeKeyHex)) {
+    if (
+      this.closing ||
+      !this.connectedNodeKeyHexes.has(nodeKeyHex) ||
+      this.blockedNodeKeyHexes.has(nodeKeyHex)
+    ) {
       return false
     }
     if (frame.byteLength > spec.frameBytesMax) {
@@ -184,7 +237,7 @@ export class P2PHost {
     return this.channel(nodeKeyHex, protocolId)?.enqueue(encodeFrame(frame)) ?? false
   }
 
-  /** Queues a frame for every connected peer. */
+  /** Queues a frame for every connected peer (except blocked ones). */
   broadcast(protocolId: string, frame: Uint8Array): void {
     const spec = this.protocolSpec(protocolId)
     if (this.closing) {
@@ -201,7 +254,80 @@ export class P2PHost {
     // Encode once; the channels only read the buffer.
     const encodedFrame = encodeFrame(frame)
     for (const nodeKeyHex of this.connectedNodeKeyHexes) {
-      this.channel(nodeKeyHex, protocolId)?.enqueue(encodedFrame)
+      if (!this.blockedNodeKeyHexes.has(nodeKeyHex)) {
+        this.channel(nodeKeyHex, protocolId)?.enqueue(encodedFrame)
+      }
+    }
+  }
+
+  /**
+   * Lowers a listed peer's score by `weight` (default: the reason's weight, see `penaltyWeightsDefault`) and
+   * reports 'penalized'. At or below the score threshold the peer is banned: 'banned', all its connections
+   * closed, refused both ways and not dialed until the ban ends ('unbanned'), then redialed. Penalties of a
+   * banned peer (its frames still in the caller's pipeline) change nothing. Unknown peers are ignored.
+   */
+  penalize(nodeKeyHex: string, reason: PenaltyReason, weight?: number): void {
+    if (!isPenaltyReason(reason)) {
+      throw new P2PConfigError(`unknown penalty reason ${JSON.stringify(reason)}`)
+    }
+    const appliedWeight = weight ?? this.config.penaltyWeights[reason]
+    if (!(Number.isFinite(appliedWeight) && appliedWeight >= 0)) {
+      throw new P2PConfigError(`a penalty weight must be a finite number >= 0, got ${appliedWeight}`)
+    }
+    const peer = this.peersByNodeKeyHex.get(nodeKeyHex)
+    if (this.closing || peer === undefined) {
+      return
+    }
+    const outcome = this.scores.penalize(nodeKeyHex, appliedWeight)
+    if (outcome.kind === 'ignored-while-banned') {
+      this.emit({ kind: 'penalized', nodeKeyHex, reason, detail: `weight ${appliedWeight} ignored: banned` })
+      return
+    }
+    this.emit({
+      kind: 'penalized',
+      nodeKeyHex,
+      reason,
+      score: outcome.score,
+      detail: `weight ${appliedWeight}, score ${outcome.score.toFixed(1)}`,
+    })
+    if (outcome.ban !== undefined) {
+      this.startBan(peer, outcome.ban)
+    }
+  }
+
+  /** Every listed peer's current score, and when its ban ends if it is banned. */
+  peerScores(): PeerScore[] {
+    return this.scores.snapshot()
+  }
+
+  /**
+   * Testnet fault injection (partitions): replaces the set of blocked peers. Frames to them are not sent
+   * (`send` returns false) and frames from them are dropped unread. With `disconnect`, they are also
+   * disconnected and refused both ways, like banned peers, until unblocked. Unblocking restores traffic
+   * (and, after `disconnect`, redials).
+   */
+  setBlockedPeers(nodeKeyHexes: readonly string[], options: { disconnect?: boolean } = {}): void {
+    for (const nodeKeyHex of nodeKeyHexes) {
+      if (typeof nodeKeyHex !== 'string' || !nodeKeyHexPattern.test(nodeKeyHex)) {
+        throw new P2PConfigError(
+          `a blocked peer must be a node key as 64 lowercase hex digits: ${nodeKeyHex}`,
+        )
+      }
+    }
+    if (this.closing) {
+      return
+    }
+    const keptAwayBefore = new Set([...this.peersByNodeKeyHex.keys()].filter((key) => this.isKeptAway(key)))
+    this.blockedNodeKeyHexes = new Set(nodeKeyHexes)
+    this.blockedDisconnect = options.disconnect === true
+    for (const peer of this.peersByNodeKeyHex.values()) {
+      const keptAway = this.isKeptAway(peer.nodeKeyHex)
+      if (keptAway && !keptAwayBefore.has(peer.nodeKeyHex)) {
+        this.reconnector.hold(peer.peerIdString)
+        this.disconnect(peer, 'blocked')
+      } else if (!keptAway && keptAwayBefore.has(peer.nodeKeyHex)) {
+        this.reconnector.release(peer.peerIdString)
+      }
     }
   }
 
@@ -214,6 +340,11 @@ export class P2PHost {
   private async closeResources(): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort)
     this.reconnector.close()
+    this.floodControl.close()
+    for (const timer of this.banTimers.values()) {
+      clearTimeout(timer)
+    }
+    this.banTimers.clear()
     for (const nodeKeyHex of this.channels.keys()) {
       this.closeChannels(nodeKeyHex)
     }
@@ -221,7 +352,7 @@ export class P2PHost {
     await this.libp2p.stop()
   }
 
-  private protocolSpec(protocolId: string): ProtocolSpec {
+  private protocolSpec(protocolId: string): ResolvedProtocolSpec {
     const spec = this.config.protocols.get(protocolId)
     if (spec === undefined) {
       throw new P2PConfigError(`protocol ${protocolId} is not configured on this host`)
@@ -271,9 +402,79 @@ export class P2PHost {
     }
   }
 
+  /** Banned, or blocked with `disconnect`: no connection either way, no dialing. */
+  private isKeptAway(nodeKeyHex: string): boolean {
+    return (
+      this.scores.isBanned(nodeKeyHex) || (this.blockedDisconnect && this.blockedNodeKeyHexes.has(nodeKeyHex))
+    )
+  }
+
+  /** The gater asks this for every listed peer at every checkpoint. */
+  private refusalReason(peerIdString: string, checkpoint: GaterCheckpoint): RefusalReason | undefined {
+    const peer = this.config.peersByPeerId.get(peerIdString)
+    if (peer === undefined) {
+      return undefined
+    }
+    if (this.scores.isBanned(peer.nodeKeyHex)) {
+      return 'banned'
+    }
+    if (this.isKeptAway(peer.nodeKeyHex)) {
+      return 'blocked'
+    }
+    // At the encrypted checkpoints the new connection is not counted yet.
+    if (checkpoint !== 'dial' && this.libp2p.getConnections(peer.peerId).length >= connectionsPerPeerMax) {
+      return 'too-many-connections'
+    }
+    return undefined
+  }
+
+  private startBan(peer: PermittedPeer, ban: Ban): void {
+    const { nodeKeyHex } = peer
+    this.emit({
+      kind: 'banned',
+      nodeKeyHex,
+      durationMs: ban.durationMs,
+      detail: `banned for ${ban.durationMs} ms (offence ${ban.offence})`,
+    })
+    this.reconnector.hold(peer.peerIdString)
+    this.disconnect(peer, 'banned')
+    clearTimeout(this.banTimers.get(nodeKeyHex))
+    this.banTimers.set(
+      nodeKeyHex,
+      setTimeout(() => this.endBan(peer), ban.durationMs),
+    )
+  }
+
+  private endBan(peer: PermittedPeer): void {
+    this.banTimers.delete(peer.nodeKeyHex)
+    if (this.closing || !this.scores.endBan(peer.nodeKeyHex)) {
+      return
+    }
+    this.emit({ kind: 'unbanned', nodeKeyHex: peer.nodeKeyHex })
+    if (!this.isKeptAway(peer.nodeKeyHex)) {
+      this.reconnector.release(peer.peerIdString)
+    }
+  }
+
+  /** Drops the peer's queues and aborts all its connections; reports 'disconnected' at once. */
+  private disconnect(peer: PermittedPeer, why: RefusalReason): void {
+    this.closeChannels(peer.nodeKeyHex)
+    if (this.connectedNodeKeyHexes.delete(peer.nodeKeyHex)) {
+      this.emit({ kind: 'disconnected', nodeKeyHex: peer.nodeKeyHex, detail: why })
+    }
+    for (const connection of this.libp2p.getConnections(peer.peerId)) {
+      connection.abort(new PeerRefusedError(`peer ${peer.peerIdString} is ${why}`))
+    }
+  }
+
   private onPeerConnect(peerId: PeerId): void {
     const peer = this.config.peersByPeerId.get(peerId.toString())
     if (this.closing || peer === undefined) {
+      return
+    }
+    // A connection that passed the gater just before a ban started.
+    if (this.isKeptAway(peer.nodeKeyHex)) {
+      this.disconnect(peer, this.scores.isBanned(peer.nodeKeyHex) ? 'banned' : 'blocked')
       return
     }
     this.reconnector.onConnected(peer.peerIdString)
@@ -295,15 +496,21 @@ export class P2PHost {
     this.reconnector.onDisconnected(peer.peerIdString)
   }
 
-  private onDenied(peerId: PeerId, checkpoint: GaterCheckpoint): void {
+  private onDenied(peerId: PeerId, checkpoint: GaterCheckpoint, reason?: RefusalReason): void {
     if (this.closing) {
       return
     }
     const nodeKeyHex = nodeKeyHexFromPeerId(peerId)
+    const why =
+      reason === undefined
+        ? 'is not in the permitted set'
+        : reason === 'too-many-connections'
+          ? `has ${connectionsPerPeerMax} connections already`
+          : `is ${reason}`
     this.emit({
       kind: 'rejected',
       ...(nodeKeyHex === undefined ? {} : { nodeKeyHex }),
-      detail: `${checkpoint}: peer ${peerId.toString()} is not in the permitted set`,
+      detail: `${checkpoint}: peer ${peerId.toString()} ${why}`,
     })
   }
 
@@ -316,7 +523,38 @@ export class P2PHost {
     }
   }
 
-  private onInboundStream(spec: ProtocolSpec, stream: Stream, connection: Connection): void {
+  /** Decides from its length prefix alone whether an inbound frame is read; runs once per frame. */
+  private admitInboundFrame(nodeKeyHex: string, gate: FloodGate, receivedAtMs: number): boolean {
+    if (this.closing || this.blockedNodeKeyHexes.has(nodeKeyHex) || this.scores.isBanned(nodeKeyHex)) {
+      return false
+    }
+    return gate.admit(receivedAtMs)
+  }
+
+  /** Counts the stream against the peer's per-protocol limit; false (stream refused) beyond it. */
+  private trackInboundStream(nodeKeyHex: string, protocolId: string, stream: Stream): boolean {
+    const key = `${nodeKeyHex} ${protocolId}`
+    const open = this.inboundStreamCounts.get(key) ?? 0
+    if (open >= inboundStreamsPerPeerPerProtocolMax) {
+      return false
+    }
+    this.inboundStreamCounts.set(key, open + 1)
+    stream.addEventListener(
+      'close',
+      () => {
+        const remaining = (this.inboundStreamCounts.get(key) ?? 1) - 1
+        if (remaining > 0) {
+          this.inboundStreamCounts.set(key, remaining)
+        } else {
+          this.inboundStreamCounts.delete(key)
+        }
+      },
+      { once: true },
+    )
+    return true
+  }
+
+  private onInboundStream(spec: ResolvedProtocolSpec, stream: Stream, connection: Connection): void {
     const peer = this.config.peersByPeerId.get(connection.remotePeer.toString())
     if (this.closing || peer === undefined) {
       // The gater admits only listed peers; this guards the invariant rather than trusting it.
@@ -327,8 +565,25 @@ export class P2PHost {
       return
     }
     const { nodeKeyHex } = peer
+    if (this.isKeptAway(nodeKeyHex)) {
+      // A connection of a peer banned a moment ago, still closing.
+      stream.abort(new PeerRefusedError('stream refused: peer banned or blocked'))
+      return
+    }
+    if (!this.trackInboundStream(nodeKeyHex, spec.id, stream)) {
+      stream.abort(new PeerRefusedError('too many inbound streams'))
+      this.emit({
+        kind: 'rejected',
+        nodeKeyHex,
+        protocolId: spec.id,
+        detail: `stream: peer has ${inboundStreamsPerPeerPerProtocolMax} inbound streams open on ${spec.id}`,
+      })
+      return
+    }
+    const gate = this.floodControl.gate(nodeKeyHex, spec.id, spec, performance.now())
     readInboundStream(stream, {
       frameBytesMax: spec.frameBytesMax,
+      admitFrame: (_frameBytes, receivedAtMs) => this.admitInboundFrame(nodeKeyHex, gate, receivedAtMs),
       onFrame: (frame) => {
         if (!this.closing) {
           this.onFrame(spec.id, nodeKeyHex, frame)

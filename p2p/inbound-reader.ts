@@ -1,6 +1,7 @@
 // Reads one inbound protocol stream until it ends: every complete frame goes to `onFrame` in arrival order.
 // A frame that declares more than the protocol allows aborts this stream (before its body is read) and is
-// reported; nothing a peer sends escapes as a throw.
+// reported; a frame the admission check refuses (flood control, blocked peer) is skipped without allocating
+// its body. Nothing a peer sends escapes as a throw.
 
 import type { Stream } from '@libp2p/interface'
 import { describeError, FrameTooLargeError, FrameTruncatedError } from './errors.js'
@@ -8,13 +9,25 @@ import { FrameDecoder } from './frame-codec.js'
 
 export interface InboundReaderOptions {
   frameBytesMax: number
+  /**
+   * Asked once per frame, from its length alone; a refused frame is skipped unread. `receivedAtMs` is the
+   * arrival time of the chunk holding the frame's prefix (one clock read per chunk, not per frame).
+   */
+  admitFrame?: (frameBytes: number, receivedAtMs: number) => boolean
+  /** Monotonic milliseconds clock for `receivedAtMs`. */
+  nowMs?: () => number
   onFrame: (frame: Uint8Array) => void
   onFrameTooLarge: (detail: string) => void
   onStreamError: (detail: string) => void
 }
 
 export function readInboundStream(stream: Stream, options: InboundReaderOptions): void {
-  const decoder = new FrameDecoder(options.frameBytesMax)
+  const { admitFrame, nowMs = performance.now.bind(performance) } = options
+  let receivedAtMs = 0
+  const decoder = new FrameDecoder(
+    options.frameBytesMax,
+    admitFrame === undefined ? undefined : (frameBytes) => admitFrame(frameBytes, receivedAtMs),
+  )
   let failed = false
 
   const deliver = (frame: Uint8Array): void => {
@@ -42,6 +55,9 @@ export function readInboundStream(stream: Stream, options: InboundReaderOptions)
       return
     }
     const chunk = event.data instanceof Uint8Array ? event.data : event.data.subarray()
+    if (admitFrame !== undefined) {
+      receivedAtMs = nowMs()
+    }
     try {
       decoder.push(chunk, deliver)
     } catch (err) {

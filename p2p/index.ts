@@ -1,10 +1,20 @@
+export { penaltyWeightsDefault } from './constants.js'
 export {
   FramePrefixInvalidError,
   FrameTooLargeError,
   FrameTruncatedError,
   HostClosedError,
   P2PConfigError,
+  PeerRefusedError,
 } from './errors.js'
 export { P2PHost } from './host.js'
 export { nodeKeyToHex, peerIdFromNodeKey } from './peer-identity.js'
-export type { P2PHostOptions, PeerEntry, PeerEvent, PeerEventKind, ProtocolSpec } from './types.js'
+export type {
+  P2PHostOptions,
+  PeerEntry,
+  PeerEvent,
+  PeerEventKind,
+  PeerScore,
+  PenaltyReason,
+  ProtocolSpec,
+} from './types.js'

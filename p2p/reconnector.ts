@@ -2,7 +2,8 @@
 // failures back off exponentially, and a connection that stays up resets the backoff. A connection that drops
 // quickly counts as a failure: a peer whose gater refuses us completes the dial on our side and then closes,
 // and must not be redialed at the base rate forever. `close()` clears every timer and aborts dials in flight,
-// so nothing keeps the process alive afterwards.
+// so nothing keeps the process alive afterwards. A held peer (banned, blocked) is not dialed at all until it is
+// released; then it is dialed again after the base delay.
 
 import { type BackoffOptions, reconnectDelayMs } from './backoff.js'
 import { connectionStableMs, dialTimeoutMs } from './constants.js'
@@ -26,6 +27,7 @@ interface PeerDialState<Peer> {
   connectedAtMs: number | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   dialing: boolean
+  held: boolean
 }
 
 export class Reconnector<Peer> {
@@ -44,6 +46,7 @@ export class Reconnector<Peer> {
         connectedAtMs: undefined,
         timer: undefined,
         dialing: false,
+        held: false,
       })
     }
   }
@@ -85,6 +88,29 @@ export class Reconnector<Peer> {
     this.schedule(state)
   }
 
+  /** Stops dialing the peer until `release`. A dial already in flight is left to the gater to refuse. */
+  hold(peerKey: string): void {
+    const state = this.states.get(peerKey)
+    if (state === undefined) {
+      return
+    }
+    state.held = true
+    this.clearTimer(state)
+  }
+
+  /** Resumes dialing a held peer: the first attempt after the base delay, then the usual backoff. */
+  release(peerKey: string): void {
+    const state = this.states.get(peerKey)
+    if (state === undefined || !state.held) {
+      return
+    }
+    state.held = false
+    state.failedAttempts = 0
+    if (!this.options.isConnected(state.peer)) {
+      this.schedule(state)
+    }
+  }
+
   close(): void {
     this.abortController.abort()
     for (const state of this.states.values()) {
@@ -100,7 +126,7 @@ export class Reconnector<Peer> {
   }
 
   private schedule(state: PeerDialState<Peer>): void {
-    if (this.closed || state.timer !== undefined || state.dialing) {
+    if (this.closed || state.held || state.timer !== undefined || state.dialing) {
       return
     }
     // The first retry (after a drop or one failure) waits the base delay; each further failure doubles it.
@@ -112,7 +138,7 @@ export class Reconnector<Peer> {
   }
 
   private async dial(state: PeerDialState<Peer>): Promise<void> {
-    if (this.closed || state.dialing || this.options.isConnected(state.peer)) {
+    if (this.closed || state.held || state.dialing || this.options.isConnected(state.peer)) {
       return
     }
     state.dialing = true

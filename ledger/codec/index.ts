@@ -9,6 +9,18 @@ export {
 } from './block.js'
 export { decodeConsensusMessage, encodeConsensusMessage } from './consensus-message.js'
 export { DecodeError, type DecodeErrorCode, EncodeError } from './errors.js'
+export {
+  decodeEvidence,
+  type EvidenceKey,
+  encodeEvidence,
+  evidenceBytesMax,
+  evidenceKeyOf,
+  evidenceKindByte,
+  evidenceOffender,
+  evidenceProblem,
+  readEvidence,
+  writeEvidence,
+} from './evidence.js'
 export { codecVersion, isValidChainId } from './fields.js'
 export { decodeProposal, encodeProposal } from './proposal.js'
 export { decodeQC, encodeQC, readQC, writeQC } from './quorum-certificate.js'

@@ -18,7 +18,7 @@ export const Bucket = {
   account: 7,
   /** Empty key → encoded safety state. */
   safety: 8,
-  /** Reserved for misbehaviour evidence. */
+  /** Kind u8 ‖ view u64 BE ‖ offender u16 BE → encoded evidence (one entry per misbehaviour). */
   evidence: 9,
   /** Height (u64 BE) → state root after executing that block. */
   stateRootByHeight: 10,

@@ -8,3 +8,4 @@ export {
   schemaVersionCurrent,
 } from './ledger-store.js'
 export type { Head, TxLocation } from './records.js'
+export { evidenceKeyBytes } from './repositories.js'

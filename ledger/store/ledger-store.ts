@@ -6,11 +6,19 @@
 // earlier one.
 
 import { bytesEqual, toHex } from '../../crypto/hex.js'
-import { isValidChainId } from '../codec/index.js'
+import { type EvidenceKey, evidenceKeyOf, evidenceProblem, isValidChainId } from '../codec/index.js'
 import { blockHash, txHash } from '../hashing.js'
-import type { Account, Block, Hash, QuorumCertificate, Receipt, SafetyState } from '../types.js'
+import type {
+  Account,
+  Block,
+  EvidenceRecord,
+  Hash,
+  QuorumCertificate,
+  Receipt,
+  SafetyState,
+} from '../types.js'
 import { ReceiptCode } from '../types.js'
-import { Bucket, bucketKey, heightBytes } from './buckets.js'
+import { Bucket, bucketKey, bucketRange, heightBytes } from './buckets.js'
 import { type Database, isEmpty, openDatabase, type PutOperation, readKeys, writeBatch } from './database.js'
 import { StoreError } from './errors.js'
 import type { Head, TxLocation } from './records.js'
@@ -312,6 +320,48 @@ export class LedgerStore {
     this.#assertOpen()
     const entries = await this.#repos.account.entries()
     return entries.map(({ keyBytes, value }) => ({ address: keyBytes.slice(), account: value }))
+  }
+
+  /**
+   * Keeps evidence of misbehaviour, once per (kind, view, offender): resolves true if it was stored, false if
+   * evidence with that key is already stored (the first one stays). Not synced: evidence is not needed for
+   * safety, and a process crash does not lose LevelDB writes. Throws StoreError 'invalid-argument' for a pair
+   * that is not evidence by its shape (the caller verifies the signatures).
+   */
+  async saveEvidence(evidence: EvidenceRecord): Promise<boolean> {
+    this.#assertOpen()
+    const problem = evidenceProblem(evidence)
+    if (problem !== undefined) throw new StoreError('invalid-argument', `evidence: ${problem}`)
+    const key = evidenceKeyOf(evidence)
+    const operation = this.#repos.evidence.put(key, evidence)
+    let stored = false
+    // The check is inside the write queue, so two saves of one key cannot both see it missing.
+    await this.#enqueueWrite(async () => {
+      if (await this.#repos.evidence.has(key)) return
+      await writeBatch(this.#db, [operation], false)
+      stored = true
+    })
+    return stored
+  }
+
+  /** Forgets stored evidence (the evidence pool drops the oldest beyond its bounds); missing keys are ignored. */
+  async deleteEvidence(keys: readonly EvidenceKey[]): Promise<void> {
+    this.#assertOpen()
+    if (keys.length === 0) return
+    const operations = keys.map((key) => this.#repos.evidence.del(key))
+    await this.#enqueueWrite(() => writeBatch(this.#db, operations, false))
+  }
+
+  /** All stored evidence in key order: by kind (proposal, vote, timeout), then view, then offender. */
+  async evidence(): Promise<EvidenceRecord[]> {
+    this.#assertOpen()
+    const entries = await this.#repos.evidence.entries()
+    return entries.map(({ value }) => value)
+  }
+
+  async evidenceCount(): Promise<number> {
+    this.#assertOpen()
+    return (await readKeys(this.#db, bucketRange(Bucket.evidence))).length
   }
 
   #assertOpen(): void {

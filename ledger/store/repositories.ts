@@ -4,19 +4,33 @@ import { bytesEqual } from '../../crypto/hex.js'
 import {
   decodeAccount,
   decodeBlock,
+  decodeEvidence,
   decodeQC,
   decodeReceipt,
   decodeSafetyState,
+  type EvidenceKey,
   encodeAccount,
   encodeBlock,
+  encodeEvidence,
   encodeQC,
   encodeReceipt,
   encodeSafetyState,
+  evidenceKeyOf,
+  evidenceKindByte,
 } from '../codec/index.js'
 import { blockHash } from '../hashing.js'
-import type { Account, Block, Hash, QuorumCertificate, Receipt, SafetyState } from '../types.js'
+import type {
+  Account,
+  Block,
+  EvidenceRecord,
+  Hash,
+  QuorumCertificate,
+  Receipt,
+  SafetyState,
+} from '../types.js'
 import { Bucket, heightBytes, MetaKey } from './buckets.js'
 import type { Database } from './database.js'
+import { StoreError } from './errors.js'
 import {
   decodeChainId,
   decodeHash,
@@ -65,6 +79,7 @@ export interface Repositories {
   readonly safety: Repository<null, SafetyState>
   readonly stateRootByHeight: Repository<number, Hash>
   readonly pendingBlock: Repository<PendingBlockKey, Block>
+  readonly evidence: Repository<EvidenceKey, EvidenceRecord>
 }
 
 export interface PendingBlockKey {
@@ -76,6 +91,20 @@ export function pendingBlockKeyBytes(key: PendingBlockKey): Uint8Array {
   const bytes = new Uint8Array(8 + key.hash.length)
   bytes.set(heightBytes(key.height))
   bytes.set(key.hash, 8)
+  return bytes
+}
+
+/** Evidence key: kind u8 ‖ view u64 BE ‖ offender u16 BE, so one misbehaviour has one key, in view order per kind. */
+export function evidenceKeyBytes(key: EvidenceKey): Uint8Array {
+  const viewOk = Number.isSafeInteger(key.view) && key.view >= 0
+  const offenderOk = Number.isInteger(key.offender) && key.offender >= 0 && key.offender <= 0xffff
+  if (!viewOk || !offenderOk) {
+    throw new StoreError('invalid-argument', `evidence key: view ${key.view}, offender ${key.offender}`)
+  }
+  const bytes = new Uint8Array(1 + 8 + 2)
+  bytes[0] = evidenceKindByte[key.kind]
+  bytes.set(heightBytes(key.view), 1)
+  new DataView(bytes.buffer).setUint16(9, key.offender)
   return bytes
 }
 
@@ -146,6 +175,16 @@ export function createRepositories(db: Database): Repositories {
         bytesEqual(pendingBlockKeyBytes({ height: block.header.height, hash: blockHash(block.header) }), key)
           ? undefined
           : mismatch('block height and hash'),
+    }),
+    evidence: new Repository(db, {
+      bucket: Bucket.evidence,
+      keyBytes: evidenceKeyBytes,
+      encode: encodeEvidence,
+      decode: (bytes) => decodeEvidence(bytes),
+      check: (key, evidence) =>
+        bytesEqual(evidenceKeyBytes(evidenceKeyOf(evidence)), key)
+          ? undefined
+          : mismatch('evidence kind, view and offender'),
     }),
   }
 }

@@ -1,8 +1,9 @@
-import { toHex } from '../../crypto/hex.js'
+import { bytesEqual, toHex } from '../../crypto/hex.js'
 import type { QuorumCertificate, TimeoutCertificate } from '../../ledger/types.js'
 import { pathToRoot, pruneTree } from './block-tree.js'
 import type { StepContext } from './context.js'
 import { filterMap } from './context.js'
+import { recordEvidence } from './evidence.js'
 import type { CommittedBlock, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
 
@@ -16,6 +17,7 @@ export class SafetyViolationError extends Error {
  * Applies a (verified) QC: raise highQC, update the lock, commit by the 3-chain rule, and move to the next view.
  */
 export function processQC(context: StepContext, qc: QuorumCertificate): void {
+  detectVotesConflictingWith(context, qc)
   const { safety } = context.state
   if (qc.view > safety.highQC.view) context.update({ safety: { ...safety, highQC: qc } })
   const certified = context.state.tree.get(toHex(qc.blockHash))
@@ -25,6 +27,22 @@ export function processQC(context: StepContext, qc: QuorumCertificate): void {
     context.update({ viewsWithoutQC: 0 })
     enterView(context, qc.view + 1, 'qc')
   }
+}
+
+/**
+ * A QC carries each signer's vote. A validator that sent us a vote for another block in the same view (a
+ * double voter that showed each half of the network a different vote) is caught here: its vote inside the
+ * (verified) QC and the vote it sent us are evidence together.
+ */
+function detectVotesConflictingWith(context: StepContext, qc: QuorumCertificate): void {
+  const votes = context.state.votes.get(qc.view)
+  if (votes === undefined) return
+  qc.signers.forEach((voter, i) => {
+    const earlier = votes.get(voter)
+    if (earlier === undefined || bytesEqual(earlier.blockHash, qc.blockHash)) return
+    const second = { view: qc.view, blockHash: qc.blockHash, voter, signature: qc.signatures[i]! }
+    recordEvidence(context, { kind: 'double-vote', view: qc.view, first: earlier, second }, voter)
+  })
 }
 
 /** Lock and commit rules for a certified block that is in the tree. Idempotent. */

@@ -3,6 +3,7 @@ import { blockHash, txHash } from '../../ledger/hashing.js'
 import { rpcCommitWaitMs } from '../../ledger/limits.js'
 import { StoreError } from '../../ledger/store/index.js'
 import type { Block, Receipt } from '../../ledger/types.js'
+import { evidenceRpcPageLengthDefault, evidenceRpcPageLengthMax } from '../evidence/index.js'
 import type { Node } from '../node.js'
 import type { RpcMethods } from './dispatch.js'
 import { invalidParams, RpcError, RpcErrorCode } from './errors.js'
@@ -137,5 +138,12 @@ export function nodeRpcMethods(node: Node): RpcMethods {
       })),
     }),
     consensus_state: async () => node.consensusStateJson(),
+    evidence: async (params) => {
+      const object = paramsObject(params)
+      const offset = heightParam(object, 'offset') ?? 0
+      const limit = heightParam(object, 'limit') ?? evidenceRpcPageLengthDefault
+      if (limit > evidenceRpcPageLengthMax) throw invalidParams(`limit: at most ${evidenceRpcPageLengthMax}`)
+      return node.evidence.rpcResult({ offset, limit })
+    },
   })
 }

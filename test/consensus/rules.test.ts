@@ -66,6 +66,27 @@ describe('consensus core rules', () => {
     )
   })
 
+  it('catches a double voter by the vote inside a QC that conflicts with the vote it sent us', () => {
+    const fx = new ConsensusFixture(3)
+    fx.input({ kind: 'start', nowMs: 0 })
+    const b1 = fx.child(fx.genesis, 1, fx.genesisQC)
+    const other = { ...b1, header: { ...b1.header, timestampMs: 77 } }
+    // Validator 1 sends us a vote for `other`, and signs a vote for b1 that ends up in QC(b1).
+    const sent = fx.qcFor(other, [1])
+    fx.input({
+      kind: 'vote',
+      vote: { view: 1, blockHash: sent.blockHash, voter: 1, signature: sent.signatures[0]! },
+    })
+    const actions = fx.propose(fx.child(b1, 2, fx.qcFor(b1)))
+    const evidence = actions.flatMap((a) => (a.kind === 'record-evidence' ? [a.evidence] : []))
+    expect(evidence).toHaveLength(1)
+    expect(evidence[0]!.kind).toBe('double-vote')
+    if (evidence[0]!.kind !== 'double-vote') throw new Error('unreachable')
+    expect(evidence[0]!.first.voter).toBe(1)
+    expect(evidence[0]!.second.voter).toBe(1)
+    expect(evidence[0]!.second.blockHash).toEqual(blockHash(b1.header))
+  })
+
   it('persists the safety state before any vote or timeout it covers, and never votes after timing out', () => {
     const fx = new ConsensusFixture(3)
     fx.input({ kind: 'start', nowMs: 0 })

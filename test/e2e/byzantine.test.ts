@@ -2,44 +2,59 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
+import { rpcCall } from '../../node/rpc/client.js'
+import { defaultCliPath, type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
 
-async function metric(url: string, name: string): Promise<number> {
+async function metric(url: string, prefix: string): Promise<number> {
   const text = await (await fetch(url)).text()
   return text
     .split('\n')
-    .filter((line) => line.startsWith(name))
+    .filter((line) => line.startsWith(prefix))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
 }
 
-describe('a real validator process running a malicious fixture', () => {
+interface EvidenceAnswer {
+  readonly total: number
+  readonly evidence: ReadonlyArray<{
+    readonly kind: string
+    readonly offender: number
+    readonly view: number
+  }>
+}
+
+describe('real validator processes running malicious fixtures (n = 7, f = 2)', () => {
   let testnet: RunningTestnet
   let dir: string
+  const honestIndices = [0, 1, 2, 3, 4]
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-byzantine-'))
     testnet = await startTestnet({
       dir,
-      validators: 4,
+      validators: 7,
       accounts: 1,
-      basePort: await freeBasePort(4),
-      byzantine: { 3: 'bad-signatures' },
+      basePort: await freeBasePort(7),
+      byzantine: { 5: 'bad-signatures', 6: 'double-voter' },
     })
-  }, 90_000)
+  }, 120_000)
 
   afterAll(async () => {
     await testnet?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('bad-signatures: the honest three reject its messages (counted), stay in agreement and keep committing', async () => {
-    const honest = testnet.info.validators.slice(0, 3)
-    await waitFor('20 blocks on the honest validators', async () => {
-      const heights = await Promise.all(honest.map(async (v) => (await status(v.rpc)).height))
-      return heights.every((h) => h >= 20)
-    })
+  it('the honest five agree and keep committing, count the forgeries, and hold the double voter to account', async () => {
+    const honest = honestIndices.map((i) => testnet.info.validators[i]!)
+    await waitFor(
+      '20 blocks on the honest validators',
+      async () => {
+        const heights = await Promise.all(honest.map(async (v) => (await status(v.rpc)).height))
+        return heights.every((h) => h >= 20)
+      },
+      120_000,
+    )
     const top = Math.min(...(await Promise.all(honest.map(async (v) => (await status(v.rpc)).height))))
     await checkAgreementUpTo(
       honest.map((v) => v.rpc),
@@ -49,5 +64,35 @@ describe('a real validator process running a malicious fixture', () => {
       const rejected = await metric(validator.metrics, 'quorate_rejected_messages_total{protocol="consensus"')
       expect(rejected, `${validator.name} counts the forged messages it rejected`).toBeGreaterThan(0)
     }
-  }, 120_000)
+
+    // The double voter's conflicting votes meet in some QC; the evidence is verified, stored and gossiped, so
+    // every honest validator serves it over RPC.
+    await waitFor(
+      'double-vote evidence against validator 6 on every honest validator',
+      async () => {
+        for (const validator of honest) {
+          const answer = await rpcCall<EvidenceAnswer>(validator.rpc, 'evidence', {})
+          if (!answer.evidence.some((e) => e.kind === 'double-vote' && e.offender === 6)) return false
+        }
+        return true
+      },
+      60_000,
+    )
+    expect(await metric(honest[0]!.metrics, 'quorate_evidence_total')).toBeGreaterThan(0)
+
+    // Evidence survives a restart.
+    const { processes, layout } = testnet
+    const before = await rpcCall<EvidenceAnswer>(honest[1]!.rpc, 'evidence', {})
+    await processes.stopOne(1, 'SIGTERM')
+    await processes.spawn({
+      index: 1,
+      cliPath: defaultCliPath(),
+      home: layout.validators[1]!.home,
+      logFile: layout.validators[1]!.logFile,
+    })
+    await waitFor('validator 1 back', async () => (await status(honest[1]!.rpc)).height >= 0)
+    const after = await rpcCall<EvidenceAnswer>(honest[1]!.rpc, 'evidence', {})
+    expect(after.total).toBeGreaterThanOrEqual(before.total)
+    expect(after.evidence.slice(0, before.evidence.length)).toEqual(before.evidence)
+  }, 240_000)
 })
