@@ -78,15 +78,7 @@ const zeroHash = new Uint8Array(32)
 const hex32Pattern = /^[0-9a-f]{64}$/
 const u64DecimalPattern = /^(?:0|[1-9][0-9]{0,19})$/
 
-/** A quorum: any two share at least f+1 validators, one of them honest. */
-export function quorumSize(validatorCount: number): number {
-  return Math.floor((2 * validatorCount) / 3) + 1
-}
-
-/** The number of faulty validators tolerated. */
-export function faultTolerance(validatorCount: number): number {
-  return Math.floor((validatorCount - 1) / 3)
-}
+export { faultTolerance, quorumSize } from './quorum.js'
 
 export async function loadGenesisFile(path: string): Promise<Genesis> {
   let text: string

@@ -128,8 +128,7 @@ export interface Account {
 /**
  * Proof that one validator signed two conflicting messages for one view: two proposals for different blocks
  * (from the view's leader), two votes for different blocks, or two timeouts with different highQC views.
- * Structurally identical to the consensus core's `Evidence` (node/consensus/types.ts), so the core's value can
- * be stored and sent as it is.
+ * The consensus core records it (node/consensus: `Evidence` is this type); the store keeps it; peers gossip it.
  */
 export type EvidenceRecord =
   | {

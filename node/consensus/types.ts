@@ -1,6 +1,7 @@
 import type {
   Block,
   ConsensusMessage,
+  EvidenceRecord,
   Hash,
   Proposal,
   PublicKey,
@@ -44,20 +45,8 @@ export interface TreeEntry {
   readonly impliedCommitHeight: number
 }
 
-export type Evidence =
-  | {
-      readonly kind: 'double-proposal'
-      readonly view: number
-      readonly first: Proposal
-      readonly second: Proposal
-    }
-  | { readonly kind: 'double-vote'; readonly view: number; readonly first: Vote; readonly second: Vote }
-  | {
-      readonly kind: 'double-timeout'
-      readonly view: number
-      readonly first: Timeout
-      readonly second: Timeout
-    }
+/** Proof that one validator signed two conflicting messages for one view (the ledger's evidence record). */
+export type Evidence = EvidenceRecord
 
 export interface ConsensusState {
   readonly config: ConsensusConfig
