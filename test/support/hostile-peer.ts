@@ -7,15 +7,10 @@
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import fc from 'fast-check'
-import {
-  DecodeError,
-  decodeConsensusMessage,
-  decodeTx,
-  encodeConsensusMessage,
-  encodeTx,
-} from '../../ledger/codec/index.js'
+import { DecodeError, decodeConsensusMessage, decodeTx, encodeTx } from '../../ledger/codec/index.js'
 import { consensusFrameBytesMax, syncFrameBytesMax, txFrameBytesMax } from '../../ledger/limits.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
+import { decodeEvidenceGossip, evidenceGossipFrameBytesMax } from '../../node/evidence/index.js'
 import { protocols } from '../../node/node.js'
 import { decodeSyncMessage } from '../../node/sync/sync-messages.js'
 import { dialTimeoutMs, streamOpenTimeoutMs } from '../../p2p/constants.js'
@@ -26,7 +21,7 @@ import { privateKeyFromNodeSecretKey } from '../../p2p/peer-identity.js'
 import type { Prng } from '../sim/prng.js'
 import { arbitraryConsensusMessage, arbitraryTx, arbitraryVote } from './arbitraries.js'
 
-export type HostileProtocolName = 'consensus' | 'tx' | 'sync'
+export type HostileProtocolName = 'consensus' | 'tx' | 'sync' | 'evidence'
 
 export interface HostileProtocol {
   readonly name: HostileProtocolName
@@ -57,7 +52,18 @@ export const hostileProtocols: readonly HostileProtocol[] = [
     decodes: decodesWith(decodeConsensusMessage),
   },
   { name: 'tx', id: protocols.tx, frameBytesMax: txFrameBytesMax, decodes: decodesWith(decodeTx) },
-  { name: 'sync', id: protocols.sync, frameBytesMax: syncFrameBytesMax, decodes: decodesWith(decodeSyncMessage) },
+  {
+    name: 'sync',
+    id: protocols.sync,
+    frameBytesMax: syncFrameBytesMax,
+    decodes: decodesWith(decodeSyncMessage),
+  },
+  {
+    name: 'evidence',
+    id: protocols.evidence,
+    frameBytesMax: evidenceGossipFrameBytesMax,
+    decodes: decodesWith(decodeEvidenceGossip),
+  },
 ]
 
 export function hostileProtocol(name: HostileProtocolName): HostileProtocol {
@@ -224,6 +230,8 @@ export interface FloodResult {
   readonly framesWritten: number
   readonly bytesWritten: number
   readonly streamsOpened: number
+  /** Attempts to (re)open the stream that failed, e.g. once the receiver has banned us. */
+  readonly openFailures: number
 }
 
 export interface HostilePeerOptions {
@@ -233,15 +241,51 @@ export interface HostilePeerOptions {
   readonly permittedPeerIds: readonly string[]
   /** Defaults to a free port on 127.0.0.1. */
   readonly listenAddress?: string
+  /**
+   * What we do with the streams the honest validators open to us: 'read' (and discard) everything, or 'stall':
+   * never read, so their sends back up. Default 'read'.
+   */
+  readonly inbound?: 'read' | 'stall'
 }
 
 /** Bytes written with one `send` when flooding: large enough that the writer is never the bottleneck. */
 export const floodBatchBytesMax = 64 * 1024
+/** Pause after a failed stream open before the flood tries again (a ban refuses every attempt). */
+const reopenDelayMs = 100
 /** How long a stream may take to end at both sides after our last byte. */
 const streamEndTimeoutMs = 5_000
 /** Inbound streams the honest validators may open to us per protocol (they keep one, and reopen). */
 const inboundStreamsPerProtocolMax = 16
 const connectionsMax = 16
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Waits until the stream may be written again. Not `stream.onDrain()`: in @libp2p/utils 7.4 it keeps the
+ * promise of the first 'drain' and returns it, already resolved, to every later call, so it stops waiting.
+ */
+function drained(stream: Stream, signal: AbortSignal | undefined): Promise<void> {
+  if (!stream.writableNeedsDrain) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const finish = (error?: unknown): void => {
+      stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('close', onClose)
+      signal?.removeEventListener('abort', onAbort)
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    const onDrain = (): void => finish()
+    const onClose = (): void => finish(new Error('stream closed while waiting for drain'))
+    const onAbort = (): void => finish(signal?.reason ?? new Error('aborted'))
+    if (signal?.aborted === true) {
+      onAbort()
+      return
+    }
+    stream.addEventListener('drain', onDrain)
+    stream.addEventListener('close', onClose)
+    signal?.addEventListener('abort', onAbort)
+  })
+}
 
 function timeoutSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs)
@@ -249,11 +293,16 @@ function timeoutSignal(signal: AbortSignal | undefined, timeoutMs: number): Abor
 }
 
 /** How `stream` ends: resolves on its 'close' event, or 'timeout' (after aborting it). */
-function streamEnd(stream: Stream): { readonly wait: (timeoutMs: number) => Promise<HostileStreamOutcome['end']> } {
+function streamEnd(stream: Stream): {
+  readonly wait: (timeoutMs: number) => Promise<HostileStreamOutcome['end']>
+} {
   const ended = new Promise<'closed' | 'reset'>((resolve) => {
-    stream.addEventListener('close', (event) => resolve(event.error === undefined ? 'closed' : 'reset'), {
-      once: true,
-    })
+    if (stream.status === 'closed') resolve('closed')
+    else if (stream.status === 'aborted' || stream.status === 'reset') resolve('reset')
+    else
+      stream.addEventListener('close', (event) => resolve(event.error === undefined ? 'closed' : 'reset'), {
+        once: true,
+      })
   })
   return {
     wait: async (timeoutMs) => {
@@ -267,6 +316,11 @@ function streamEnd(stream: Stream): { readonly wait: (timeoutMs: number) => Prom
       return end
     },
   }
+}
+
+/** A stream we never read: paused, so our muxer stops granting the sender window and its writes back up. */
+function stallInbound(stream: Stream): void {
+  stream.pause()
 }
 
 /** Our end of the streams the honest validators open to us: read and discard, close when they close. */
@@ -322,7 +376,8 @@ export class HostilePeer {
     })
     try {
       for (const protocol of hostileProtocols) {
-        await libp2p.handle(protocol.id, (stream) => discardInbound(stream), {
+        const handler = options.inbound === 'stall' ? stallInbound : discardInbound
+        await libp2p.handle(protocol.id, (stream) => handler(stream), {
           maxInboundStreams: inboundStreamsPerProtocolMax,
         })
       }
@@ -366,7 +421,7 @@ export class HostilePeer {
         if (stream.writeStatus !== 'writable') break
         const accepted = stream.send(chunk)
         bytesWritten += chunk.byteLength
-        if (!accepted) await stream.onDrain({ signal: timeoutSignal(options.signal, streamEndTimeoutMs) })
+        if (!accepted) await drained(stream, timeoutSignal(options.signal, streamEndTimeoutMs))
       }
       await stream.close({ signal: timeoutSignal(options.signal, streamEndTimeoutMs) })
     } catch {
@@ -383,7 +438,7 @@ export class HostilePeer {
   /**
    * Writes the encoded `frames` (prefixes included) over and over on one stream to `target`, as fast as the
    * stream accepts them, until `signal` aborts; a stream the receiver resets is replaced. Ends by closing the
-   * stream gracefully, so everything counted as written reaches the receiver.
+   * stream gracefully (waiting up to 5 s), so what was counted as written reaches the receiver.
    */
   async flood(
     target: HostileTarget,
@@ -396,12 +451,17 @@ export class HostilePeer {
     let framesWritten = 0
     let bytesWritten = 0
     let streamsOpened = 0
+    let openFailures = 0
     let stream: Stream | undefined
     for (let next = 0; !signal.aborted; next = (next + 1) % batches.length) {
       if (stream === undefined || stream.writeStatus !== 'writable') {
         stream?.abort(new Error('replaced'))
         stream = await this.#openStream(target, protocolId, signal).catch(() => undefined)
-        if (stream === undefined) continue
+        if (stream === undefined) {
+          openFailures++
+          await new Promise((resolve) => setTimeout(resolve, reopenDelayMs))
+          continue
+        }
         stream.addEventListener('message', () => {})
         streamsOpened++
       }
@@ -410,7 +470,10 @@ export class HostilePeer {
         const accepted = stream.send(batch.bytes)
         framesWritten += batch.frameCount
         bytesWritten += batch.bytes.byteLength
-        if (!accepted) await stream.onDrain({ signal })
+        // Yield every batch even when the stream takes it at once, or this loop would starve timers, sockets
+        // and `signal` itself.
+        if (accepted) await yieldToEventLoop()
+        else await drained(stream, signal)
       } catch {
         if (!signal.aborted) stream = undefined
       }
@@ -420,7 +483,7 @@ export class HostilePeer {
       await stream.close({ signal: AbortSignal.timeout(streamEndTimeoutMs) }).catch(() => undefined)
       await end.wait(streamEndTimeoutMs)
     }
-    return { framesWritten, bytesWritten, streamsOpened }
+    return { framesWritten, bytesWritten, streamsOpened, openFailures }
   }
 
   /**
@@ -438,6 +501,7 @@ export class HostilePeer {
         () => false,
       )
       if (sent) streams++
+      else await new Promise((resolve) => setTimeout(resolve, reopenDelayMs))
     }
     return streams
   }

@@ -10,3 +10,4 @@ const { values, positionals } = parseArgs({
 const which = new Set(positionals.length === 0 ? ['catch-up'] : positionals)
 const basePort = Number(values['base-port'])
 if (which.has('catch-up')) await benchCatchUp({ blocks: Number(values.blocks), basePort })
+if (which.has('flood')) await (await import('./flood.js')).benchFlood({ basePort })
