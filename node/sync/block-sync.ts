@@ -185,7 +185,8 @@ export class BlockSync {
       // Done when the target is reached, or when no peer (heads are lowered as peers fail to serve what they
       // advertised) has anything above what we hold.
       const reachable = Math.min(target, Math.max(0, ...this.#heads.values()))
-      if (applied >= reachable && this.#requests.size === 0) return
+      const waitingFor = [...this.#requests.values()].some((request) => request.fromHeight <= reachable)
+      if (applied >= reachable && !waitingFor) return
       if (this.#deps.nowMs() - lastProgressMs > stallMs) {
         this.#deps.logger.warn({ height, target }, 'block sync: no progress; handing over to consensus')
         return
@@ -241,12 +242,11 @@ export class BlockSync {
     return { fromHeight, count }
   }
 
-  /** The usable peer that has the height and the fewest requests in flight. */
+  /** A usable peer that has the height and no request of ours in flight. */
   #pickPeer(peers: readonly string[], fromHeight: number): string | undefined {
     const load = (peer: string) => [...this.#requests.values()].filter((r) => r.peer === peer).length
-    return peers
-      .filter((peer) => (this.#heads.get(peer) ?? 0) >= fromHeight)
-      .sort((a, b) => load(a) - load(b))[0]
+    // One request per peer at a time: peers answer a few at once and drop the rest as a flood.
+    return peers.filter((peer) => (this.#heads.get(peer) ?? 0) >= fromHeight && load(peer) === 0)[0]
   }
 
   #verifyBatch(request: Request, blocks: readonly CertifiedBlock[]): 'ok' | SyncPenalty {

@@ -26,7 +26,13 @@ export interface SyncServiceDeps {
   readonly rebuildState: () => Promise<ConsensusState>
   readonly metrics: NodeMetrics
   readonly logger: Logger
+  /** A peer sent sync requests faster than they are answered. */
+  readonly onFlood?: (peer: string) => void
 }
+
+/** Sync requests answered at once, per peer and over all peers (block sync asks each peer one at a time). */
+const syncRequestsServedPerPeerMax = 2
+const syncRequestsServedMax = 8
 
 /**
  * Everything on /quorate/sync/1.0.0: answering peers, fetching single missing blocks for consensus, and
@@ -39,6 +45,8 @@ export class SyncService {
   readonly #fetcher: BlockFetcher
   readonly #abort = new AbortController()
   #catchUp: Promise<void> | null = null
+  /** Sync requests being answered, per peer. */
+  readonly #serving = new Map<string, number>()
 
   constructor(deps: SyncServiceDeps) {
     this.#deps = deps
@@ -118,8 +126,24 @@ export class SyncService {
       case 'get-head':
       case 'get-block':
       case 'get-blocks': {
-        const reply = await this.#server.answer(message)
-        if (reply !== undefined) this.#deps.send(peer, encodeSyncMessage(reply))
+        // Answering reads the store: one request per peer at a time and a few overall, the rest dropped
+        // (an honest peer waits for its answer before asking again, so only floods lose anything).
+        const servingForPeer = this.#serving.get(peer) ?? 0
+        const servingTotal = [...this.#serving.values()].reduce((sum, count) => sum + count, 0)
+        if (servingForPeer >= syncRequestsServedPerPeerMax || servingTotal >= syncRequestsServedMax) {
+          this.#deps.metrics.rejectedMessages.inc({ protocol: 'sync', reason: 'flood' })
+          this.#deps.onFlood?.(peer)
+          return
+        }
+        this.#serving.set(peer, servingForPeer + 1)
+        try {
+          const reply = await this.#server.answer(message)
+          if (reply !== undefined) this.#deps.send(peer, encodeSyncMessage(reply))
+        } finally {
+          const left = (this.#serving.get(peer) ?? 1) - 1
+          if (left === 0) this.#serving.delete(peer)
+          else this.#serving.set(peer, left)
+        }
         return
       }
       case 'block': {
