@@ -14,8 +14,8 @@ export class NodeMetrics {
   ])
   readonly rejectedMessages = this.#counter(
     'quorate_rejected_messages_total',
-    'Peer messages rejected before the consensus core, by protocol and reason',
-    ['protocol', 'reason'],
+    'Peer messages rejected, by protocol, reason and peer (validator index)',
+    ['protocol', 'reason', 'peer'],
   )
   readonly peerEvents = this.#counter('quorate_peer_events_total', 'p2p events, by kind', ['kind'])
   readonly rpcRejections = this.#counter('quorate_rpc_rejections_total', 'JSON-RPC requests rejected', [

@@ -30,7 +30,7 @@ import {
 } from './evidence/index.js'
 import { corruptDataError, verifyStoredChain } from './integrity.js'
 import { createLogger, type Logger } from './logger.js'
-import { type AdmissionResult, admitTx } from './mempool/admission.js'
+import { AdmissionCode, type AdmissionResult, admitTx } from './mempool/admission.js'
 import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
@@ -40,6 +40,14 @@ import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
 import { SyncService } from './sync/sync-service.js'
 import { TxVerifier } from './tx-verifier.js'
+
+/** Admission codes that only a faulty or malicious peer produces (honest peers gossip what they admitted). */
+const peerFaultAdmissionCodes: ReadonlySet<number> = new Set([
+  AdmissionCode.malformed,
+  AdmissionCode.wrongChain,
+  AdmissionCode.badSignature,
+  AdmissionCode.tooLarge,
+])
 
 /** Bound on consensus messages in verification at once; more are dropped (and counted) rather than queued. */
 const verificationsInFlightMax = 1_024
@@ -272,6 +280,7 @@ export class Node {
       rebuildState: () => stateOverStore(this.#driver.state.safety),
       metrics: this.metrics,
       logger: this.logger,
+      onRejected: (peer, reason) => this.#reject('sync', reason, peer),
     })
 
     const peerAddresses = new Map(this.config.peers.map((peer) => [toHex(peer.nodeKey), peer.address]))
@@ -409,21 +418,31 @@ export class Node {
   }
 
   #onFrame(protocolId: string, fromNodeKeyHex: string, frame: Uint8Array): void {
-    if (protocolId === protocols.consensus) this.#onConsensusFrame(frame)
-    else if (protocolId === protocols.tx) void this.#admit(frame).catch((error) => this.#internalError(error))
+    if (protocolId === protocols.consensus) this.#onConsensusFrame(fromNodeKeyHex, frame)
+    else if (protocolId === protocols.tx) void this.#onTxFrame(fromNodeKeyHex, frame)
     else if (protocolId === protocols.sync)
       void this.#sync.onFrame(fromNodeKeyHex, frame).catch((error) => this.#internalError(error))
-    else if (protocolId === protocols.evidence) this.#onEvidenceFrame(frame)
+    else if (protocolId === protocols.evidence) this.#onEvidenceFrame(fromNodeKeyHex, frame)
+  }
+
+  /** A gossiped transaction: admitted like a client's; input no honest peer would send is a rejection. */
+  async #onTxFrame(peer: string, frame: Uint8Array): Promise<void> {
+    try {
+      const { code } = await this.#admit(frame)
+      if (peerFaultAdmissionCodes.has(code)) this.#reject('tx', `admission-${code}`, peer)
+    } catch (error) {
+      this.#internalError(error)
+    }
   }
 
   /** Evidence gossiped by a peer: verified and stored once by the pool, which then gossips it on itself. */
-  #onEvidenceFrame(frame: Uint8Array): void {
+  #onEvidenceFrame(peer: string, frame: Uint8Array): void {
     let found: EvidenceRecord
     try {
       found = decodeEvidenceGossip(frame)
     } catch (error) {
       if (error instanceof DecodeError) {
-        this.#reject('evidence', 'malformed')
+        this.#reject('evidence', 'malformed', peer)
         return
       }
       throw error
@@ -431,28 +450,29 @@ export class Node {
     void this.evidence
       .submit(found, 'peer')
       .then((result) => {
-        if (result !== 'added' && result !== 'duplicate') this.#reject('evidence', result)
+        if (result !== 'added' && result !== 'duplicate') this.#reject('evidence', result, peer)
       })
       .catch((error) => this.#internalError(error))
   }
 
-  #reject(protocol: string, reason: string): void {
-    this.metrics.rejectedMessages.inc({ protocol, reason })
+  /** A peer's message was rejected: counted by protocol, reason and peer. */
+  #reject(protocol: string, reason: string, peerNodeKeyHex?: string): void {
+    this.metrics.rejectedMessages.inc({ protocol, reason, peer: this.#peerLabel(peerNodeKeyHex) })
   }
 
-  #onConsensusFrame(frame: Uint8Array): void {
+  #onConsensusFrame(peer: string, frame: Uint8Array): void {
     let message: ConsensusMessage
     try {
       message = decodeConsensusMessage(frame)
     } catch (error) {
       if (error instanceof DecodeError) {
-        this.#reject('consensus', 'malformed')
+        this.#reject('consensus', 'malformed', peer)
         return
       }
       throw error
     }
     if (this.#verifying >= verificationsInFlightMax) {
-      this.#reject('consensus', 'overloaded')
+      this.#reject('consensus', 'overloaded', peer)
       return
     }
     this.#verifying++
@@ -460,7 +480,7 @@ export class Node {
       .verifyMessageAsync(message)
       .then((verdict) => {
         if (!verdict.ok) {
-          this.#reject('consensus', verdict.reason)
+          this.#reject('consensus', verdict.reason, peer)
           return
         }
         if (message.kind === 'proposal') this.#sync.noticeHeight(message.proposal.block.header.height)
@@ -479,6 +499,13 @@ export class Node {
       { err: error },
       `corrupt stored data in ${this.dataDir}: stop this validator and resync it`,
     )
+  }
+
+  /** Validators by index (a small, fixed label set); anything else as 'other'. */
+  #peerLabel(nodeKeyHex: string | undefined): string {
+    if (nodeKeyHex === undefined) return 'unknown'
+    const index = this.genesis.validators.findIndex((v) => toHex(v.nodeKey) === nodeKeyHex)
+    return index < 0 ? 'other' : String(index)
   }
 
   #internalError(error: unknown): void {

@@ -26,8 +26,8 @@ export interface SyncServiceDeps {
   readonly rebuildState: () => Promise<ConsensusState>
   readonly metrics: NodeMetrics
   readonly logger: Logger
-  /** A peer sent sync requests faster than they are answered. */
-  readonly onFlood?: (peer: string) => void
+  /** A peer's sync message was rejected (counted, and the peer scored, by the node). */
+  readonly onRejected: (peer: string, reason: string) => void
 }
 
 /** Sync requests answered at once, per peer and over all peers (block sync asks each peer one at a time). */
@@ -67,7 +67,7 @@ export class SyncService {
         await deps.committer.commit(committed)
       },
       nowMs: Date.now,
-      onPenalty: (_peer, penalty) => deps.metrics.rejectedMessages.inc({ protocol: 'sync', reason: penalty }),
+      onPenalty: (peer, penalty) => deps.onRejected(peer, penalty),
       logger: deps.logger,
     })
   }
@@ -119,7 +119,7 @@ export class SyncService {
       message = decodeSyncMessage(frame)
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error
-      this.#deps.metrics.rejectedMessages.inc({ protocol: 'sync', reason: 'malformed' })
+      this.#deps.onRejected(peer, 'malformed')
       return
     }
     switch (message.kind) {
@@ -131,8 +131,7 @@ export class SyncService {
         const servingForPeer = this.#serving.get(peer) ?? 0
         const servingTotal = [...this.#serving.values()].reduce((sum, count) => sum + count, 0)
         if (servingForPeer >= syncRequestsServedPerPeerMax || servingTotal >= syncRequestsServedMax) {
-          this.#deps.metrics.rejectedMessages.inc({ protocol: 'sync', reason: 'flood' })
-          this.#deps.onFlood?.(peer)
+          this.#deps.onRejected(peer, 'flood')
           return
         }
         this.#serving.set(peer, servingForPeer + 1)
@@ -150,7 +149,7 @@ export class SyncService {
         const verdict = this.#fetcher.accept(message.block)
         if (verdict.ok)
           this.#deps.driver.enqueue({ kind: 'block-fetched', block: verdict.block, nowMs: Date.now() })
-        else this.#deps.metrics.rejectedMessages.inc({ protocol: 'sync', reason: verdict.reason })
+        else this.#deps.onRejected(peer, verdict.reason)
         return
       }
       case 'head':
