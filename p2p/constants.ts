@@ -71,8 +71,8 @@ export const penaltyWeightsDefault: Readonly<Record<PenaltyReason, number>> = {
   // A malformed frame may be a version mismatch or a bug: about one per 10 s is absorbed by the decay.
   'invalid-frame': 10,
   'bad-signature': 20,
-  // Only a malicious peer forges a certificate: two of them ban it.
-  'forged-certificate': 50,
+  // Only a malicious peer forges a certificate: two within 20 s ban it.
+  'forged-certificate': 60,
   // Charged once per flood report interval, so a peer flooding without pause is banned within about 25 s.
   flood: 5,
   'invalid-block': 30,

@@ -2,6 +2,10 @@
 // before its body is allocated. A frame without a token is dropped on the spot: nothing is queued, so memory
 // does not grow with the flood. Drops are counted and reported once per interval per (peer, protocol), and a
 // flooding peer is charged once per interval, so a flood of a million frames costs a few events, not a million.
+//
+// A reporting window opens at a peer's first drop and closes `reportIntervalMs` later: by a timer, or by the
+// first drop that arrives after that time, whichever comes first. A flood busy enough to delay timers is still
+// charged on time, and the report after the flood stops comes from the timer.
 
 import { TokenBucket } from './token-bucket.js'
 
@@ -19,15 +23,34 @@ export interface FloodControlOptions {
 }
 
 /** The admission check of one (peer, protocol); shared by all of that peer's streams on the protocol. */
-export interface FloodGate {
+export class FloodGate {
+  readonly protocolId: string
+  /** Drops in the peer's open reporting window. */
+  droppedCount = 0
+  private readonly bucket: TokenBucket
+  private readonly onDrop: (nowMs: number) => void
+
+  constructor(protocolId: string, bucket: TokenBucket, onDrop: (nowMs: number) => void) {
+    this.protocolId = protocolId
+    this.bucket = bucket
+    this.onDrop = onDrop
+  }
+
   /** True to accept one frame; false drops it and counts the drop. `nowMs`: monotonic milliseconds. */
-  admit(nowMs: number): boolean
+  admit(nowMs: number): boolean {
+    if (this.bucket.tryTake(nowMs)) {
+      return true
+    }
+    this.onDrop(nowMs)
+    this.droppedCount++
+    return false
+  }
 }
 
 interface PeerFloodState {
   readonly gates: Map<string, FloodGate>
-  /** Drops since the last report, by protocol; the report timer runs while any is pending. */
-  readonly droppedCounts: Map<string, number>
+  /** When the open window started (the clock of `admit`); undefined when no window is open. */
+  windowStartMs: number | undefined
   reportTimer: ReturnType<typeof setTimeout> | undefined
 }
 
@@ -43,21 +66,21 @@ export class FloodControl {
 
   /** The gate for a (peer, protocol); the same one for every stream, so new streams get no fresh burst. */
   gate(peerKey: string, protocolId: string, rates: FloodRates, nowMs: number): FloodGate {
-    const state = this.peerState(peerKey)
+    let state = this.peers.get(peerKey)
+    if (state === undefined) {
+      state = { gates: new Map(), windowStartMs: undefined, reportTimer: undefined }
+      this.peers.set(peerKey, state)
+    }
     const existing = state.gates.get(protocolId)
     if (existing !== undefined) {
       return existing
     }
-    const bucket = new TokenBucket(rates.burstFramesMax, rates.framesPerSecondMax, nowMs)
-    const gate: FloodGate = {
-      admit: (admitNowMs) => {
-        if (bucket.tryTake(admitNowMs)) {
-          return true
-        }
-        this.countDrop(peerKey, state, protocolId)
-        return false
-      },
-    }
+    const peerState = state
+    const gate = new FloodGate(
+      protocolId,
+      new TokenBucket(rates.burstFramesMax, rates.framesPerSecondMax, nowMs),
+      (dropNowMs) => this.onDrop(peerKey, peerState, dropNowMs),
+    )
     state.gates.set(protocolId, gate)
     return gate
   }
@@ -68,36 +91,37 @@ export class FloodControl {
     for (const state of this.peers.values()) {
       clearTimeout(state.reportTimer)
       state.reportTimer = undefined
-      state.droppedCounts.clear()
     }
   }
 
-  private peerState(peerKey: string): PeerFloodState {
-    let state = this.peers.get(peerKey)
-    if (state === undefined) {
-      state = { gates: new Map(), droppedCounts: new Map(), reportTimer: undefined }
-      this.peers.set(peerKey, state)
-    }
-    return state
-  }
-
-  private countDrop(peerKey: string, state: PeerFloodState, protocolId: string): void {
+  /** Called before the gate counts the drop, so a window closed here does not include it. */
+  private onDrop(peerKey: string, state: PeerFloodState, nowMs: number): void {
     if (this.closed) {
       return
     }
-    state.droppedCounts.set(protocolId, (state.droppedCounts.get(protocolId) ?? 0) + 1)
-    state.reportTimer ??= setTimeout(() => this.report(peerKey, state), this.options.reportIntervalMs)
+    if (state.windowStartMs !== undefined && nowMs - state.windowStartMs >= this.options.reportIntervalMs) {
+      this.report(peerKey, state)
+    }
+    if (state.windowStartMs === undefined) {
+      state.windowStartMs = nowMs
+      state.reportTimer = setTimeout(() => this.report(peerKey, state), this.options.reportIntervalMs)
+    }
   }
 
+  /** Closes the peer's window: one `onDropped` per protocol with drops, then one `onFlood`. */
   private report(peerKey: string, state: PeerFloodState): void {
+    clearTimeout(state.reportTimer)
     state.reportTimer = undefined
+    state.windowStartMs = undefined
     if (this.closed) {
       return
     }
-    const counts = [...state.droppedCounts]
-    state.droppedCounts.clear()
-    for (const [protocolId, count] of counts) {
-      this.options.onDropped(peerKey, protocolId, count)
+    for (const gate of state.gates.values()) {
+      const count = gate.droppedCount
+      gate.droppedCount = 0
+      if (count > 0) {
+        this.options.onDropped(peerKey, gate.protocolId, count)
+      }
     }
     this.options.onFlood(peerKey)
   }

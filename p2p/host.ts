@@ -32,7 +32,7 @@ import { OutboundChannel } from './outbound-channel.js'
 import { nodeKeyHexFromPeerId, nodeKeyToHex, privateKeyFromNodeSecretKey } from './peer-identity.js'
 import { type Ban, PeerScoreBook } from './peer-scores.js'
 import { Reconnector } from './reconnector.js'
-import type { P2PHostOptions, PeerEvent, PeerScore, PenaltyReason, ProtocolSpec } from './types.js'
+import type { P2PHostOptions, PeerEvent, PeerScore, PenaltyReason } from './types.js'
 
 const p2pProtocolCode = 421
 
@@ -135,7 +135,9 @@ export class P2PHost {
           count,
           detail: `${count} inbound frames dropped by flood control`,
         }),
-      onFlood: (nodeKeyHex) => this.penalize(nodeKeyHex, 'flood'),
+      // Reports may come from inside a stream's frame loop: a ban (closing that very stream) waits until the
+      // loop is done with its chunk.
+      onFlood: (nodeKeyHex) => queueMicrotask(() => this.penalize(nodeKeyHex, 'flood')),
     })
   }
 
@@ -213,8 +215,8 @@ export class P2PHost {
 
   /**
    * Queues a frame on that peer's stream for the protocol. False, and the frame dropped, when the peer is not
-   * connected, the queue is full ('queue-full'), the frame exceeds the protocol's maximum ('frame-too-large')
-   * or the host is closing.
+   * connected (or banned), blocked (`setBlockedPeers`), the queue is full ('queue-full'), the frame exceeds the
+   * protocol's maximum ('frame-too-large') or the host is closing.
    */
   send(nodeKeyHex: string, protocolId: string, frame: Uint8Array): boolean {
     const spec = this.protocolSpec(protocolId)

@@ -101,4 +101,44 @@ describe('frame codec', () => {
     decoder.push(encodeFrame(Uint8Array.of(1, 2, 3)).subarray(0, 2), () => {})
     expect(decoder.hasPartialFrame()).toBe(true)
   })
+
+  it('skips a refused frame without allocating its body and stays in sync, however the input is cut', () => {
+    const frameBytesMax = 300
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: frameBytesMax }), fc.boolean()), { maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (framesAndVerdicts, cuts) => {
+          const wire = concat(framesAndVerdicts.map(([frame]) => encodeFrame(frame)))
+          const asked: number[] = []
+          const verdicts = framesAndVerdicts.map(([, admitted]) => admitted)
+          const decoder = new FrameDecoder(frameBytesMax, (frameBytes) => {
+            asked.push(frameBytes)
+            return verdicts[asked.length - 1]!
+          })
+          const frames: Uint8Array[] = []
+          for (const chunk of split(wire, cuts)) {
+            decoder.push(chunk, (frame) => frames.push(frame))
+          }
+          expect(decoder.hasPartialFrame()).toBe(false)
+          expect(asked).toEqual(framesAndVerdicts.map(([frame]) => frame.byteLength))
+          expect(frames).toEqual(framesAndVerdicts.filter(([, admitted]) => admitted).map(([frame]) => frame))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('checks the maximum before asking for admission, and a stream ending inside a skipped frame is partial', () => {
+    const asked: number[] = []
+    const decoder = new FrameDecoder(10, (frameBytes) => {
+      asked.push(frameBytes)
+      return false
+    })
+    expect(() => decoder.push(encodeFramePrefix(11), () => {})).toThrow(FrameTooLargeError)
+    expect(asked).toEqual([])
+    const skipping = new FrameDecoder(10, () => false)
+    skipping.push(encodeFrame(Uint8Array.of(1, 2, 3)).subarray(0, 2), () => {})
+    expect(skipping.hasPartialFrame()).toBe(true)
+  })
 })

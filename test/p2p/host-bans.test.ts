@@ -75,7 +75,8 @@ describe('P2PHost peer scores and bans', () => {
     expect(suspect.frames.at(-1)?.frame).toEqual(Uint8Array.of(tag))
   }
 
-  const eventsOf = (events: PeerEvent[], kind: PeerEvent['kind']) => events.filter((event) => event.kind === kind)
+  const eventsOf = (events: PeerEvent[], kind: PeerEvent['kind']) =>
+    events.filter((event) => event.kind === kind)
 
   it('penalties lower the score by their default weights, which then decays back towards 0', async () => {
     const { judge, suspectIdentity } = await startPair()
@@ -115,8 +116,7 @@ describe('P2PHost peer scores and bans', () => {
       [2, 2 * banDurationBaseMs],
     ] as const) {
       const judgeEventsBefore = judge.events.length
-      const suspectEventsBefore = suspect.events.length
-      // 50 + 50 reaches the default threshold of -100.
+      // Two forged certificates (60 each) pass the default threshold of -100; one does not.
       judge.host.penalize(suspectKey, 'forged-certificate')
       expect(judge.host.connectedPeers()).toEqual([suspectKey])
       const banStartMs = Date.now()

@@ -128,6 +128,14 @@ describe('P2PHost lifecycle', () => {
       { ...valid, protocols: [{ id: 'no-slash', frameBytesMax: 10 }] },
       { ...valid, listenAddresses: ['not a multiaddr'] },
       { ...valid, reconnectDelayBaseMs: 500, reconnectDelayMaxMs: 100 },
+      { ...valid, protocols: [{ ...consensus, framesPerSecondMax: 0 }] },
+      { ...valid, protocols: [{ ...consensus, burstFramesMax: 0.5 }] },
+      { ...valid, scoreThreshold: 0 },
+      { ...valid, scoreDecayPerSecond: -1 },
+      { ...valid, banDurationBaseMs: 500, banDurationMaxMs: 100 },
+      { ...valid, penaltyWeights: { 'no-such-reason': 1 } as unknown as { flood: number } },
+      { ...valid, penaltyWeights: { flood: Number.NaN } },
+      { ...valid, floodReportIntervalMs: 0 },
       // An address that names a different peer id than the key it is listed under.
       {
         ...valid,

@@ -1,8 +1,10 @@
-// Frame size limits and bounded queues, against real libp2p streams.
+// Frame size limits, bounded queues, and connection and stream limits per peer, against real libp2p streams.
 
+import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeFramePrefix } from '../../p2p/frame-codec.js'
+import { connectionsPerPeerMax, inboundStreamsPerPeerPerProtocolMax } from '../../p2p/constants.js'
+import { encodeFrame, encodeFramePrefix } from '../../p2p/frame-codec.js'
 import { P2PConfigError, type ProtocolSpec } from '../../p2p/index.js'
 import {
   Closer,
@@ -192,5 +194,79 @@ describe('P2PHost frame limits', () => {
     await waitFor(() => send(Uint8Array.of(3)), 'queue accepts again')
     await waitFor(() => receiver.frames.length === 2, 'the next frame')
     expect(receiver.frames.map((frame) => frame.frame.byteLength)).toEqual([1000, 1])
+  })
+
+  it('refuses a peer connection beyond connectionsPerPeerMax at the gater', async () => {
+    const { host, rawIdentity } = await startHostWithRawPeer()
+    const raw = await startRawNode(closer, rawIdentity, [Buffer.from(host.host.nodeKeyHex, 'hex')])
+    const address = hostDialAddress(host.host)
+    // `force` opens a new connection each time instead of reusing one.
+    for (let attempt = 0; attempt < connectionsPerPeerMax + 2; attempt++) {
+      await raw.dial(address, { force: true }).catch(() => undefined)
+    }
+    await waitFor(
+      () => host.events.filter((event) => event.kind === 'rejected').length === 2,
+      'the two extra connections refused',
+    )
+    expect(host.events.filter((event) => event.kind === 'rejected').map((event) => event.detail)).toEqual([
+      `inbound: peer ${raw.peerId.toString()} has ${connectionsPerPeerMax} connections already`,
+      `inbound: peer ${raw.peerId.toString()} has ${connectionsPerPeerMax} connections already`,
+    ])
+    await waitFor(
+      () =>
+        raw.getConnections().filter((connection) => connection.status === 'open').length ===
+        connectionsPerPeerMax,
+      'the refused connections closed on the dialer too',
+    )
+    expect(host.host.connectedPeers()).toEqual([rawIdentity.nodeKeyHex])
+  })
+
+  it('refuses an inbound stream beyond inboundStreamsPerPeerPerProtocolMax across connections, and admits one after a close', async () => {
+    const { host, rawIdentity } = await startHostWithRawPeer()
+    const raw = await startRawNode(closer, rawIdentity, [Buffer.from(host.host.nodeKeyHex, 'hex')])
+    const address = hostDialAddress(host.host)
+    // Two connections, so libp2p's own limit per connection (also 4) does not come into play.
+    const connections = [await raw.dial(address), await raw.dial(address, { force: true })]
+    const streams: Stream[] = []
+    for (let index = 0; index <= inboundStreamsPerPeerPerProtocolMax; index++) {
+      streams.push(await connections[index % 2]!.newStream(consensus.id))
+    }
+    await waitFor(() => host.events.some((event) => event.kind === 'rejected'), 'the extra stream refused')
+    expect(host.events.filter((event) => event.kind === 'rejected')).toEqual([
+      {
+        kind: 'rejected',
+        nodeKeyHex: rawIdentity.nodeKeyHex,
+        protocolId: consensus.id,
+        detail: `stream: peer has ${inboundStreamsPerPeerPerProtocolMax} inbound streams open on ${consensus.id}`,
+      },
+    ])
+    const refused = streams.at(-1)!
+    await waitFor(() => refused.status !== 'open', 'the refused stream reset')
+    // The admitted streams carry frames.
+    for (const [index, stream] of streams.slice(0, -1).entries()) {
+      stream.send(encodeFrame(Uint8Array.of(index)))
+    }
+    await waitFor(
+      () => host.frames.length === inboundStreamsPerPeerPerProtocolMax,
+      'a frame per admitted stream',
+    )
+    expect(host.frames.map((frame) => frame.frame[0]).sort()).toEqual([0, 1, 2, 3])
+    // Closing one frees its place: the host closes its end when ours ends.
+    await streams[0]!.close()
+    await waitFor(() => streams[0]!.status === 'closed', 'the first stream fully closed')
+    const replacement = await connections[1]!.newStream(consensus.id)
+    replacement.send(encodeFrame(Uint8Array.of(9)))
+    await waitFor(
+      () => host.frames.length === inboundStreamsPerPeerPerProtocolMax + 1,
+      'a frame on the new stream',
+    )
+    expect(host.events.filter((event) => event.kind === 'rejected')).toHaveLength(1)
+    // The limit is per protocol: another protocol still opens.
+    const other = lpStream(await connections[0]!.newStream(sync.id))
+    await other.write(Uint8Array.of(7))
+    await waitFor(
+      () => host.frames.some((frame) => frame.protocolId === sync.id),
+      'a frame on the other protocol',
+    )
   })
 })

@@ -64,4 +64,35 @@ describe('reconnector', () => {
     expect(dials).toBe(before + 1)
     reconnector.close()
   })
+
+  it('does not dial a held peer at all, and dials it again after the base delay once released', async () => {
+    vi.useFakeTimers()
+    let connected = true
+    const dialTimesMs: number[] = []
+    const reconnector = new Reconnector<string>({
+      peers: ['peer'],
+      peerKey: (peer) => peer,
+      isConnected: () => connected,
+      dial: async () => {
+        dialTimesMs.push(Date.now())
+        connected = true
+        reconnector.onConnected('peer')
+      },
+      backoff: { baseMs: 100, maxMs: 1000, random: () => 0.999_999 },
+    })
+    reconnector.start()
+    expect(dialTimesMs).toEqual([])
+    // Banned: held, then disconnected. Nothing is dialed however long the hold lasts.
+    reconnector.hold('peer')
+    connected = false
+    reconnector.onDisconnected('peer')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(dialTimesMs).toEqual([])
+    expect(vi.getTimerCount()).toBe(0)
+    const releasedAtMs = Date.now()
+    reconnector.release('peer')
+    await vi.advanceTimersByTimeAsync(100)
+    expect(dialTimesMs).toEqual([releasedAtMs + 100])
+    reconnector.close()
+  })
 })
