@@ -14,7 +14,7 @@ import {
 } from '../ledger/limits.js'
 import { LedgerStore, StoreError, type TxLocation } from '../ledger/store/index.js'
 import type { Block, ConsensusMessage, EvidenceRecord, SafetyState } from '../ledger/types.js'
-import { P2PHost } from '../p2p/index.js'
+import { P2PHost, type PenaltyReason } from '../p2p/index.js'
 import { BlockCommitter } from './committer.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
@@ -48,6 +48,18 @@ const peerFaultAdmissionCodes: ReadonlySet<number> = new Set([
   AdmissionCode.badSignature,
   AdmissionCode.tooLarge,
 ])
+
+/** How a rejected message scores its sender (reasons an honest peer can also cause, like 'overloaded', don't). */
+function penaltyFor(protocol: string, reason: string): PenaltyReason | undefined {
+  if (reason === 'malformed' || reason.startsWith('admission-')) return 'invalid-frame'
+  if (reason === 'bad-signature' || reason === 'invalid-tx') return 'bad-signature'
+  if (reason === 'invalid-qc' || reason === 'invalid-tc' || reason === 'wrong-leader')
+    return 'forged-certificate'
+  if (reason === 'flood') return 'flood'
+  if (protocol === 'sync' && reason !== 'unsolicited') return 'sync-misbehaviour'
+  if (protocol === 'evidence' && reason !== 'overloaded' && reason !== 'pool-full') return 'invalid-frame'
+  return undefined
+}
 
 /** Bound on consensus messages in verification at once; more are dropped (and counted) rather than queued. */
 const verificationsInFlightMax = 1_024
@@ -292,14 +304,38 @@ export class Node {
         return { nodeKey: v.nodeKey, addresses: address === undefined ? [] : [address] }
       }),
       protocols: [
-        { id: protocols.consensus, frameBytesMax: consensusFrameBytesMax },
-        { id: protocols.tx, frameBytesMax: txFrameBytesMax },
-        { id: protocols.sync, frameBytesMax: syncFrameBytesMax },
-        { id: protocols.evidence, frameBytesMax: evidenceGossipFrameBytesMax },
+        // Per peer: consensus traffic is a few messages per view; sync asks one batch at a time; evidence is rare.
+        {
+          id: protocols.consensus,
+          frameBytesMax: consensusFrameBytesMax,
+          framesPerSecondMax: 1_000,
+          burstFramesMax: 2_000,
+        },
+        {
+          id: protocols.tx,
+          frameBytesMax: txFrameBytesMax,
+          framesPerSecondMax: 2_000,
+          burstFramesMax: 4_000,
+        },
+        {
+          id: protocols.sync,
+          frameBytesMax: syncFrameBytesMax,
+          framesPerSecondMax: 100,
+          burstFramesMax: 200,
+        },
+        {
+          id: protocols.evidence,
+          frameBytesMax: evidenceGossipFrameBytesMax,
+          framesPerSecondMax: 20,
+          burstFramesMax: 100,
+        },
       ],
       onFrame: (protocolId, from, frame) => this.#onFrame(protocolId, from, frame),
       onPeerEvent: (event) => {
-        this.metrics.peerEvents.inc({ kind: event.kind })
+        this.metrics.peerEvents.inc(
+          { kind: event.kind },
+          event.kind === 'flood-dropped' ? (event.count ?? 1) : 1,
+        )
         if (event.kind !== 'connected' && event.kind !== 'disconnected')
           this.logger.debug(event, 'peer event')
       },
@@ -458,6 +494,9 @@ export class Node {
   /** A peer's message was rejected: counted by protocol, reason and peer. */
   #reject(protocol: string, reason: string, peerNodeKeyHex?: string): void {
     this.metrics.rejectedMessages.inc({ protocol, reason, peer: this.#peerLabel(peerNodeKeyHex) })
+    // Invalid input lowers the peer's score; enough of it disconnects the peer for a while (p2p bans).
+    const penalty = penaltyFor(protocol, reason)
+    if (penalty !== undefined && peerNodeKeyHex !== undefined) this.#p2p.penalize(peerNodeKeyHex, penalty)
   }
 
   #onConsensusFrame(peer: string, frame: Uint8Array): void {

@@ -117,10 +117,9 @@ export class OutboundChannel {
         const encodedFrame = this.queue.shift()!
         this.queuedBytes -= encodedFrame.byteLength
         try {
-          if (!stream.send(encodedFrame)) {
-            // Closing the channel aborts the stream, which rejects this wait too.
-            await stream.onDrain({ signal: AbortSignal.timeout(sendStallTimeoutMs) })
-          }
+          stream.send(encodedFrame)
+          // Closing the channel aborts the stream, which rejects this wait too.
+          await waitUntilWritable(stream, AbortSignal.any([signal, AbortSignal.timeout(sendStallTimeoutMs)]))
         } catch (err) {
           // The stream broke: this frame may or may not have arrived. Reopen for the rest of the queue.
           if (!signal.aborted) {
@@ -134,5 +133,31 @@ export class OutboundChannel {
     } finally {
       this.pumping = false
     }
+  }
+}
+
+/** Bytes libp2p may hold for one stream before we stop handing it more. */
+const streamWriteBufferBytesMax = 4 * 1_048_576
+const drainPollMs = 50
+
+/**
+ * Waits until the stream can take more. Not `stream.onDrain()`: in @libp2p/utils 7.4 it returns the first drain's
+ * (already resolved) promise to every later call, and `send()` can keep returning true while libp2p's buffer
+ * grows, so both the flag and the buffered byte count are checked, on 'drain' events and a short poll.
+ */
+async function waitUntilWritable(stream: Stream, signal: AbortSignal): Promise<void> {
+  while (stream.writableNeedsDrain || stream.writeBufferLength > streamWriteBufferBytesMax) {
+    signal.throwIfAborted()
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        stream.removeEventListener('drain', done)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, drainPollMs)
+      stream.addEventListener('drain', done)
+      signal.addEventListener('abort', done)
+    })
   }
 }
