@@ -97,6 +97,8 @@ export class Node {
   #outbox!: ConsensusOutbox
   #sync!: SyncService
   readonly #txVerifier: TxVerifier
+  /** Node key (hex) → validator index as a metric label; rejections are counted on the hot path of a flood. */
+  readonly #validatorIndexByNodeKey: ReadonlyMap<string, string>
   readonly #commitWaiters = new Map<string, Set<(location: TxLocation) => void>>()
   #closing: Promise<void> | null = null
   /** Consensus messages whose signatures are being verified off the event loop. */
@@ -125,6 +127,9 @@ export class Node {
       nonceGapMax: mempoolNonceGapMax,
     })
     this.#txVerifier = new TxVerifier(parts.genesis.chainId)
+    this.#validatorIndexByNodeKey = new Map(
+      parts.genesis.validators.map((v) => [toHex(v.nodeKey), String(v.index)]),
+    )
   }
 
   /** Opens everything in order (store, consensus, p2p, RPC); `close()` releases it in reverse. */
@@ -543,8 +548,7 @@ export class Node {
   /** Validators by index (a small, fixed label set); anything else as 'other'. */
   #peerLabel(nodeKeyHex: string | undefined): string {
     if (nodeKeyHex === undefined) return 'unknown'
-    const index = this.genesis.validators.findIndex((v) => toHex(v.nodeKey) === nodeKeyHex)
-    return index < 0 ? 'other' : String(index)
+    return this.#validatorIndexByNodeKey.get(nodeKeyHex) ?? 'other'
   }
 
   #internalError(error: unknown): void {

@@ -67,6 +67,10 @@ function refusingCorruptData(node: Node, methods: RpcMethods): RpcMethods {
 
 /** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
 export function nodeRpcMethods(node: Node): RpcMethods {
+  const broadcastTxSync = async (params: unknown) => {
+    const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
+    return { hash: result.hashHex, code: result.code, log: result.log }
+  }
   return refusingCorruptData(node, {
     health: async () => ({}),
     status: async () => node.status(),
@@ -86,14 +90,9 @@ export function nodeRpcMethods(node: Node): RpcMethods {
         next_nonce: node.mempool.nextNonce(address, account),
       }
     },
-    broadcast_tx_async: async (params) => {
-      const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
-      return { hash: result.hashHex, code: result.code, log: result.log }
-    },
-    broadcast_tx_sync: async (params) => {
-      const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
-      return { hash: result.hashHex, code: result.code, log: result.log }
-    },
+    // Both answer after admission (CheckTx); async is kept for CometBFT clients that call it.
+    broadcast_tx_async: broadcastTxSync,
+    broadcast_tx_sync: broadcastTxSync,
     broadcast_tx_commit: async (params, { signal }) => {
       const bytes = hexParam(paramsObject(params), 'tx')
       const result = await node.submitTx(bytes)
