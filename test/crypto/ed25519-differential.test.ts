@@ -221,7 +221,7 @@ interface SpeccheckFile {
 }
 
 function loadSpeccheck(): SpeccheckFile {
-  const path = new URL('../../../shared/conformance/ed25519-speccheck.json', import.meta.url)
+  const path = new URL('./vectors/ed25519-speccheck.json', import.meta.url)
   return JSON.parse(readFileSync(path, 'utf8')) as SpeccheckFile
 }
 
