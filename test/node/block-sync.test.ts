@@ -374,8 +374,9 @@ describe('BlockSync over real stores', () => {
       const syncing = await syncingNode([])
       const { tail, elapsedMs, neededBackstop } = await catchUpWithin(syncing, 10_000)
       expect(neededBackstop).toBe(false)
-      // BlockSync gives peers up to 1 s to connect.
-      expect(elapsedMs).toBeLessThan(2_000)
+      // BlockSync gives peers up to 1 s to connect (the bound leaves room for a loaded machine; the point is
+      // that it does not wait for the 10 s backstop).
+      expect(elapsedMs).toBeLessThan(5_000)
       expect(tail).toEqual([])
       expect(syncing.store.head().height).toBe(0)
       expect(syncing.sent).toEqual([])
@@ -383,7 +384,8 @@ describe('BlockSync over real stores', () => {
     })
 
     it('when every peer lies, returns (does not hang) with nothing committed, each liar penalised', async () => {
-      // Time runs 20 times faster: the 5 s backstop is 100 s of BlockSync's clock, ten peer bans.
+      // Time runs 20 times faster: the 20 s backstop is up to 400 s of BlockSync's clock, forty peer bans;
+      // BlockSync itself hands over after its 15 s stall (under a second here), however loaded the machine.
       clock = new TestClock()
       clock.runFast(20)
       const liars = [
@@ -399,7 +401,7 @@ describe('BlockSync over real stores', () => {
         { peer: lyingPeer('silent', await fixture.openPeerStore(), silentOnBlocks), penalty: 'timeout' },
       ] as const
       const syncing = await syncingNode(liars.map(({ peer }) => peer))
-      const { tail, neededBackstop } = await catchUpWithin(syncing, 5_000)
+      const { tail, neededBackstop } = await catchUpWithin(syncing, 20_000)
 
       expect(syncing.wiringErrors).toEqual([])
       expect(syncing.store.head().height, reproduce).toBe(0)
@@ -408,7 +410,7 @@ describe('BlockSync over real stores', () => {
       expect(
         neededBackstop,
         `catchUp never returned although every peer was penalised, again and again (${syncing.penalties.length} ` +
-          `penalties in 100 s of its clock); ${reproduce}`,
+          `penalties before the backstop); ${reproduce}`,
       ).toBe(false)
     })
   })
