@@ -5,20 +5,15 @@ import { readFile, stat } from 'node:fs/promises'
 import { toHex } from '../crypto/hex.js'
 import { registerPublicKey } from '../crypto/index.js'
 import { AccountsApp, amountMax } from './app/index.js'
+import { FieldError } from './field-error.js'
 import { blockHash, txRoot } from './hashing.js'
 import * as limits from './limits.js'
 import type { Block, QuorumCertificate } from './types.js'
 
-export class GenesisError extends Error {
+/** A genesis file that is not valid; `field` names the offending field. */
+export class GenesisError extends FieldError {
   static override name = 'GenesisError'
   override name = 'GenesisError'
-  /** The field path the error is about, e.g. `validators[2].consensus_key` (empty for the whole file). */
-  readonly field: string
-
-  constructor(field: string, problem: string, options?: ErrorOptions) {
-    super(field === '' ? problem : `${field}: ${problem}`, options)
-    this.field = field
-  }
 }
 
 export interface GenesisValidator {

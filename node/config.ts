@@ -5,17 +5,12 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fromHex, HexError, toHex } from '../crypto/hex.js'
+import { FieldError } from '../ledger/field-error.js'
 
-export class ConfigError extends Error {
+/** A node config that is not valid; `field` names the offending field, e.g. `peers[1].node_key`. */
+export class ConfigError extends FieldError {
   static override name = 'ConfigError'
   override name = 'ConfigError'
-  /** The field the error is about, e.g. `peers[1].node_key` (empty for the whole file). */
-  readonly field: string
-
-  constructor(field: string, problem: string, options?: ErrorOptions) {
-    super(field === '' ? problem : `${field}: ${problem}`, options)
-    this.field = field
-  }
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
