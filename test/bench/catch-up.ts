@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rpcCall } from '../../node/rpc/client.js'
-import { defaultCliPath, startTestnet } from '../runner.js'
+import { defaultCliPath, startTestnet } from '../../testnet/runner.js'
 
 interface Status {
   readonly height: number

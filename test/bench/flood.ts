@@ -16,7 +16,8 @@ import { encodeConsensusMessage } from '../../ledger/codec/index.js'
 import { homePaths } from '../../node/config.js'
 import { rpcCall } from '../../node/rpc/client.js'
 import { encodeFrame } from '../../p2p/frame-codec.js'
-import { Prng } from '../../test/sim/prng.js'
+import { startTestnet } from '../../testnet/runner.js'
+import { Prng } from '../sim/prng.js'
 import {
   badSignatureConsensusMessages,
   type FloodResult,
@@ -26,9 +27,8 @@ import {
   hostileProtocol,
   hostileProtocols,
   undecodableBodies,
-} from '../../test/support/hostile-peer.js'
-import { TransferLoad } from '../../test/support/load.js'
-import { startTestnet } from '../runner.js'
+} from '../support/hostile-peer.js'
+import { TransferLoad } from '../support/load.js'
 
 export interface BenchFloodOptions {
   readonly basePort: number
