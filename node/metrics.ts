@@ -17,7 +17,11 @@ export class NodeMetrics {
     'Peer messages rejected, by protocol, reason and peer (validator index)',
     ['protocol', 'reason', 'peer'],
   )
-  readonly peerEvents = this.#counter('quorate_peer_events_total', 'p2p events, by kind', ['kind'])
+  readonly peerEvents = this.#counter(
+    'quorate_peer_events_total',
+    'p2p events, by kind, penalty reason (penalized events) and peer (validator index)',
+    ['kind', 'reason', 'peer'],
+  )
   readonly rpcRejections = this.#counter('quorate_rpc_rejections_total', 'JSON-RPC requests rejected', [
     'reason',
   ])

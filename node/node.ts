@@ -338,7 +338,7 @@ export class Node {
       onFrame: (protocolId, from, frame) => this.#onFrame(protocolId, from, frame),
       onPeerEvent: (event) => {
         this.metrics.peerEvents.inc(
-          { kind: event.kind },
+          { kind: event.kind, reason: event.reason ?? '', peer: this.#peerLabel(event.nodeKeyHex) },
           event.kind === 'flood-dropped' ? (event.count ?? 1) : 1,
         )
         if (event.kind !== 'connected' && event.kind !== 'disconnected')

@@ -83,19 +83,21 @@ const peerEvents = 'quorate_peer_events_total'
 function countedSince(before: readonly Sample[], after: readonly Sample[]): Counts {
   const delta = (name: string, labels: Record<string, string> = {}) =>
     total(after, name, labels) - total(before, name, labels)
+  // Rejections and peer events are counted by peer: only those of the hostile peer's validator index count.
+  const hostile = { peer: String(hostileIndex) }
   return {
-    consensusRejected: delta(rejected, { protocol: 'consensus' }),
-    consensusMalformed: delta(rejected, { protocol: 'consensus', reason: 'malformed' }),
-    consensusBadSignature: delta(rejected, { protocol: 'consensus', reason: 'bad-signature' }),
+    consensusRejected: delta(rejected, { protocol: 'consensus', ...hostile }),
+    consensusMalformed: delta(rejected, { protocol: 'consensus', reason: 'malformed', ...hostile }),
+    consensusBadSignature: delta(rejected, { protocol: 'consensus', reason: 'bad-signature', ...hostile }),
     // Transactions from peers go through mempool admission: codes of node/mempool/admission.ts.
     txMalformed: delta(admissions, { result: 'rejected-10' }),
     txBadSignature: delta(admissions, { result: 'rejected-12' }),
-    syncMalformed: delta(rejected, { protocol: 'sync', reason: 'malformed' }),
-    evidenceMalformed: delta(rejected, { protocol: 'evidence', reason: 'malformed' }),
-    framesTooLarge: delta(peerEvents, { kind: 'frame-too-large' }),
-    streamErrors: delta(peerEvents, { kind: 'stream-error' }),
-    floodReports: delta(peerEvents, { kind: 'flood-dropped' }),
-    banned: delta(peerEvents, { kind: 'banned' }),
+    syncMalformed: delta(rejected, { protocol: 'sync', reason: 'malformed', ...hostile }),
+    evidenceMalformed: delta(rejected, { protocol: 'evidence', reason: 'malformed', ...hostile }),
+    framesTooLarge: delta(peerEvents, { kind: 'frame-too-large', ...hostile }),
+    streamErrors: delta(peerEvents, { kind: 'stream-error', ...hostile }),
+    floodReports: delta(peerEvents, { kind: 'flood-dropped', ...hostile }),
+    banned: delta(peerEvents, { kind: 'banned', ...hostile }),
   }
 }
 
