@@ -34,7 +34,7 @@ import { AdmissionCode, type AdmissionResult, admitTx } from './mempool/admissio
 import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
-import { loadTreeRoot } from './recovery.js'
+import { loadBootStateRoots, loadTreeRoot } from './recovery.js'
 import { rpcTokenEnv } from './rpc/client.js'
 import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
@@ -241,13 +241,15 @@ export class Node {
       sign: signConsensus,
       params: { ...genesis.params, viewTimeoutBackoffExponentMax },
     }
-    const stateOverStore = async (safetyNow: SafetyState) =>
-      initialState({
+    const stateOverStore = async (safetyNow: SafetyState) => {
+      const root = await loadTreeRoot(store, genesisRoot)
+      return initialState({
         config,
         safety: safetyNow,
-        root: await loadTreeRoot(store, genesisRoot),
-        rootStateRoot: store.head().stateRoot,
+        root,
+        stateRoots: await loadBootStateRoots(store, root),
       })
+    }
     await verifyStoredChain(store, (certificate) => this.#verifier.verifyQC(certificate), this.dataDir)
     this.metrics.committedHeight.set(store.head().height)
     this.evidence = await EvidencePool.open(

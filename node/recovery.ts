@@ -1,7 +1,12 @@
 import { toHex } from '../crypto/hex.js'
-import type { LedgerStore } from '../ledger/store/index.js'
-import type { Block } from '../ledger/types.js'
-import { impliedCommitSearchDepthMax, rootEntryFromChain, type TreeEntry } from './consensus/index.js'
+import { type LedgerStore, StoreError } from '../ledger/store/index.js'
+import type { Block, Hash } from '../ledger/types.js'
+import {
+  impliedCommitSearchDepthMax,
+  rootEntryFromChain,
+  stateRootHeightsAtBoot,
+  type TreeEntry,
+} from './consensus/index.js'
 
 /** Rebuilds the block-tree root from the store: the last committed block and what the core needs about it. */
 export async function loadTreeRoot(store: LedgerStore, genesisBlock: Block): Promise<TreeEntry> {
@@ -24,4 +29,19 @@ export async function loadTreeRoot(store: LedgerStore, genesisBlock: Block): Pro
   if (root.hashHex !== toHex(head.hash))
     throw new Error(`stored head hash does not match block ${head.height}`)
   return root
+}
+
+/** The committed state roots the core needs at boot (see stateRootHeightsAtBoot), read from the store. */
+export async function loadBootStateRoots(store: LedgerStore, root: TreeEntry): Promise<Map<number, Hash>> {
+  const stateRoots = new Map<number, Hash>()
+  for (const height of stateRootHeightsAtBoot(root)) {
+    const stateRoot = await store.stateRootAt(height)
+    if (stateRoot === undefined)
+      throw new StoreError(
+        'corrupt',
+        `the state root of committed height ${height} is missing from the store`,
+      )
+    stateRoots.set(height, stateRoot)
+  }
+  return stateRoots
 }

@@ -16,12 +16,29 @@ export interface InitialStateOptions {
   readonly safety: SafetyState
   /** The last committed block, with the views of its two ancestors and its own implied commit height. */
   readonly root: TreeEntry
-  /** State root after executing the root (= executed height). */
-  readonly rootStateRoot: Hash
+  /**
+   * State roots of committed heights: at least the root's (= executed height), and every height that
+   * `stateRootHeightsAtBoot(root)` names. A block's header carries the state root at its implied commit height,
+   * which may lie below the root: after a restart, the QC that committed the root may be newer than the highQC
+   * on disk, and the next block then extends an older one.
+   */
+  readonly stateRoots: ReadonlyMap<number, Hash>
+}
+
+/**
+ * The committed heights whose state roots a booting core needs: from the root's implied commit height (no
+ * block in the tree can imply a lower one) up to the root, at most the last stateRootHistoryLength of them.
+ */
+export function stateRootHeightsAtBoot(root: TreeEntry): number[] {
+  const rootHeight = root.block.header.height
+  const from = Math.max(root.impliedCommitHeight, rootHeight - stateRootHistoryLength + 1, 0)
+  return Array.from({ length: rootHeight - from + 1 }, (_, i) => from + i)
 }
 
 export function initialState(options: InitialStateOptions): ConsensusState {
   const rootHeight = options.root.block.header.height
+  const missing = stateRootHeightsAtBoot(options.root).filter((height) => !options.stateRoots.has(height))
+  if (missing.length > 0) throw new Error(`initialState: no state root for committed heights ${missing}`)
   return {
     config: options.config,
     view: 0,
@@ -30,7 +47,9 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     tree: new Map([[options.root.hashHex, options.root]]),
     rootHashHex: options.root.hashHex,
     executedHeight: rootHeight,
-    stateRoots: new Map([[rootHeight, options.rootStateRoot]]),
+    stateRoots: new Map(
+      stateRootHeightsAtBoot(options.root).map((height) => [height, options.stateRoots.get(height)!]),
+    ),
     committingHeight: rootHeight,
     votes: new Map(),
     timeouts: new Map(),

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,7 +7,13 @@ import { defaultCliPath, type RunningTestnet, startTestnet } from '../../testnet
 import { Prng } from '../sim/prng.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { TransferLoad } from '../support/load.js'
-import { blockAt, checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
+import {
+  blockAt,
+  expectNoDoubleSigning,
+  expectSettledAgreement,
+  status,
+  waitFor,
+} from '../support/rpc-checks.js'
 
 /** `npm test` runs a short form; `npm run test:soak` sets QUORATE_SOAK_KILLS=25. */
 const killCount = Number(process.env.QUORATE_SOAK_KILLS ?? 5)
@@ -63,43 +69,13 @@ describe(`crash recovery under load: ${killCount} SIGKILLs of random validators 
     }
     await load.stop()
 
-    await waitFor(
-      `every acknowledged transfer committed (${replay})`,
-      async () => {
-        for (const hash of load.acknowledged) await rpcCall(rpcs[0]!, 'tx', { hash })
-        return true
-      },
-      90_000,
-    )
-    await waitFor('all validators at one height', async () => {
-      const heights = await Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height))
-      return Math.min(...heights) >= Math.max(...heights) - 2
-    })
-    const top = Math.min(...(await Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height))))
-    const blocks = await checkAgreementUpTo(rpcs, top)
-    const appearances = new Map<string, number>()
-    for (const block of blocks)
-      for (const tx of block.txs) appearances.set(tx.hash, (appearances.get(tx.hash) ?? 0) + 1)
-    for (const hash of load.acknowledged) expect(appearances.get(hash), `${hash} (${replay})`).toBe(1)
+    await expectSettledAgreement(rpcs, load.acknowledged, replay)
     expect(load.acknowledged.length).toBeGreaterThan(killCount * 5)
-
     // The signing audit trail, across every life of every validator: one message per (kind, view).
-    for (const validator of layout.validators) {
-      const signed = new Map<string, string>()
-      for (const line of (await readFile(validator.logFile, 'utf8')).split('\n')) {
-        if (!line.includes('"signed"')) continue
-        const entry = JSON.parse(line) as { signed?: { kind: string; view: number; digest: string } }
-        if (entry.signed === undefined) continue
-        const key = `${entry.signed.kind}:${entry.signed.view}`
-        const earlier = signed.get(key)
-        expect(
-          earlier === undefined || earlier === entry.signed.digest,
-          `validator ${validator.index} signed two ${key} (${replay})`,
-        ).toBe(true)
-        signed.set(key, entry.signed.digest)
-      }
-      expect(signed.size).toBeGreaterThan(0)
-    }
+    await expectNoDoubleSigning(
+      layout.validators.map((validator) => validator.logFile),
+      replay,
+    )
   }, 600_000)
 })
 

@@ -7,6 +7,7 @@ import {
   type ConsensusState,
   initialState,
   rootEntryFromChain,
+  stateRootHeightsAtBoot,
 } from '../../node/consensus/index.js'
 import { Mempool } from '../../node/mempool/mempool.js'
 import type { ByzantineBehaviour } from '../../testnet/byzantine/types.js'
@@ -127,11 +128,12 @@ export class SimNode {
     const root = rootEntryFromChain(height, (h) =>
       h === 0 ? this.genesis.block : this.disk.committed[h - 1]!.block,
     )
+    const stateRootAt = (h: number) => (h === 0 ? this.genesis.stateRoot : this.disk.stateRoots[h - 1]!)
     return initialState({
       config: this.config,
       safety: this.disk.safety,
       root,
-      rootStateRoot: height === 0 ? this.genesis.stateRoot : this.disk.stateRoots[height - 1]!,
+      stateRoots: new Map(stateRootHeightsAtBoot(root).map((h) => [h, stateRootAt(h)])),
     })
   }
 }

@@ -63,7 +63,7 @@ export class ConsensusFixture {
         grandparentView: 0,
         impliedCommitHeight: 0,
       },
-      rootStateRoot: this.genesisStateRoot,
+      stateRoots: new Map([[0, this.genesisStateRoot]]),
     })
   }
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import { expect } from 'vitest'
 import { rpcCall } from '../../node/rpc/client.js'
 
 export interface StatusResult {
@@ -64,5 +66,68 @@ export async function checkAgreementUpTo(rpcs: readonly string[], height: number
     parentHash = first.hash
     blocks.push(first)
   }
+  return blocks
+}
+
+/** Exactly once: every acknowledged transaction hash appears in exactly one of `blocks`. */
+export function expectCommittedOnce(
+  blocks: readonly BlockResult[],
+  acknowledged: readonly string[],
+  replay: string,
+) {
+  const appearances = new Map<string, number>()
+  for (const block of blocks)
+    for (const tx of block.txs) appearances.set(tx.hash, (appearances.get(tx.hash) ?? 0) + 1)
+  for (const hash of acknowledged) expect(appearances.get(hash), `${hash} (${replay})`).toBe(1)
+}
+
+/**
+ * No honest equivocation, read from each validator's signing audit log (`"signed"` lines) across all of its
+ * lives: one digest per (kind, view).
+ */
+export async function expectNoDoubleSigning(logFiles: readonly string[], replay: string): Promise<void> {
+  for (const [index, logFile] of logFiles.entries()) {
+    const signed = new Map<string, string>()
+    for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+      if (!line.includes('"signed"')) continue
+      const entry = JSON.parse(line) as { signed?: { kind: string; view: number; digest: string } }
+      if (entry.signed === undefined) continue
+      const key = `${entry.signed.kind}:${entry.signed.view}`
+      const earlier = signed.get(key)
+      expect(
+        earlier === undefined || earlier === entry.signed.digest,
+        `validator ${index} signed two ${key} (${replay})`,
+      ).toBe(true)
+      signed.set(key, entry.signed.digest)
+    }
+    expect(signed.size, `validator ${index} signed something`).toBeGreaterThan(0)
+  }
+}
+
+/**
+ * Once load has stopped: waits until every acknowledged transfer is committed and the validators are within two
+ * blocks of each other, then checks agreement up to the lowest head and that each acknowledged transfer is in
+ * exactly one block. Returns the agreed blocks.
+ */
+export async function expectSettledAgreement(
+  rpcs: readonly string[],
+  acknowledged: readonly string[],
+  replay: string,
+): Promise<BlockResult[]> {
+  await waitFor(
+    `every acknowledged transfer committed (${replay})`,
+    async () => {
+      for (const hash of acknowledged) await rpcCall(rpcs[0]!, 'tx', { hash })
+      return true
+    },
+    90_000,
+  )
+  const heights = async () => Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height))
+  await waitFor('all validators at one height', async () => {
+    const now = await heights()
+    return Math.min(...now) >= Math.max(...now) - 2
+  })
+  const blocks = await checkAgreementUpTo(rpcs, Math.min(...(await heights())))
+  expectCommittedOnce(blocks, acknowledged, replay)
   return blocks
 }
