@@ -1,4 +1,4 @@
-import { toHex } from '../crypto/hex.js'
+import { fromHex, toHex } from '../crypto/hex.js'
 import type { AccountsApp } from '../ledger/app/index.js'
 import { txHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
@@ -36,8 +36,12 @@ export class BlockCommitter {
       accounts: execution.changed,
       stateRoot: execution.stateRoot,
     })
+    // The block's own transactions left the journal in the commit batch; the ones it made stale leave now.
     for (const receipt of execution.receipts) this.mempool.remove(toHex(receipt.txHash))
-    for (const { address, account } of execution.changed) this.mempool.pruneStale(address, account)
+    const stale = execution.changed.flatMap(({ address, account }) =>
+      this.mempool.pruneStale(address, account),
+    )
+    await this.store.deleteMempoolTxs(stale.map(fromHex))
     this.metrics.committedHeight.set(block.header.height)
     this.metrics.committedTxs.inc(block.txs.length)
     this.metrics.mempoolTxs.set(this.mempool.size)

@@ -1,7 +1,7 @@
-import { toHex } from '../crypto/hex.js'
+import { fromHex, toHex } from '../crypto/hex.js'
 import { readKeyFile, sign } from '../crypto/index.js'
 import { AccountsApp } from '../ledger/app/index.js'
-import { DecodeError, decodeConsensusMessage, evidenceOffender } from '../ledger/codec/index.js'
+import { DecodeError, decodeConsensusMessage, encodeTx, evidenceOffender } from '../ledger/codec/index.js'
 import { type Genesis, genesisBlock, genesisQC, loadGenesisFile } from '../ledger/genesis.js'
 import { blockHash, txHash } from '../ledger/hashing.js'
 import {
@@ -31,6 +31,7 @@ import {
 import { corruptDataError, verifyStoredChain } from './integrity.js'
 import { createLogger, type Logger } from './logger.js'
 import { AdmissionCode, type AdmissionResult, admitTx } from './mempool/admission.js'
+import { MempoolJournal } from './mempool/journal.js'
 import { Mempool } from './mempool/mempool.js'
 import { NodeMetrics } from './metrics.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
@@ -97,6 +98,8 @@ export class Node {
   #outbox!: ConsensusOutbox
   #sync!: SyncService
   readonly #txVerifier: TxVerifier
+  /** Admitted transactions are on disk before they are acknowledged (and gossiped). */
+  readonly #mempoolJournal: MempoolJournal
   /** Node key (hex) → validator index as a metric label; rejections are counted on the hot path of a flood. */
   readonly #validatorIndexByNodeKey: ReadonlyMap<string, string>
   readonly #commitWaiters = new Map<string, Set<(location: TxLocation) => void>>()
@@ -127,6 +130,7 @@ export class Node {
       nonceGapMax: mempoolNonceGapMax,
     })
     this.#txVerifier = new TxVerifier(parts.genesis.chainId)
+    this.#mempoolJournal = new MempoolJournal(parts.store)
     this.#validatorIndexByNodeKey = new Map(
       parts.genesis.validators.map((v) => [toHex(v.nodeKey), String(v.index)]),
     )
@@ -252,6 +256,7 @@ export class Node {
     }
     await verifyStoredChain(store, (certificate) => this.#verifier.verifyQC(certificate), this.dataDir)
     this.metrics.committedHeight.set(store.head().height)
+    await this.#restoreMempool()
     this.evidence = await EvidencePool.open(
       store,
       new EvidenceVerifier({ chainId: genesis.chainId, validators }),
@@ -418,20 +423,52 @@ export class Node {
     return result
   }
 
+  /** Admission, then the journal: an accepted transaction is on disk before anyone hears it was accepted. */
   async #admit(bytes: Uint8Array): Promise<AdmissionResult> {
-    const result = await admitTx(
-      {
-        chainId: this.genesis.chainId,
-        mempool: this.mempool,
-        app: this.app,
-        txVerifier: this.#txVerifier,
-        isCommitted: (hash) => this.store.hasTx(hash),
-      },
-      bytes,
-    )
+    const result = await admitTx(this.#admissionDeps(), bytes)
+    if (result.code === AdmissionCode.ok && result.tx !== null && result.hashHex !== null) {
+      try {
+        await this.#mempoolJournal.append(fromHex(result.hashHex), result.tx)
+      } catch (error) {
+        this.mempool.remove(result.hashHex)
+        throw error
+      }
+    }
     this.metrics.txAdmissions.inc({ result: result.code === 0 ? 'accepted' : `rejected-${result.code}` })
     this.metrics.mempoolTxs.set(this.mempool.size)
     return result
+  }
+
+  #admissionDeps() {
+    return {
+      chainId: this.genesis.chainId,
+      mempool: this.mempool,
+      app: this.app,
+      txVerifier: this.#txVerifier,
+      isCommitted: (hash: Uint8Array) => this.store.hasTx(hash),
+    }
+  }
+
+  /**
+   * On start: the journaled transactions are admitted again against the committed state; those that no longer
+   * pass (committed meanwhile, nonce used) leave the journal.
+   */
+  async #restoreMempool(): Promise<void> {
+    const journaled = await this.store.mempoolTxs()
+    const dropped: Uint8Array[] = []
+    // Per sender in nonce order, so no transaction waits on a gap its predecessor would have filled.
+    journaled.sort((a, b) => toHex(a.from).localeCompare(toHex(b.from)) || a.nonce - b.nonce)
+    for (const tx of journaled) {
+      const result = await admitTx(this.#admissionDeps(), encodeTx(tx))
+      if (result.code !== AdmissionCode.ok) dropped.push(txHash(tx))
+    }
+    await this.store.deleteMempoolTxs(dropped)
+    this.metrics.mempoolTxs.set(this.mempool.size)
+    if (journaled.length > 0)
+      this.logger.info(
+        { restored: this.mempool.size, dropped: dropped.length },
+        'mempool restored from its journal',
+      )
   }
 
   /** Resolves with the tx's location once committed, or undefined after `timeoutMs` or on abort. */

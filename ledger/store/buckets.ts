@@ -24,6 +24,8 @@ export const Bucket = {
   stateRootByHeight: 10,
   /** Height (u64 BE) ‖ block hash → encoded block: blocks in the consensus block tree, not yet committed. */
   pendingBlock: 11,
+  /** Tx hash → encoded tx: admitted to the mempool and not yet committed; re-admitted on start. */
+  mempoolTx: 12,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 

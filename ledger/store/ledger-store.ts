@@ -16,6 +16,7 @@ import type {
   QuorumCertificate,
   Receipt,
   SafetyState,
+  Tx,
 } from '../types.js'
 import { ReceiptCode } from '../types.js'
 import { Bucket, bucketKey, bucketRange, heightBytes } from './buckets.js'
@@ -225,6 +226,8 @@ export class LedgerStore {
         operations.push(repos.receipt.put(receipt.txHash, receipt))
       })
       for (const { address, account } of record.accounts) operations.push(repos.account.put(address, account))
+      // Committed transactions leave the mempool journal in the same batch.
+      for (const tx of block.txs) operations.push(repos.mempoolTx.del(txHash(tx)))
       operations.push(repos.stateRootByHeight.put(height, stateRoot))
       operations.push(repos.head.put(null, head))
       // Pending blocks at or below the new head are committed now, or on a fork that can never commit.
@@ -248,6 +251,31 @@ export class LedgerStore {
     if (block.header.height <= this.#head.height) return
     const operation = this.#repos.pendingBlock.put({ height: block.header.height, hash }, block)
     await this.#enqueueWrite(() => writeBatch(this.#db, [operation], false))
+  }
+
+  /**
+   * Journals transactions admitted to the mempool, in one synced batch: once this resolves, an acknowledged
+   * transaction survives a crash of the process or the machine (it is re-admitted on start).
+   */
+  async saveMempoolTxs(txs: ReadonlyArray<{ readonly hash: Hash; readonly tx: Tx }>): Promise<void> {
+    this.#assertOpen()
+    if (txs.length === 0) return
+    const operations = txs.map(({ hash, tx }) => this.#repos.mempoolTx.put(hash, tx))
+    await this.#enqueueWrite(() => writeBatch(this.#db, operations, true))
+  }
+
+  /** Forgets journaled mempool transactions that left the mempool without being committed (not synced). */
+  async deleteMempoolTxs(hashes: readonly Hash[]): Promise<void> {
+    this.#assertOpen()
+    if (hashes.length === 0) return
+    const operations = hashes.map((hash) => this.#repos.mempoolTx.del(hash))
+    await this.#enqueueWrite(() => writeBatch(this.#db, operations, false))
+  }
+
+  /** The journaled mempool transactions, by hash. */
+  async mempoolTxs(): Promise<Tx[]> {
+    this.#assertOpen()
+    return (await this.#repos.mempoolTx.entries()).map(({ value }) => value)
   }
 
   /** The saved pending blocks above the head, in height order. */

@@ -8,6 +8,7 @@ import {
   decodeQC,
   decodeReceipt,
   decodeSafetyState,
+  decodeTx,
   type EvidenceKey,
   encodeAccount,
   encodeBlock,
@@ -15,10 +16,11 @@ import {
   encodeQC,
   encodeReceipt,
   encodeSafetyState,
+  encodeTx,
   evidenceKeyOf,
   evidenceKindByte,
 } from '../codec/index.js'
-import { blockHash } from '../hashing.js'
+import { blockHash, txHash } from '../hashing.js'
 import type {
   Account,
   Block,
@@ -27,6 +29,7 @@ import type {
   QuorumCertificate,
   Receipt,
   SafetyState,
+  Tx,
 } from '../types.js'
 import { Bucket, heightBytes, MetaKey } from './buckets.js'
 import type { Database } from './database.js'
@@ -80,6 +83,7 @@ export interface Repositories {
   readonly stateRootByHeight: Repository<number, Hash>
   readonly pendingBlock: Repository<PendingBlockKey, Block>
   readonly evidence: Repository<EvidenceKey, EvidenceRecord>
+  readonly mempoolTx: Repository<Hash, Tx>
 }
 
 export interface PendingBlockKey {
@@ -185,6 +189,13 @@ export function createRepositories(db: Database): Repositories {
         bytesEqual(evidenceKeyBytes(evidenceKeyOf(evidence)), key)
           ? undefined
           : mismatch('evidence kind, view and offender'),
+    }),
+    mempoolTx: new Repository(db, {
+      bucket: Bucket.mempoolTx,
+      keyBytes: identity,
+      encode: encodeTx,
+      decode: (bytes) => decodeTx(bytes),
+      check: (key, tx) => (bytesEqual(txHash(tx), key) ? undefined : mismatch('tx hash')),
     }),
   }
 }

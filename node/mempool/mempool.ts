@@ -97,11 +97,13 @@ export class Mempool {
     if (pending?.size === 0) this.#bySender.delete(senderHex)
   }
 
-  /** After a commit: drop every transaction whose nonce the sender has now used. */
-  pruneStale(sender: Uint8Array, committed: Account): void {
+  /** After a commit: drop every transaction whose nonce the sender has now used. Returns their hashes. */
+  pruneStale(sender: Uint8Array, committed: Account): string[] {
     const pending = this.#bySender.get(toHex(sender))
-    if (pending === undefined) return
-    for (const [nonce, entry] of pending) if (nonce < committed.nonce) this.remove(entry.hashHex)
+    if (pending === undefined) return []
+    const stale = [...pending].filter(([nonce]) => nonce < committed.nonce).map(([, entry]) => entry.hashHex)
+    for (const hashHex of stale) this.remove(hashHex)
+    return stale
   }
 
   /**

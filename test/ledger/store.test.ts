@@ -5,7 +5,7 @@ import { Level } from 'level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
 import { AccountsApp } from '../../ledger/app/index.js'
-import { encodeBlock, encodeReceipt } from '../../ledger/codec/index.js'
+import { encodeBlock, encodeReceipt, encodeTx } from '../../ledger/codec/index.js'
 import { blockHash, hashKey, txHash, txRoot } from '../../ledger/hashing.js'
 import { seal } from '../../ledger/store/database.js'
 import {
@@ -271,6 +271,32 @@ describe('LedgerStore', () => {
     await store.close()
     const reopened = await open()
     expect(await reopened.loadSafetyState()).toEqual(later)
+  })
+
+  it('journals mempool transactions durably, and a commit removes the ones it holds in the same batch', async () => {
+    const store = await open()
+    const txs = [0, 1, 2].map((nonce) => transfer(alice, bob, 5n, nonce))
+    const entries = txs.map((tx) => ({ hash: txHash(tx), tx }))
+    await store.saveMempoolTxs(entries)
+    await store.close()
+    const reopened = await open()
+    const byNonce = (a: Tx, b: Tx) => a.nonce - b.nonce
+    expect((await reopened.mempoolTxs()).sort(byNonce)).toEqual(txs)
+
+    const chain = new ChainBuilder()
+    await reopened.commitBlock(chain.next([txs[0]!]))
+    expect((await reopened.mempoolTxs()).sort(byNonce)).toEqual(txs.slice(1))
+    await reopened.deleteMempoolTxs([txHash(txs[2]!)])
+    expect(await reopened.mempoolTxs()).toEqual([txs[1]])
+  })
+
+  it('refuses a journaled mempool transaction stored under another hash', async () => {
+    const store = await open()
+    const tx = transfer(alice, bob, 5n, 0)
+    await store.close()
+    await writeRaw(dir, rawKey(Bucket.mempoolTx, txHash(transfer(alice, bob, 6n, 0))), encodeTx(tx))
+    const reopened = await open()
+    await expectStoreError(reopened.mempoolTxs(), 'corrupt')
   })
 
   it('reopens with the head and the data it had', async () => {

@@ -284,7 +284,8 @@ describe('Mempool.pruneStale', () => {
     const other = mempoolEntry(1, 0, { bytes: 7 })
     mempool.add(other, committedAt(0))
 
-    mempool.pruneStale(senderAddress(0), committedAt(2))
+    const pruned = mempool.pruneStale(senderAddress(0), committedAt(2))
+    expect(pruned.sort()).toEqual([entries[0]!.hashHex, entries[1]!.hashHex].sort())
     expect(entries.map((entry) => mempool.has(entry.hashHex))).toEqual([false, false, true, true])
     expect(mempool.has(other.hashHex)).toBe(true)
     expect(mempool.size).toBe(3)
@@ -305,7 +306,7 @@ describe('Mempool.pruneStale', () => {
   it('does nothing for a sender with nothing pending', () => {
     const mempool = mempoolWith()
     mempool.add(mempoolEntry(0, 0), committedAt(0))
-    mempool.pruneStale(senderAddress(1), committedAt(9))
+    expect(mempool.pruneStale(senderAddress(1), committedAt(9))).toEqual([])
     expect(mempool.size).toBe(1)
   })
 })
