@@ -1,7 +1,7 @@
 import { fromHex, toHex } from '../crypto/hex.js'
 import { readKeyFile, sign } from '../crypto/index.js'
 import { AccountsApp } from '../ledger/app/index.js'
-import { DecodeError, decodeConsensusMessage, encodeTx, evidenceOffender } from '../ledger/codec/index.js'
+import { DecodeError, decodeConsensusMessage, evidenceOffender } from '../ledger/codec/index.js'
 import { type Genesis, genesisBlock, genesisQC, loadGenesisFile } from '../ledger/genesis.js'
 import { blockHash, txHash } from '../ledger/hashing.js'
 import {
@@ -33,6 +33,7 @@ import { createLogger, type Logger } from './logger.js'
 import { AdmissionCode, type AdmissionResult, admitTx } from './mempool/admission.js'
 import { MempoolJournal } from './mempool/journal.js'
 import { Mempool } from './mempool/mempool.js'
+import { readmitJournaled } from './mempool/restore.js'
 import { NodeMetrics } from './metrics.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
 import { loadBootStateRoots, loadTreeRoot } from './recovery.js'
@@ -449,19 +450,10 @@ export class Node {
     }
   }
 
-  /**
-   * On start: the journaled transactions are admitted again against the committed state; those that no longer
-   * pass (committed meanwhile, nonce used) leave the journal.
-   */
+  /** On start: the journaled transactions are admitted again; those that no longer pass leave the journal. */
   async #restoreMempool(): Promise<void> {
     const journaled = await this.store.mempoolTxs()
-    const dropped: Uint8Array[] = []
-    // Per sender in nonce order, so no transaction waits on a gap its predecessor would have filled.
-    journaled.sort((a, b) => toHex(a.from).localeCompare(toHex(b.from)) || a.nonce - b.nonce)
-    for (const tx of journaled) {
-      const result = await admitTx(this.#admissionDeps(), encodeTx(tx))
-      if (result.code !== AdmissionCode.ok) dropped.push(txHash(tx))
-    }
+    const dropped = await readmitJournaled(this.#admissionDeps(), journaled)
     await this.store.deleteMempoolTxs(dropped)
     this.metrics.mempoolTxs.set(this.mempool.size)
     if (journaled.length > 0)

@@ -18,8 +18,9 @@ import {
   MessageVerifier,
   step,
 } from '../../node/consensus/index.js'
-import { admitTx } from '../../node/mempool/admission.js'
+import { AdmissionCode, type AdmissionDeps, admitTx } from '../../node/mempool/admission.js'
 import { takeBatch } from '../../node/mempool/batch.js'
+import { readmitJournaled } from '../../node/mempool/restore.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
 import { type ByzantineName, byzantineFixtures } from '../../testnet/byzantine/index.js'
 import { EventQueue } from './event-queue.js'
@@ -73,6 +74,7 @@ type SimEvent =
   | { kind: 'gossip'; node: number; bytes: Uint8Array }
   | { kind: 'tick' }
   | { kind: 'call'; run: () => void }
+  | { kind: 'restore-mempool'; node: number; epoch: number }
 
 interface Client {
   readonly keys: KeyPair
@@ -206,6 +208,7 @@ export class Cluster {
     for (const block of node.savedPendingBlocks())
       this.#input(node, { kind: 'block-fetched', block, nowMs: this.nowMs })
     this.#input(node, { kind: 'start', nowMs: this.nowMs })
+    this.#queue.push(this.nowMs, { kind: 'restore-mempool', node: id, epoch: node.epoch })
   }
 
   async #handle(event: SimEvent): Promise<void> {
@@ -240,6 +243,15 @@ export class Cluster {
       case 'call':
         event.run()
         return
+      case 'restore-mempool': {
+        const node = this.nodes[event.node]!
+        if (!node.up || node.epoch !== event.epoch) return
+        const journal = node.disk.mempoolJournal
+        const dropped = await readmitJournaled(this.#admissionDeps(node), [...journal.values()])
+        for (const hash of dropped) journal.delete(toHex(hash))
+        this.#trace(`restore-mempool ${node.id} ${journal.size}`)
+        return
+      }
     }
   }
 
@@ -448,18 +460,22 @@ export class Cluster {
     }
   }
 
+  /** Admission as the node does it: an admitted transaction goes into the node's journal too. */
   async #admit(node: SimNode, bytes: Uint8Array): Promise<number> {
-    const result = await admitTx(
-      {
-        chainId: simChainId,
-        mempool: node.mempool,
-        app: node.app,
-        txVerifier: this.#txVerifier,
-        isCommitted: async (hash) => node.committedTxs.has(toHex(hash)),
-      },
-      bytes,
-    )
+    const result = await admitTx(this.#admissionDeps(node), bytes)
+    if (result.code === AdmissionCode.ok && result.hashHex !== null && result.tx !== null)
+      node.disk.mempoolJournal.set(result.hashHex, result.tx)
     return result.code
+  }
+
+  #admissionDeps(node: SimNode): AdmissionDeps {
+    return {
+      chainId: simChainId,
+      mempool: node.mempool,
+      app: node.app,
+      txVerifier: this.#txVerifier,
+      isCommitted: async (hash) => node.committedTxs.has(toHex(hash)),
+    }
   }
 
   #trace(line: string): void {

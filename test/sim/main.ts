@@ -34,11 +34,13 @@ let failures = 0
 const startedMs = Date.now()
 if (count > 0) {
   let views = 0
+  let powerCuts = 0
   const recovery: number[] = []
   for (let i = 0; i < count; i++) {
     const seed = firstSeed + i
     const result = await runScenario({ seed, ...(validators === undefined ? {} : { validators }) })
     views += result.views
+    if (result.faults.some((fault) => fault.includes('power cut'))) powerCuts++
     recovery.push(...result.recoveryViews)
     if (result.violations.length > 0 || count === 1) {
       const verdict = result.violations.length > 0 ? 'FAIL' : 'ok'
@@ -60,7 +62,7 @@ if (count > 0) {
   recovery.sort((a, b) => a - b)
   const median = recovery[Math.floor(recovery.length / 2)] ?? 0
   write(
-    `scenarios: ${count} runs, ${failures} failed, ${views} simulated views, ` +
+    `scenarios: ${count} runs (${powerCuts} with a power cut), ${failures} failed, ${views} simulated views, ` +
       `views to recover after heal: median ${median}, max ${recovery.at(-1) ?? 0}, wall ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
   )
 }

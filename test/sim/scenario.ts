@@ -38,8 +38,9 @@ export interface ScenarioResult {
 
 /**
  * One seeded run: n validators (4, 7 or 10), up to f malicious fixtures, then a random sequence of network
- * faults (partitions symmetric, one-way and flapping, loss and duplication) and crash/restarts of honest
- * nodes within the fault budget, then a heal and a liveness window. Checks every invariant.
+ * faults (partitions symmetric, one-way and flapping, loss and duplication), crash/restarts of honest nodes
+ * within the fault budget and power cuts (every validator at once), then a heal and a liveness window. Checks
+ * every invariant.
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const plan = new Prng(options.seed ^ 0x5eed)
@@ -100,6 +101,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       cluster.at(start, () => cluster.network.setProfile(profile))
       cluster.at(end, () => cluster.network.heal())
       faults.push(`${start}-${end}ms lossy`)
+    } else if (kind === 'crash' && plan.chance(0.25)) {
+      // A power cut: every validator at once (more than f, so only before the heal), all restarted together.
+      for (const node of nodes) {
+        cluster.at(start, () => cluster.crash(node.index))
+        cluster.at(end, () => cluster.restart(node.index))
+      }
+      faults.push(`${start}-${end}ms power cut: every validator crashed, then restarted`)
     } else if (kind === 'crash' && crashBudget > 0) {
       const victims = shuffle(plan, crashable).slice(0, plan.int(1, crashBudget))
       for (const victim of victims) {

@@ -1,6 +1,7 @@
 import { toHex } from '../../crypto/hex.js'
 import { type AccountEntry, AccountsApp } from '../../ledger/app/index.js'
-import type { Block, Hash, SafetyState } from '../../ledger/types.js'
+import { txHash } from '../../ledger/hashing.js'
+import type { Block, Hash, SafetyState, Tx } from '../../ledger/types.js'
 import {
   type CommittedBlock,
   type ConsensusConfig,
@@ -19,6 +20,8 @@ export interface SimDisk {
   readonly stateRoots: Hash[]
   /** Blocks of the block tree, saved by persist-block (pruned on commit). */
   readonly pendingBlocks: Map<string, Block>
+  /** Transactions this node admitted (tx hash hex → tx), as the node's mempool journal keeps them. */
+  readonly mempoolJournal: Map<string, Tx>
 }
 
 export interface SimGenesis {
@@ -56,7 +59,13 @@ export class SimNode {
     this.index = index
     this.behaviour = behaviour
     this.isTwin = isTwin
-    this.disk = { safety: genesis.safety, committed: [], stateRoots: [], pendingBlocks: new Map() }
+    this.disk = {
+      safety: genesis.safety,
+      committed: [],
+      stateRoots: [],
+      pendingBlocks: new Map(),
+      mempoolJournal: new Map(),
+    }
     this.app = AccountsApp.fromAccounts(genesis.accounts)
     this.mempool = newMempool()
     this.state = this.#bootState()
@@ -76,7 +85,10 @@ export class SimNode {
     this.epoch++
   }
 
-  /** Restart from disk: memory (block tree, votes, mempool) is gone; the app is rebuilt from the chain. */
+  /**
+   * Restart from disk: memory (block tree, votes, mempool) is gone; the app is rebuilt from the chain. The
+   * cluster then re-admits the mempool journal, as the node does on start.
+   */
   restart(): void {
     if (this.behaviour?.wipesSafetyStateOnRestart) this.disk.safety = this.genesis.safety
     this.app = AccountsApp.fromAccounts(this.genesis.accounts)
@@ -103,24 +115,29 @@ export class SimNode {
         `node ${this.id} committed height ${committed.block.header.height}, expected ${expectedHeight}`,
       )
     }
-    const stateRoot = this.#execute(committed.block)
+    const { stateRoot, stale } = this.#execute(committed.block)
     this.disk.committed.push(committed)
     this.disk.stateRoots.push(stateRoot)
+    for (const tx of committed.block.txs) this.disk.mempoolJournal.delete(toHex(txHash(tx)))
+    for (const hashHex of stale) this.disk.mempoolJournal.delete(hashHex)
     for (const [key, block] of this.disk.pendingBlocks) {
       if (block.header.height <= expectedHeight) this.disk.pendingBlocks.delete(key)
     }
     return stateRoot
   }
 
-  #execute(block: Block): Hash {
+  /** Executes a block against the app and the mempool; returns the state root and what became stale. */
+  #execute(block: Block): { stateRoot: Hash; stale: string[] } {
     const execution = this.app.executeBlock(block.txs, (hash) => this.committedTxs.has(toHex(hash)))
     for (const receipt of execution.receipts) {
       const hashHex = toHex(receipt.txHash)
       this.committedTxs.add(hashHex)
       this.mempool.remove(hashHex)
     }
-    for (const { address, account } of execution.changed) this.mempool.pruneStale(address, account)
-    return execution.stateRoot
+    const stale = execution.changed.flatMap(({ address, account }) =>
+      this.mempool.pruneStale(address, account),
+    )
+    return { stateRoot: execution.stateRoot, stale }
   }
 
   #bootState(): ConsensusState {
