@@ -10,7 +10,7 @@ import { rpcCall } from '../node/rpc/client.js'
 import { type GenerateTestnetOptions, generateTestnet, TestnetError, type TestnetLayout } from './generate.js'
 import { type TestnetInfo, testnetInfo, writeTestnetInfo } from './info.js'
 import { findBusyPort } from './ports.js'
-import { ValidatorProcessGroup } from './processes.js'
+import { type ValidatorProcess, ValidatorProcessGroup } from './processes.js'
 import { watchProgress } from './progress.js'
 
 export const readyTimeoutMs = 60_000
@@ -39,6 +39,8 @@ export interface RunningTestnet {
   readonly processes: ValidatorProcessGroup
   /** Where testnet.json was written. */
   readonly infoFile: string
+  /** Starts validator `index` again from its home (after `processes.stopOne`), as the testnet started it. */
+  restart(index: number): Promise<ValidatorProcess>
   /** SIGTERM to every validator, SIGKILL after 5 s; removes nothing. */
   stop(): Promise<void>
 }
@@ -56,23 +58,28 @@ export async function startTestnet(options: StartTestnetOptions): Promise<Runnin
     )
   }
   const processes = new ValidatorProcessGroup()
+  const spawnValidator = (index: number) => {
+    const validator = layout.validators[index]
+    if (validator === undefined) throw new TestnetError(`the testnet has no validator ${index}`)
+    const byzantine = options.byzantine?.[index]
+    return processes.spawn({
+      index,
+      cliPath,
+      home: validator.home,
+      logFile: validator.logFile,
+      ...(byzantine === undefined ? {} : { byzantine }),
+    })
+  }
   try {
     const pids = new Map<number, number>()
     for (const validator of layout.validators) {
-      const byzantine = options.byzantine?.[validator.index]
-      const child = await processes.spawn({
-        index: validator.index,
-        cliPath,
-        home: validator.home,
-        logFile: validator.logFile,
-        ...(byzantine === undefined ? {} : { byzantine }),
-      })
+      const child = await spawnValidator(validator.index)
       pids.set(validator.index, child.pid)
     }
     const info = testnetInfo(layout, pids)
     const infoFile = await writeTestnetInfo(layout.dir, info)
     await waitUntilReady(layout, processes, options.readyTimeoutMs ?? readyTimeoutMs, options.signal)
-    return { info, layout, processes, infoFile, stop: () => processes.stop() }
+    return { info, layout, processes, infoFile, restart: spawnValidator, stop: () => processes.stop() }
   } catch (error) {
     await processes.stop()
     throw error

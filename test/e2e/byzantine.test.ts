@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rpcCall } from '../../node/rpc/client.js'
-import { defaultCliPath, type RunningTestnet, startTestnet } from '../../testnet/runner.js'
+import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
 
@@ -81,15 +81,10 @@ describe('real validator processes running malicious fixtures (n = 7, f = 2)', (
     expect(await metric(honest[0]!.metrics, 'quorate_evidence_total')).toBeGreaterThan(0)
 
     // Evidence survives a restart.
-    const { processes, layout } = testnet
+    const { processes } = testnet
     const before = await rpcCall<EvidenceAnswer>(honest[1]!.rpc, 'evidence', {})
     await processes.stopOne(1, 'SIGTERM')
-    await processes.spawn({
-      index: 1,
-      cliPath: defaultCliPath(),
-      home: layout.validators[1]!.home,
-      logFile: layout.validators[1]!.logFile,
-    })
+    await testnet.restart(1)
     await waitFor('validator 1 back', async () => (await status(honest[1]!.rpc)).height >= 0)
     const after = await rpcCall<EvidenceAnswer>(honest[1]!.rpc, 'evidence', {})
     expect(after.total).toBeGreaterThanOrEqual(before.total)

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultCliPath, type RunningTestnet, startTestnet } from '../../testnet/runner.js'
+import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { Prng } from '../sim/prng.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { TransferLoad } from '../support/load.js'
@@ -53,12 +53,7 @@ describe(`crash recovery under load: ${killCount} SIGKILLs of random validators 
       const before = await status(rpcs[victim]!)
       await processes.stopOne(victim, 'SIGKILL')
       await sleep(prng.int(200, 2_500))
-      await processes.spawn({
-        index: victim,
-        cliPath: defaultCliPath(),
-        home: layout.validators[victim]!.home,
-        logFile: layout.validators[victim]!.logFile,
-      })
+      await testnet.restart(victim)
       await waitFor(`validator ${victim} back above height ${before.height} (${replay})`, async () => {
         return (await status(rpcs[victim]!)).height >= before.height
       })

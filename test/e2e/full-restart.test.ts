@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultCliPath, type RunningTestnet, startTestnet } from '../../testnet/runner.js'
+import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { Prng } from '../sim/prng.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { TransferLoad } from '../support/load.js'
@@ -84,14 +84,7 @@ describe(`a restart of the whole network (seed ${seed})`, () => {
     const { processes, layout } = testnet
     const beforeKill = await highest()
     await Promise.all(layout.validators.map((validator) => processes.stopOne(validator.index, 'SIGKILL')))
-    for (const validator of layout.validators) {
-      await processes.spawn({
-        index: validator.index,
-        cliPath: defaultCliPath(),
-        home: validator.home,
-        logFile: validator.logFile,
-      })
-    }
+    for (const validator of layout.validators) await testnet.restart(validator.index)
     await underLoad(() => expectProgressPast(beforeKill, 'after every validator was SIGKILLed and restarted'))
 
     await expectSettledAgreement(rpcs, acknowledged, replay)
