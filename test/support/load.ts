@@ -1,5 +1,6 @@
 import { fromHex, type KeyPair, readKeyFile } from '../../crypto/index.js'
 import { buildTransfer, txToHex } from '../../node/client/transfer.js'
+import { AdmissionCode } from '../../node/mempool/admission.js'
 import { rpcCall } from '../../node/rpc/client.js'
 import type { TestnetInfo } from '../../testnet/info.js'
 
@@ -57,7 +58,10 @@ export class TransferLoad {
         { tx: txToHex(tx) },
         { timeoutMs: 2_000 },
       )
-      if (result.code === 0) {
+      // Already pending or committed: an earlier send of this very transfer was admitted, but its answer was
+      // lost (the validator died mid-request). It is acknowledged now.
+      const held: number[] = [AdmissionCode.ok, AdmissionCode.alreadyPending, AdmissionCode.alreadyCommitted]
+      if (held.includes(result.code)) {
         sender.nonce++
         this.acknowledged.push(result.hash)
       }
