@@ -175,6 +175,9 @@ export class ConsensusDriver {
       case 'persist-block':
         await store.savePendingBlock(action.block, action.hash)
         return
+      case 'persist-tc':
+        await store.saveHighestTC(action.tc)
+        return
       case 'commit':
         for (const committed of action.blocks) await this.#commit(committed)
         return

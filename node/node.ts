@@ -253,6 +253,7 @@ export class Node {
         safety: safetyNow,
         root,
         stateRoots: await loadBootStateRoots(store, root),
+        highestTC: await store.loadHighestTC(),
       })
     }
     await verifyStoredChain(store, (certificate) => this.#verifier.verifyQC(certificate), this.dataDir)

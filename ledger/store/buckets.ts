@@ -59,6 +59,8 @@ export const MetaKey = {
   chainId: 'chain-id',
   genesisHash: 'genesis-hash',
   head: 'head',
+  /** The highest timeout certificate this validator entered a view with (relayed to lagging peers). */
+  highestTC: 'highest-tc',
 } as const
 export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey]
 

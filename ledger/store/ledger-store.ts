@@ -16,6 +16,7 @@ import type {
   QuorumCertificate,
   Receipt,
   SafetyState,
+  TimeoutCertificate,
   Tx,
 } from '../types.js'
 import { ReceiptCode } from '../types.js'
@@ -193,6 +194,22 @@ export class LedgerStore {
     this.#assertOpen()
     const operation = this.#repos.safety.put(null, state)
     await this.#enqueueWrite(() => writeBatch(this.#db, [operation], true))
+  }
+
+  /**
+   * Keeps the highest TC this validator entered a view with, so that after a restart it can still relay it to
+   * peers that time out in the view it ended (they may wait for timeouts that are no longer sent). Not synced:
+   * the vote or timeout that follows in the new view is, and LevelDB persists writes in order.
+   */
+  async saveHighestTC(tc: TimeoutCertificate): Promise<void> {
+    this.#assertOpen()
+    const operation = this.#repos.highestTC.put(null, tc)
+    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], false))
+  }
+
+  async loadHighestTC(): Promise<TimeoutCertificate | null> {
+    this.#assertOpen()
+    return (await this.#repos.highestTC.get(null)) ?? null
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   decodeQC,
   decodeReceipt,
   decodeSafetyState,
+  decodeTC,
   decodeTx,
   type EvidenceKey,
   encodeAccount,
@@ -16,6 +17,7 @@ import {
   encodeQC,
   encodeReceipt,
   encodeSafetyState,
+  encodeTC,
   encodeTx,
   evidenceKeyOf,
   evidenceKindByte,
@@ -29,6 +31,7 @@ import type {
   QuorumCertificate,
   Receipt,
   SafetyState,
+  TimeoutCertificate,
   Tx,
 } from '../types.js'
 import { Bucket, heightBytes, MetaKey } from './buckets.js'
@@ -73,6 +76,7 @@ export interface Repositories {
   readonly chainId: Repository<null, string>
   readonly genesisHash: Repository<null, Hash>
   readonly head: Repository<null, Head>
+  readonly highestTC: Repository<null, TimeoutCertificate>
   readonly blockByHash: Repository<Hash, Block>
   readonly hashByHeight: Repository<number, Hash>
   readonly qcByBlockHash: Repository<Hash, QuorumCertificate>
@@ -118,6 +122,7 @@ export function createRepositories(db: Database): Repositories {
     chainId: metaRepository(db, MetaKey.chainId, encodeChainId, decodeChainId),
     genesisHash: metaRepository(db, MetaKey.genesisHash, encodeHash, decodeHash),
     head: metaRepository(db, MetaKey.head, encodeHead, decodeHead),
+    highestTC: metaRepository(db, MetaKey.highestTC, encodeTC, (bytes) => decodeTC(bytes)),
     blockByHash: new Repository(db, {
       bucket: Bucket.blockByHash,
       keyBytes: identity,

@@ -102,5 +102,7 @@ function commitPath(
 export function processTC(context: StepContext, tc: TimeoutCertificate): void {
   if (tc.view + 1 <= context.state.view) return
   context.update({ lastViewTC: tc, viewsWithoutQC: context.state.viewsWithoutQC + 1 })
+  // Kept across restarts: a replica still timing out in tc.view after we restart needs it relayed.
+  context.emit({ kind: 'persist-tc', tc })
   enterView(context, tc.view + 1, 'tc')
 }

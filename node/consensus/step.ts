@@ -1,5 +1,5 @@
 import { blockHash } from '../../ledger/hashing.js'
-import type { Block, Hash, SafetyState } from '../../ledger/types.js'
+import type { Block, Hash, SafetyState, TimeoutCertificate } from '../../ledger/types.js'
 import { processTC } from './certificates.js'
 import { filterMap, StepContext, withEntry } from './context.js'
 import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
@@ -23,6 +23,11 @@ export interface InitialStateOptions {
    * on disk, and the next block then extends an older one.
    */
   readonly stateRoots: ReadonlyMap<number, Hash>
+  /**
+   * The highest TC the replica entered a view with before it stopped (persist-tc), if any: it starts in the
+   * view after it and relays it to peers still timing out in the view it ended.
+   */
+  readonly highestTC?: TimeoutCertificate | null
 }
 
 /**
@@ -53,7 +58,7 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     committingHeight: rootHeight,
     votes: new Map(),
     timeouts: new Map(),
-    lastViewTC: null,
+    lastViewTC: options.highestTC ?? null,
     proposals: new Map(),
     proposedView: options.safety.lastVotedView,
     payloadRequestedView: options.safety.lastVotedView,
@@ -73,7 +78,13 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
     case 'start':
       enterView(
         context,
-        Math.max(state.view, state.safety.highQC.view + 1, state.safety.lastVotedView, 1),
+        Math.max(
+          state.view,
+          state.safety.highQC.view + 1,
+          state.safety.lastVotedView,
+          (state.lastViewTC?.view ?? 0) + 1,
+          1,
+        ),
         'start',
       )
       break

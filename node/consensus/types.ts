@@ -122,6 +122,8 @@ export type ConsensusAction =
   | { readonly kind: 'schedule-timer'; readonly view: number; readonly delayMs: number }
   | { readonly kind: 'request-payload'; readonly view: number; readonly parentHash: Hash }
   | { readonly kind: 'persist-block'; readonly block: Block; readonly hash: Hash }
+  /** Keep the TC we entered a view with (not synced; the next vote or timeout is). */
+  | { readonly kind: 'persist-tc'; readonly tc: TimeoutCertificate }
   | { readonly kind: 'commit'; readonly blocks: readonly CommittedBlock[] }
   | { readonly kind: 'fetch-block'; readonly hash: Hash }
   | { readonly kind: 'record-evidence'; readonly evidence: Evidence }

@@ -299,6 +299,21 @@ describe('LedgerStore', () => {
     await expectStoreError(reopened.mempoolTxs(), 'corrupt')
   })
 
+  it('keeps the highest TC across reopen (none on a new store)', async () => {
+    const store = await open()
+    expect(await store.loadHighestTC()).toBeNull()
+    const tc = {
+      view: 9,
+      signers: [0, 2, 3],
+      highQCViews: [7, 8, 8],
+      signatures: [0, 2, 3].map((signer) => new Uint8Array(64).fill(signer + 1)),
+    }
+    await store.saveHighestTC(tc)
+    await store.saveHighestTC({ ...tc, view: 10 })
+    await store.close()
+    expect(await (await open()).loadHighestTC()).toEqual({ ...tc, view: 10 })
+  })
+
   it('reopens with the head and the data it had', async () => {
     const store = await open()
     const chain = new ChainBuilder()

@@ -297,6 +297,9 @@ export class Cluster {
       case 'persist-block':
         node.disk.pendingBlocks.set(toHex(action.hash), action.block)
         return
+      case 'persist-tc':
+        node.disk.highestTC = action.tc
+        return
       case 'send':
         this.#send(node, [action.to], action.message)
         return

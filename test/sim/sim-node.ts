@@ -1,7 +1,7 @@
 import { toHex } from '../../crypto/hex.js'
 import { type AccountEntry, AccountsApp } from '../../ledger/app/index.js'
 import { txHash } from '../../ledger/hashing.js'
-import type { Block, Hash, SafetyState, Tx } from '../../ledger/types.js'
+import type { Block, Hash, SafetyState, TimeoutCertificate, Tx } from '../../ledger/types.js'
 import {
   type CommittedBlock,
   type ConsensusConfig,
@@ -22,6 +22,8 @@ export interface SimDisk {
   readonly pendingBlocks: Map<string, Block>
   /** Transactions this node admitted (tx hash hex → tx), as the node's mempool journal keeps them. */
   readonly mempoolJournal: Map<string, Tx>
+  /** The highest TC the node entered a view with (persist-tc). */
+  highestTC: TimeoutCertificate | null
 }
 
 export interface SimGenesis {
@@ -65,6 +67,7 @@ export class SimNode {
       stateRoots: [],
       pendingBlocks: new Map(),
       mempoolJournal: new Map(),
+      highestTC: null,
     }
     this.app = AccountsApp.fromAccounts(genesis.accounts)
     this.mempool = newMempool()
@@ -151,6 +154,7 @@ export class SimNode {
       safety: this.disk.safety,
       root,
       stateRoots: new Map(stateRootHeightsAtBoot(root).map((h) => [h, stateRootAt(h)])),
+      highestTC: this.disk.highestTC,
     })
   }
 }
