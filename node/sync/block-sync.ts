@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../../crypto/hex.js'
 import { blockHash, txRoot } from '../../ledger/hashing.js'
 import {
@@ -322,8 +323,4 @@ export class BlockSync {
     this.#bannedUntilMs.set(peer, this.#deps.nowMs() + syncPeerBanMs)
     this.#deps.logger.warn({ peer: peer.slice(0, 16), penalty }, 'block sync: peer penalised')
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

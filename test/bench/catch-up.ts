@@ -5,6 +5,7 @@ import '../../node/polyfills.js'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { rpcCall } from '../../node/rpc/client.js'
 import { defaultCliPath, startTestnet } from '../../testnet/runner.js'
 
@@ -14,7 +15,6 @@ interface Status {
 }
 
 const status = (rpc: string) => rpcCall<Status>(rpc, 'status', {}, { timeoutMs: 2_000 })
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const write = (line: string) => process.stdout.write(`${line}\n`)
 
 export async function benchCatchUp(options: { blocks: number; basePort: number }): Promise<void> {

@@ -10,6 +10,7 @@ import '../../node/polyfills.js'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { fromHex, readKeyFile, toHex } from '../../crypto/index.js'
 import { encodeConsensusMessage } from '../../ledger/codec/index.js'
@@ -55,8 +56,6 @@ const floodWorkerRole = 'quorate-hostile-flood'
 const workerStopTimeoutMs = 30_000
 
 const write = (line: string) => process.stdout.write(`${line}\n`)
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 interface Status {
   readonly height: number
   readonly node_id: string

@@ -5,6 +5,7 @@
 import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fromHex, readKeyFile } from '../../crypto/index.js'
 import { buildTransfer, txToHex } from '../../node/client/transfer.js'
@@ -59,8 +60,6 @@ interface TxAnswer {
   readonly code?: number
   readonly log?: string
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('a validator whose LevelDB files were corrupted while it was stopped', () => {
   const cliPath = defaultCliPath()

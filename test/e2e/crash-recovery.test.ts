@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { Prng } from '../sim/prng.js'
@@ -72,7 +73,3 @@ describe(`crash recovery under load: ${killCount} SIGKILLs of random validators 
     )
   }, 600_000)
 })
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { Prng } from '../sim/prng.js'
@@ -86,7 +87,3 @@ describe(`a restart of the whole network (seed ${seed})`, () => {
     )
   }, 300_000)
 })
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
