@@ -74,6 +74,43 @@ export async function startRecordingHost(
   return { host, frames, events }
 }
 
+/** Options of every host in a test network: all but the identity, the listen address and the peer list. */
+export type SharedHostOptions = Omit<
+  P2PHostOptions,
+  'onFrame' | 'onPeerEvent' | 'nodeSecretKey' | 'listenAddresses' | 'peers'
+>
+
+/**
+ * `count` hosts that all connect: each lists every key (its own too, as in a genesis file: the host must skip
+ * it) and dials those started before it. Resolves once every pair is connected.
+ */
+export async function startMesh(
+  closer: Closer,
+  count: number,
+  options: SharedHostOptions,
+): Promise<{ identities: TestIdentity[]; hosts: RecordingHost[] }> {
+  const identities = await Promise.all(Array.from({ length: count }, () => createIdentity()))
+  const hosts: RecordingHost[] = []
+  for (const identity of identities) {
+    hosts.push(
+      await startRecordingHost(closer, {
+        ...options,
+        nodeSecretKey: identity.secretKey,
+        listenAddresses: [loopbackAnyPort],
+        peers: identities.map((peer, index) => ({
+          nodeKey: peer.nodeKey,
+          addresses: hosts[index]?.host.listenAddresses() ?? [],
+        })),
+      }),
+    )
+  }
+  await waitFor(
+    () => hosts.every(({ host }) => host.connectedPeers().length === count - 1),
+    'all pairs connected',
+  )
+  return { identities, hosts }
+}
+
 export class WaitTimeoutError extends Error {
   static override name = 'WaitTimeoutError'
   override name = 'WaitTimeoutError'
@@ -94,9 +131,7 @@ export async function waitFor(
   }
 }
 
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms))
-}
+export { setTimeout as sleep } from 'node:timers/promises'
 
 /** Deterministic, position-dependent bytes so reordering or corruption shows up in comparisons. */
 export function patternBytes(length: number, seed: number): Uint8Array {

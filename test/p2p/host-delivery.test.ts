@@ -2,17 +2,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ProtocolSpec } from '../../p2p/index.js'
-import {
-  Closer,
-  createIdentity,
-  frameDigests,
-  loopbackAnyPort,
-  patternBytes,
-  type RecordingHost,
-  startRecordingHost,
-  type TestIdentity,
-  waitFor,
-} from './helpers.js'
+import { Closer, frameDigests, patternBytes, startMesh, waitFor } from './helpers.js'
 
 const consensus: ProtocolSpec = { id: '/quorate/consensus/1.0.0', frameBytesMax: 300_000 }
 const tx: ProtocolSpec = { id: '/quorate/tx/1.0.0', frameBytesMax: 1024 }
@@ -21,27 +11,7 @@ describe('P2PHost delivery between three permissioned hosts', () => {
   const closer = new Closer()
   afterEach(() => closer.closeAll())
 
-  /** Starts three hosts; each knows all three keys and the addresses of those started before it. */
-  async function startTrio(): Promise<{ identities: TestIdentity[]; hosts: RecordingHost[] }> {
-    const identities = await Promise.all([createIdentity(), createIdentity(), createIdentity()])
-    const hosts: RecordingHost[] = []
-    for (const identity of identities) {
-      hosts.push(
-        await startRecordingHost(closer, {
-          nodeSecretKey: identity.secretKey,
-          listenAddresses: [loopbackAnyPort],
-          // Our own key is listed too, as in a genesis file: the host must skip it.
-          peers: identities.map((peer, index) => ({
-            nodeKey: peer.nodeKey,
-            addresses: hosts[index]?.host.listenAddresses() ?? [],
-          })),
-          protocols: [consensus, tx],
-        }),
-      )
-    }
-    await waitFor(() => hosts.every(({ host }) => host.connectedPeers().length === 2), 'all pairs connected')
-    return { identities, hosts }
-  }
+  const startTrio = () => startMesh(closer, 3, { protocols: [consensus, tx] })
 
   it('connects every pair, reporting each peer once as connected and never itself', async () => {
     const { identities, hosts } = await startTrio()

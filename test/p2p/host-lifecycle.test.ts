@@ -4,7 +4,17 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { P2PConfigError, P2PHost, type ProtocolSpec, peerIdFromNodeKey } from '../../p2p/index.js'
-import { Closer, createIdentity, loopbackAnyPort, sleep, startRecordingHost, waitFor } from './helpers.js'
+import {
+  Closer,
+  createIdentity,
+  loopbackAnyPort,
+  type RecordingHost,
+  sleep,
+  startMesh,
+  startRecordingHost,
+  type TestIdentity,
+  waitFor,
+} from './helpers.js'
 
 const consensus: ProtocolSpec = { id: '/quorate/consensus/1.0.0', frameBytesMax: 1024 }
 
@@ -65,20 +75,9 @@ describe('P2PHost lifecycle', () => {
   })
 
   it('close is idempotent, stops sending, and the peer sees the disconnect', async () => {
-    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
-    const first = await startRecordingHost(closer, {
-      nodeSecretKey: a.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
-      protocols: [consensus],
-    })
-    const second = await startRecordingHost(closer, {
-      nodeSecretKey: b.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: a.nodeKey, addresses: first.host.listenAddresses() }],
-      protocols: [consensus],
-    })
-    await waitFor(() => first.host.connectedPeers().length === 1, 'connected')
+    const { identities, hosts } = await startMesh(closer, 2, { protocols: [consensus] })
+    const [a, _b] = identities as [TestIdentity, TestIdentity]
+    const [first, second] = hosts as [RecordingHost, RecordingHost]
     await Promise.all([second.host.close(), second.host.close()])
     await second.host.close()
     expect(second.host.connectedPeers()).toEqual([])

@@ -14,6 +14,7 @@ import {
   loopbackAnyPort,
   patternBytes,
   type RecordingHost,
+  startMesh,
   startRawNode,
   startRecordingHost,
   type TestIdentity,
@@ -99,20 +100,9 @@ describe('P2PHost frame limits', () => {
   })
 
   it('refuses to send a frame larger than the protocol allows, without touching the stream', async () => {
-    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
-    const first = await startRecordingHost(closer, {
-      nodeSecretKey: a.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
-      protocols: [consensus],
-    })
-    const second = await startRecordingHost(closer, {
-      nodeSecretKey: b.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: a.nodeKey, addresses: first.host.listenAddresses() }],
-      protocols: [consensus],
-    })
-    await waitFor(() => second.host.connectedPeers().length === 1, 'connected')
+    const { identities, hosts } = await startMesh(closer, 2, { protocols: [consensus] })
+    const [a, _b] = identities as [TestIdentity, TestIdentity]
+    const [first, second] = hosts as [RecordingHost, RecordingHost]
     expect(second.host.send(a.nodeKeyHex, consensus.id, new Uint8Array(consensus.frameBytesMax + 1))).toBe(
       false,
     )

@@ -2,16 +2,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { P2PConfigError, type ProtocolSpec } from '../../p2p/index.js'
-import {
-  Closer,
-  createIdentity,
-  loopbackAnyPort,
-  type RecordingHost,
-  sleep,
-  startRecordingHost,
-  type TestIdentity,
-  waitFor,
-} from './helpers.js'
+import { Closer, type RecordingHost, sleep, startMesh, type TestIdentity, waitFor } from './helpers.js'
 
 const consensus: ProtocolSpec = { id: '/quorate/consensus/1.0.0', frameBytesMax: 1024 }
 
@@ -19,28 +10,12 @@ describe('P2PHost blocked peers (partitions)', () => {
   const closer = new Closer()
   afterEach(() => closer.closeAll())
 
-  /** Three fully connected hosts; each knows the addresses of those started before it. */
-  async function startTrio(): Promise<{ identities: TestIdentity[]; hosts: RecordingHost[] }> {
-    const identities = await Promise.all([createIdentity(), createIdentity(), createIdentity()])
-    const hosts: RecordingHost[] = []
-    for (const identity of identities) {
-      hosts.push(
-        await startRecordingHost(closer, {
-          nodeSecretKey: identity.secretKey,
-          listenAddresses: [loopbackAnyPort],
-          peers: identities.map((peer, index) => ({
-            nodeKey: peer.nodeKey,
-            addresses: hosts[index]?.host.listenAddresses() ?? [],
-          })),
-          protocols: [consensus],
-          reconnectDelayBaseMs: 50,
-          reconnectDelayMaxMs: 200,
-        }),
-      )
-    }
-    await waitFor(() => hosts.every(({ host }) => host.connectedPeers().length === 2), 'all pairs connected')
-    return { identities, hosts }
-  }
+  const startTrio = () =>
+    startMesh(closer, 3, {
+      protocols: [consensus],
+      reconnectDelayBaseMs: 50,
+      reconnectDelayMaxMs: 200,
+    })
 
   const tagged = (host: RecordingHost, tag: number) =>
     host.frames.filter((frame) => frame.frame[0] === tag).map((frame) => frame.fromNodeKeyHex)
