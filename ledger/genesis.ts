@@ -1,11 +1,10 @@
 // The genesis file: JSON, snake_case, validated field by field. Every error names the field path, because the
 // person reading it is editing that file by hand.
 
-import { readFile, stat } from 'node:fs/promises'
 import { toHex } from '../crypto/hex.js'
 import { registerPublicKey } from '../crypto/index.js'
 import { AccountsApp, amountMax } from './app/index.js'
-import { FieldError } from './field-error.js'
+import { FieldError, readJsonFile } from './field-error.js'
 import { blockHash, txRoot } from './hashing.js'
 import * as limits from './limits.js'
 import type { Block, QuorumCertificate } from './types.js'
@@ -76,26 +75,8 @@ const u64DecimalPattern = /^(?:0|[1-9][0-9]{0,19})$/
 export { faultTolerance, quorumSize } from './quorum.js'
 
 export async function loadGenesisFile(path: string): Promise<Genesis> {
-  let text: string
-  try {
-    const info = await stat(path)
-    if (info.size > genesisFileBytesMax) {
-      throw new GenesisError('', `genesis file ${path} is larger than ${genesisFileBytesMax} bytes`)
-    }
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if (error instanceof GenesisError) throw error
-    throw new GenesisError('', `cannot read genesis file ${path}: ${messageOf(error)}`, { cause: error })
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    throw new GenesisError('', `genesis file ${path} is not valid JSON: ${messageOf(error)}`, {
-      cause: error,
-    })
-  }
-  return parseGenesis(json)
+  const fail = (problem: string, options?: ErrorOptions) => new GenesisError('', problem, options)
+  return parseGenesis(await readJsonFile(path, 'genesis file', genesisFileBytesMax, fail))
 }
 
 export function parseGenesis(json: unknown): Genesis {

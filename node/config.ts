@@ -2,10 +2,9 @@
 // default, unknown fields are refused (a typo must not silently fall back to a default), and every error
 // names the field, because the person reading it is editing that file by hand.
 
-import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fromHex, HexError, toHex } from '../crypto/hex.js'
-import { FieldError } from '../ledger/field-error.js'
+import { FieldError, readJsonFile } from '../ledger/field-error.js'
 
 /** A node config that is not valid; `field` names the offending field, e.g. `peers[1].node_key`. */
 export class ConfigError extends FieldError {
@@ -100,23 +99,8 @@ const multiaddrPattern =
 const hostPortPattern = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/
 
 export async function loadConfigFile(path: string): Promise<NodeConfig> {
-  let text: string
-  try {
-    const info = await stat(path)
-    if (info.size > configFileBytesMax)
-      throw new ConfigError('', `${path} is larger than ${configFileBytesMax} bytes`)
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if (error instanceof ConfigError) throw error
-    throw new ConfigError('', `cannot read config file ${path}: ${messageOf(error)}`, { cause: error })
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    throw new ConfigError('', `config file ${path} is not valid JSON: ${messageOf(error)}`, { cause: error })
-  }
-  return parseConfig(json)
+  const fail = (problem: string, options?: ErrorOptions) => new ConfigError('', problem, options)
+  return parseConfig(await readJsonFile(path, 'config file', configFileBytesMax, fail))
 }
 
 export function parseConfig(json: unknown): NodeConfig {
@@ -280,8 +264,4 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   ConfigError,
+  configFileBytesMax,
   defaultConfig,
   formatConfig,
   homePaths,
@@ -149,6 +150,10 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile(path)).rejects.toThrow(new RegExp(`cannot read config file ${path}`))
     await writeFile(path, '{ "moniker": ')
     await expect(loadConfigFile(path)).rejects.toThrow(/is not valid JSON/)
+    await writeFile(path, ' '.repeat(configFileBytesMax + 1))
+    const tooLarge = loadConfigFile(path)
+    await expect(tooLarge).rejects.toThrow(ConfigError)
+    await expect(tooLarge).rejects.toThrow(`config file ${path} is larger than ${configFileBytesMax} bytes`)
   })
 })
 
