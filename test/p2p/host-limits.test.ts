@@ -118,21 +118,13 @@ describe('P2PHost frame limits', () => {
   })
 
   it('bounds the per-peer queue: frames beyond sendQueueLengthMax are dropped and reported', async () => {
-    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
-    const receiver = await startRecordingHost(closer, {
-      nodeSecretKey: a.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
-      protocols: [consensus],
-    })
-    const sender = await startRecordingHost(closer, {
-      nodeSecretKey: b.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: a.nodeKey, addresses: receiver.host.listenAddresses() }],
+    // Both hosts get the bound; only the sender sends.
+    const { identities, hosts } = await startMesh(closer, 2, {
       protocols: [consensus],
       sendQueueLengthMax: 4,
     })
-    await waitFor(() => sender.host.connectedPeers().length === 1, 'connected')
+    const a = identities[0] as TestIdentity
+    const [receiver, sender] = hosts as [RecordingHost, RecordingHost]
     // In one synchronous burst the stream is still opening, so nothing leaves the queue yet.
     const accepted = Array.from({ length: 10 }, (_, index) =>
       sender.host.send(a.nodeKeyHex, consensus.id, Uint8Array.of(index)),
@@ -156,21 +148,13 @@ describe('P2PHost frame limits', () => {
   })
 
   it('bounds the per-peer queue by bytes too, always admitting one frame into an empty queue', async () => {
-    const [a, b] = await Promise.all([createIdentity(), createIdentity()])
-    const receiver = await startRecordingHost(closer, {
-      nodeSecretKey: a.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: b.nodeKey, addresses: [] }],
-      protocols: [consensus],
-    })
-    const sender = await startRecordingHost(closer, {
-      nodeSecretKey: b.secretKey,
-      listenAddresses: [loopbackAnyPort],
-      peers: [{ nodeKey: a.nodeKey, addresses: receiver.host.listenAddresses() }],
+    // Both hosts get the bound; only the sender sends.
+    const { identities, hosts } = await startMesh(closer, 2, {
       protocols: [consensus],
       sendQueueBytesMax: 100,
     })
-    await waitFor(() => sender.host.connectedPeers().length === 1, 'connected')
+    const a = identities[0] as TestIdentity
+    const [receiver, sender] = hosts as [RecordingHost, RecordingHost]
     const send = (frame: Uint8Array) => sender.host.send(a.nodeKeyHex, consensus.id, frame)
     // While the stream opens nothing leaves the queue. 1000 bytes exceed the byte bound alone but fit an empty
     // queue; then nothing more fits.
