@@ -1,7 +1,9 @@
 import { toHex } from '../crypto/hex.js'
 import { encodeConsensusMessage } from '../ledger/codec/index.js'
 import type { ConsensusMessage, PublicKey } from '../ledger/types.js'
-import { type FilteredMessage, type OutgoingFilter, outgoingFilterTickMs } from './outgoing-filter.js'
+import type { Clock } from './env/clock.js'
+import type { PeerNetwork } from './env/network.js'
+import type { FilteredMessage, OutgoingFilter } from './outgoing-filter.js'
 
 /**
  * Where the core's consensus messages leave the process: encoded once, sent to validators by index. A testnet
@@ -9,21 +11,15 @@ import { type FilteredMessage, type OutgoingFilter, outgoingFilterTickMs } from 
  */
 export class ConsensusOutbox {
   readonly #nodeKeys: readonly string[]
-  #tickTimer: NodeJS.Timeout | null = null
 
   constructor(
     nodeKeys: readonly PublicKey[],
     private readonly selfIndex: number,
-    private readonly sendFrame: (nodeKeyHex: string, frame: Uint8Array) => void,
+    private readonly network: PeerNetwork,
+    private readonly clock: Clock,
     private readonly filter: OutgoingFilter | null,
   ) {
     this.#nodeKeys = nodeKeys.map(toHex)
-    const tick = filter?.tick
-    if (tick !== undefined) {
-      this.#tickTimer = setInterval(() => {
-        for (const out of tick.call(filter, Date.now())) this.#deliver(out)
-      }, outgoingFilterTickMs)
-    }
   }
 
   send(to: readonly number[], message: ConsensusMessage): void {
@@ -32,7 +28,7 @@ export class ConsensusOutbox {
       for (const index of to) this.#sendTo(index, frame)
       return
     }
-    for (const out of this.filter.outgoing(message, to)) this.#deliver(out)
+    for (const out of this.filter.outgoing(message, to)) this.deliver(out)
   }
 
   broadcast(message: ConsensusMessage): void {
@@ -42,11 +38,8 @@ export class ConsensusOutbox {
     )
   }
 
-  close(): void {
-    if (this.#tickTimer !== null) clearInterval(this.#tickTimer)
-  }
-
-  #deliver(out: FilteredMessage): void {
+  /** A fixture's message, sent as it asks (to one validator, maybe later). */
+  deliver(out: FilteredMessage): void {
     let frame: Uint8Array
     try {
       frame = encodeConsensusMessage(out.message)
@@ -54,11 +47,12 @@ export class ConsensusOutbox {
       return // a fixture built something the codec refuses; a real peer could not send it either
     }
     if (out.delayMs === undefined || out.delayMs <= 0) this.#sendTo(out.to, frame)
-    else setTimeout(() => this.#sendTo(out.to, frame), out.delayMs).unref()
+    else this.clock.setTimer(out.delayMs, () => this.#sendTo(out.to, frame))
   }
 
   #sendTo(index: number, frame: Uint8Array): void {
     const nodeKeyHex = this.#nodeKeys[index]
-    if (nodeKeyHex !== undefined && index !== this.selfIndex) this.sendFrame(nodeKeyHex, frame)
+    if (nodeKeyHex !== undefined && index !== this.selfIndex)
+      this.network.send(nodeKeyHex, 'consensus', frame)
   }
 }

@@ -2,7 +2,7 @@ import { toHex } from '../crypto/hex.js'
 import type { AccountsApp } from '../ledger/app/index.js'
 import { blockHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
-import type { ConsensusMessage, Hash } from '../ledger/types.js'
+import type { ConsensusMessage, Hash, SafetyState, TimeoutCertificate } from '../ledger/types.js'
 import type { BlockCommitter } from './committer.js'
 import {
   type CommittedBlock,
@@ -11,6 +11,7 @@ import {
   type ConsensusState,
   step,
 } from './consensus/index.js'
+import type { Clock, Timer } from './env/clock.js'
 import type { EvidencePool } from './evidence/index.js'
 import type { Logger } from './logger.js'
 import { takeBatch } from './mempool/batch.js'
@@ -29,8 +30,16 @@ export interface DriverNetwork {
   fetchBlock(hash: Hash): void
 }
 
+/** Where the driver keeps what it must not forget across a crash (the safety store). */
+export interface SafetyPersistence {
+  /** Durable (fsync) before it resolves: the vote or timeout that depends on it is sent after. */
+  saveSafetyState(safety: SafetyState): Promise<void>
+  saveHighestTC(tc: TimeoutCertificate): Promise<void>
+}
+
 export interface DriverDeps {
-  readonly store: LedgerStore
+  readonly safety: SafetyPersistence
+  readonly store: Pick<LedgerStore, 'savePendingBlock'>
   readonly app: AccountsApp
   readonly mempool: Mempool
   readonly committer: BlockCommitter
@@ -38,7 +47,7 @@ export interface DriverDeps {
   readonly network: DriverNetwork
   readonly metrics: NodeMetrics
   readonly logger: Logger
-  readonly nowMs: () => number
+  readonly clock: Clock
   /** Minimum time between a parent block and its child, so an idle chain does not spin out empty blocks. */
   readonly blockIntervalMs: number
 }
@@ -55,8 +64,8 @@ export class ConsensusDriver {
   /** Execution results go ahead of other inputs, in height order. */
   readonly #executed: ConsensusInput[] = []
   #draining: Promise<void> | null = null
-  readonly #timers = new Map<number, NodeJS.Timeout>()
-  readonly #payloadTimers = new Set<NodeJS.Timeout>()
+  readonly #timers = new Map<number, Timer>()
+  readonly #payloadTimers = new Set<Timer>()
   #closed = false
   /** While block sync runs, consensus is paused: inputs are dropped and no timer runs. */
   #paused = false
@@ -136,7 +145,13 @@ export class ConsensusDriver {
     if (event.kind !== 'payload-due') return event
     if (this.#state.view !== event.view) return undefined
     const txs = takeBatch(this.#state, event.parentHash, this.#deps.mempool, this.#deps.app)
-    return { kind: 'payload', view: event.view, parentHash: event.parentHash, txs, nowMs: this.#deps.nowMs() }
+    return {
+      kind: 'payload',
+      view: event.view,
+      parentHash: event.parentHash,
+      txs,
+      nowMs: this.#deps.clock.nowMs(),
+    }
   }
 
   #fail(error: unknown): void {
@@ -147,17 +162,17 @@ export class ConsensusDriver {
   }
 
   #clearTimers(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer)
+    for (const timer of this.#timers.values()) timer.cancel()
     this.#timers.clear()
-    for (const timer of this.#payloadTimers) clearTimeout(timer)
+    for (const timer of this.#payloadTimers) timer.cancel()
     this.#payloadTimers.clear()
   }
 
   async #perform(action: ConsensusAction): Promise<void> {
-    const { network, store, metrics } = this.#deps
+    const { network, store, metrics, safety } = this.#deps
     switch (action.kind) {
       case 'persist-safety':
-        await store.saveSafetyState(action.safety)
+        await safety.saveSafetyState(action.safety)
         return
       case 'send':
         network.send(action.to, action.message)
@@ -176,7 +191,7 @@ export class ConsensusDriver {
         await store.savePendingBlock(action.block, action.hash)
         return
       case 'persist-tc':
-        await store.saveHighestTC(action.tc)
+        await safety.saveHighestTC(action.tc)
         return
       case 'commit':
         for (const committed of action.blocks) await this.#commit(committed)
@@ -219,17 +234,17 @@ export class ConsensusDriver {
     // Only the current view's timer matters; older ones are cancelled.
     for (const [timerView, timer] of this.#timers) {
       if (timerView < view) {
-        clearTimeout(timer)
+        timer.cancel()
         this.#timers.delete(timerView)
       }
     }
-    clearTimeout(this.#timers.get(view))
+    this.#timers.get(view)?.cancel()
     this.#timers.set(
       view,
-      setTimeout(() => {
+      this.#deps.clock.setTimer(delayMs, () => {
         this.#timers.delete(view)
         this.enqueue({ kind: 'timer', view })
-      }, delayMs),
+      }),
     )
   }
 
@@ -237,11 +252,11 @@ export class ConsensusDriver {
   #schedulePayload(view: number, parentHash: Hash): void {
     const parent = this.#state.tree.get(toHex(parentHash))
     const earliestMs = (parent?.block.header.timestampMs ?? 0) + this.#deps.blockIntervalMs
-    const delayMs = Math.max(0, earliestMs - this.#deps.nowMs())
-    const timer = setTimeout(() => {
+    const delayMs = Math.max(0, earliestMs - this.#deps.clock.nowMs())
+    const timer = this.#deps.clock.setTimer(delayMs, () => {
       this.#payloadTimers.delete(timer)
       this.enqueue({ kind: 'payload-due', view, parentHash })
-    }, delayMs)
+    })
     this.#payloadTimers.add(timer)
   }
 

@@ -55,8 +55,9 @@ export class NodeMetrics {
     },
   })
 
-  constructor() {
-    this.#eventLoopDelay.enable()
+  /** `processMetrics`: watch this process's event loop (a validator process; not a simulated one). */
+  constructor(options: { readonly processMetrics?: boolean } = {}) {
+    if (options.processMetrics === true) this.#eventLoopDelay.enable()
   }
 
   close(): void {

@@ -18,16 +18,17 @@ export async function loadTreeRoot(store: LedgerStore, genesisBlock: Block): Pro
     height++
   ) {
     const block = await store.blockByHeight(height)
-    if (block === undefined) throw new Error(`committed block ${height} is missing from the store`)
+    if (block === undefined)
+      throw new StoreError('corrupt', `committed block ${height} is missing from the store`)
     blocks.set(height, block)
   }
   const root = rootEntryFromChain(head.height, (height) => {
     const block = blocks.get(height)
-    if (block === undefined) throw new Error(`block ${height} was not loaded`)
+    if (block === undefined) throw new StoreError('corrupt', `block ${height} was not loaded`)
     return block
   })
   if (root.hashHex !== toHex(head.hash))
-    throw new Error(`stored head hash does not match block ${head.height}`)
+    throw new StoreError('corrupt', `stored head hash does not match block ${head.height}`)
   return root
 }
 

@@ -1,4 +1,4 @@
-import { verify, verifyAsync } from '../crypto/index.js'
+import { nodeSignatureVerifier, type SignatureVerifier } from '../crypto/index.js'
 import { txSigningBytes } from '../ledger/hashing.js'
 import type { Tx } from '../ledger/types.js'
 
@@ -12,16 +12,18 @@ export const verifiedTxCacheSizeMax = 65_536
 export class TxVerifier {
   readonly #chainId: string
   readonly #verified = new Set<string>()
+  readonly #signatures: SignatureVerifier
 
-  constructor(chainId: string) {
+  constructor(chainId: string, signatures: SignatureVerifier = nodeSignatureVerifier) {
     this.#chainId = chainId
+    this.#signatures = signatures
   }
 
   /** Off the event loop (libuv pool): used for admission, where many txs arrive at once. */
   async verifyAsync(tx: Tx, hashHex: string): Promise<boolean> {
     if (tx.chainId !== this.#chainId) return false
     if (this.#verified.has(hashHex)) return true
-    const ok = await verifyAsync(tx.signature, txSigningBytes(tx), tx.from)
+    const ok = await this.#signatures.verifyAsync(tx.signature, txSigningBytes(tx), tx.from)
     if (ok) this.#remember(hashHex)
     return ok
   }
@@ -30,7 +32,7 @@ export class TxVerifier {
   verifySync(tx: Tx, hashHex: string): boolean {
     if (tx.chainId !== this.#chainId) return false
     if (this.#verified.has(hashHex)) return true
-    const ok = verify(tx.signature, txSigningBytes(tx), tx.from)
+    const ok = this.#signatures.verify(tx.signature, txSigningBytes(tx), tx.from)
     if (ok) this.#remember(hashHex)
     return ok
   }

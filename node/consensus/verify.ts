@@ -1,5 +1,5 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
-import { verify, verifyAsync } from '../../crypto/index.js'
+import { nodeSignatureVerifier, type SignatureVerifier } from '../../crypto/index.js'
 import {
   blockHash,
   proposalSigningBytes,
@@ -44,6 +44,8 @@ export interface MessageVerifierOptions {
   readonly verifyTx: (tx: Tx) => boolean
   /** The same, off the event loop (used by verifyMessageAsync; defaults to verifyTx). */
   readonly verifyTxAsync?: (tx: Tx) => Promise<boolean>
+  /** Ed25519 under the one rule; defaults to node:crypto (the simulator binds a synchronous one). */
+  readonly signatures?: SignatureVerifier
 }
 
 /**
@@ -54,9 +56,11 @@ export class MessageVerifier {
   readonly #options: MessageVerifierOptions
   readonly #quorum: number
   readonly #verifiedKeys = new Set<string>()
+  readonly #signatures: SignatureVerifier
 
   constructor(options: MessageVerifierOptions) {
     this.#options = options
+    this.#signatures = options.signatures ?? nodeSignatureVerifier
     this.#quorum = quorumSize(options.validators.length)
   }
 
@@ -169,7 +173,7 @@ export class MessageVerifier {
     if (key === undefined) return false
     const cacheKey = signatureCacheKey(check)
     if (this.#verifiedKeys.has(cacheKey)) return true
-    return this.#remember(cacheKey, verify(check.signature, check.message, key))
+    return this.#remember(cacheKey, this.#signatures.verify(check.signature, check.message, key))
   }
 
   async #runAsync(check: Check): Promise<boolean> {
@@ -178,7 +182,7 @@ export class MessageVerifier {
     if (key === undefined) return false
     const cacheKey = signatureCacheKey(check)
     if (this.#verifiedKeys.has(cacheKey)) return true
-    return this.#remember(cacheKey, await verifyAsync(check.signature, check.message, key))
+    return this.#remember(cacheKey, await this.#signatures.verifyAsync(check.signature, check.message, key))
   }
 
   #remember(cacheKey: string, ok: boolean): boolean {

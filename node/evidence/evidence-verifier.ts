@@ -1,4 +1,4 @@
-import { verifyAsync } from '../../crypto/index.js'
+import { nodeSignatureVerifier, type SignatureVerifier } from '../../crypto/index.js'
 import { EncodeError, evidenceOffender, evidenceProblem } from '../../ledger/codec/index.js'
 import {
   blockHash,
@@ -33,6 +33,8 @@ export interface EvidenceVerifierOptions {
   readonly chainId: string
   /** Consensus public keys, in validator-index order. */
   readonly validators: readonly PublicKey[]
+  /** Ed25519 under the one rule; defaults to node:crypto off the event loop. */
+  readonly signatures?: SignatureVerifier
 }
 
 const accepted: EvidenceVerdict = { ok: true }
@@ -68,8 +70,9 @@ export class EvidenceVerifier implements EvidenceChecker {
       if (error instanceof EncodeError) return reject('malformed')
       throw error
     }
+    const signatures = this.#options.signatures ?? nodeSignatureVerifier
     const valid = await Promise.all(
-      signed.map(([message, signature]) => verifyAsync(signature, message, publicKey)),
+      signed.map(([message, signature]) => signatures.verifyAsync(signature, message, publicKey)),
     )
     return valid.every(Boolean) ? accepted : reject('bad-signature')
   }

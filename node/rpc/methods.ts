@@ -4,7 +4,8 @@ import { rpcCommitWaitMs } from '../../ledger/limits.js'
 import { StoreError } from '../../ledger/store/index.js'
 import type { Block, Receipt } from '../../ledger/types.js'
 import { evidenceRpcPageLengthDefault, evidenceRpcPageLengthMax } from '../evidence/index.js'
-import type { Node } from '../node.js'
+import { AdmissionCode } from '../mempool/admission.js'
+import type { RpcBackend } from './backend.js'
 import type { RpcMethods } from './dispatch.js'
 import { invalidParams, RpcError, RpcErrorCode } from './errors.js'
 import { heightParam, hexParam, paramsObject } from './params.js'
@@ -46,7 +47,7 @@ function receiptJson(receipt: Receipt) {
  * A read that finds corrupt stored data answers with a clear error (and a log line and metric at the node),
  * never with the data.
  */
-function refusingCorruptData(node: Node, methods: RpcMethods): RpcMethods {
+function refusingCorruptData(node: RpcBackend, methods: RpcMethods): RpcMethods {
   const wrapped: Record<string, RpcMethods[string]> = {}
   for (const [name, method] of Object.entries(methods)) {
     wrapped[name] = async (params, context) => {
@@ -66,7 +67,7 @@ function refusingCorruptData(node: Node, methods: RpcMethods): RpcMethods {
 }
 
 /** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
-export function nodeRpcMethods(node: Node): RpcMethods {
+export function nodeRpcMethods(node: RpcBackend): RpcMethods {
   const broadcastTxSync = async (params: unknown) => {
     const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
     return { hash: result.hashHex, code: result.code, log: result.log }
@@ -75,19 +76,19 @@ export function nodeRpcMethods(node: Node): RpcMethods {
     health: async () => ({}),
     status: async () => node.status(),
     block: async (params) => {
-      const height = heightParam(paramsObject(params), 'height') ?? node.store.head().height
-      const block = await node.store.blockByHeight(height)
+      const height = heightParam(paramsObject(params), 'height') ?? node.ledger.head().height
+      const block = await node.ledger.blockByHeight(height)
       if (block === undefined) throw invalidParams(`no committed block at height ${height}`)
       return blockJson(block, blockHash(block.header))
     },
     account: async (params) => {
       const address = hexParam(paramsObject(params), 'address', 32)
-      const account = node.app.account(address)
+      const { account, nextNonce } = node.account(address)
       return {
         address: toHex(address),
         balance: account.balance.toString(),
         nonce: account.nonce,
-        next_nonce: node.mempool.nextNonce(address, account),
+        next_nonce: nextNonce,
       }
     },
     // Both answer after admission (CheckTx); async is kept for CometBFT clients that call it.
@@ -99,16 +100,22 @@ export function nodeRpcMethods(node: Node): RpcMethods {
       if (result.hashHex === null || result.tx === null)
         return { hash: result.hashHex, code: result.code, log: result.log }
       const hash = txHash(result.tx)
-      const committed = await node.store.txLocation(hash)
-      if (result.code !== 0 && committed === undefined)
+      // Admitted now, or admitted (or committed) before: wait for its commit. The waiter listens before it
+      // looks the transaction up, so a commit that lands in between is not missed.
+      const location =
+        result.code === 0 ||
+        result.code === AdmissionCode.alreadyPending ||
+        result.code === AdmissionCode.alreadyCommitted
+          ? await node.waitForCommit(result.hashHex, { timeoutMs: rpcCommitWaitMs, signal })
+          : undefined
+      if (result.code !== 0 && location === undefined)
         return { hash: result.hashHex, code: result.code, log: result.log }
-      const location = committed ?? (await node.waitForCommit(result.hashHex, rpcCommitWaitMs, signal))
       if (location === undefined) {
         throw new RpcError(commitTimeoutCode, 'transaction not committed in time; query it later with `tx`', {
           hash: result.hashHex,
         })
       }
-      const receipt = await node.store.receipt(hash)
+      const receipt = await node.ledger.receipt(hash)
       return {
         hash: result.hashHex,
         height: location.height,
@@ -117,9 +124,9 @@ export function nodeRpcMethods(node: Node): RpcMethods {
     },
     tx: async (params) => {
       const hash = hexParam(paramsObject(params), 'hash', 32)
-      const location = await node.store.txLocation(hash)
+      const location = await node.ledger.txLocation(hash)
       if (location === undefined) throw invalidParams(`transaction ${toHex(hash)} is not committed`)
-      const receipt = await node.store.receipt(hash)
+      const receipt = await node.ledger.receipt(hash)
       return {
         hash: toHex(hash),
         height: location.height,
@@ -127,7 +134,10 @@ export function nodeRpcMethods(node: Node): RpcMethods {
         ...(receipt ? receiptJson(receipt) : {}),
       }
     },
-    num_unconfirmed_txs: async () => ({ n_txs: node.mempool.size, total_bytes: node.mempool.bytes }),
+    num_unconfirmed_txs: async () => {
+      const { txCount, bytes } = node.mempoolStats()
+      return { n_txs: txCount, total_bytes: bytes }
+    },
     validators: async () => ({
       validators: node.genesis.validators.map((validator) => ({
         index: validator.index,
@@ -136,7 +146,7 @@ export function nodeRpcMethods(node: Node): RpcMethods {
         node_key: toHex(validator.nodeKey),
       })),
     }),
-    consensus_state: async () => node.consensusStateJson(),
+    consensus_state: async () => node.consensusState(),
     evidence: async (params) => {
       const object = paramsObject(params)
       const offset = heightParam(object, 'offset') ?? 0

@@ -11,7 +11,7 @@ import { DecodeError, decodeConsensusMessage, decodeTx, encodeTx } from '../../l
 import { consensusFrameBytesMax, syncFrameBytesMax, txFrameBytesMax } from '../../ledger/limits.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { decodeEvidenceGossip, evidenceGossipFrameBytesMax } from '../../node/evidence/index.js'
-import { protocols } from '../../node/node.js'
+import { protocolIds as protocols } from '../../node/protocols.js'
 import { decodeSyncMessage } from '../../node/sync/sync-messages.js'
 import { dialTimeoutMs, streamOpenTimeoutMs } from '../../p2p/constants.js'
 import { encodeFrame, encodeFramePrefix } from '../../p2p/frame-codec.js'

@@ -1,0 +1,380 @@
+import { toHex } from '../../crypto/hex.js'
+import { keyPairFromSecret, sign } from '../../crypto/index.js'
+import type { AccountsApp } from '../../ledger/app/index.js'
+import { evidenceOffender } from '../../ledger/codec/index.js'
+import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
+import { txHash } from '../../ledger/hashing.js'
+import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
+import type { StoreError, TxLocation } from '../../ledger/store/index.js'
+import type { Account, Block, Hash } from '../../ledger/types.js'
+import { peerIdFromNodeKey } from '../../p2p/index.js'
+import { BlockCommitter } from '../committer.js'
+import { type ConsensusConfig, type ConsensusState, MessageVerifier } from '../consensus/index.js'
+import { ConsensusOutbox } from '../consensus-outbox.js'
+import { ConsensusDriver } from '../driver.js'
+import type { PeerNetwork, ProtocolName } from '../env/network.js'
+import { EvidencePool, EvidenceVerifier, encodeEvidenceGossip } from '../evidence/index.js'
+import type { AdmissionResult } from '../mempool/admission.js'
+import { Mempool } from '../mempool/mempool.js'
+import type { OutgoingFilter } from '../outgoing-filter.js'
+import { loadTreeRoot } from '../recovery.js'
+import type { RpcBackend } from '../rpc/backend.js'
+import { SyncService } from '../sync/sync-service.js'
+import { TxVerifier } from '../tx-verifier.js'
+import { bootFromStorage, consensusStateOver } from './boot.js'
+import { CommitWaiters } from './commit-waiters.js'
+import type { ValidatorEnvironment, ValidatorSettings, ValidatorStorage } from './environment.js'
+import { FixtureHarness } from './fixture-harness.js'
+import { FrameRouter } from './frame-router.js'
+import { TxIntake } from './tx-intake.js'
+
+/** How far ahead of the next expected nonce an account may queue transactions. */
+export const mempoolNonceGapMax = 64
+
+export class ValidatorStartError extends Error {
+  static override name = 'ValidatorStartError'
+  override name = 'ValidatorStartError'
+}
+
+/** What `Validator.create` works out before the parts are built. */
+interface Foundation {
+  readonly selfIndex: number
+  readonly config: ConsensusConfig
+  readonly verifier: MessageVerifier
+  readonly txVerifier: TxVerifier
+  readonly filter: OutgoingFilter | null
+  readonly app: AccountsApp
+  readonly consensus: ConsensusState
+  readonly evidence: EvidencePool
+}
+
+/**
+ * One validator as shipped: consensus driver, mempool with its journal, block sync and fetch, evidence pool,
+ * frame routing with peer scoring, boot and recovery, over an injected environment (clock, network, storage,
+ * randomness, signature verification). Production runs it over the system clock, libp2p and LevelDB
+ * (node.ts); the simulator runs the very same class over simulated time, network and in-memory storage.
+ *
+ * `create` boots from storage (nothing is sent, no timer runs); `start` joins the network; `close` stops every
+ * part and waits for writes in flight. The storage belongs to the caller, who closes it afterwards.
+ */
+export class Validator implements RpcBackend {
+  readonly genesis: ValidatorSettings['genesis']
+  readonly selfIndex: number
+  /** The libp2p peer id of this validator's node key. */
+  readonly nodeId: string
+  readonly ledger: ValidatorStorage['ledger']
+  readonly evidence: EvidencePool
+  readonly mempool: Mempool
+  readonly #env: ValidatorEnvironment
+  readonly #app: AccountsApp
+  /** The network the validator's own code sends on (a fixture may rewrite what leaves). */
+  readonly #network: PeerNetwork
+  readonly #driver: ConsensusDriver
+  readonly #sync: SyncService
+  readonly #outbox: ConsensusOutbox
+  readonly #fixture: FixtureHarness | null
+  readonly #router: FrameRouter
+  readonly #intake: TxIntake
+  readonly #waiters: CommitWaiters
+  readonly #committedListeners = new Set<(block: Block, hash: Hash) => void>()
+  #started = false
+  #closing: Promise<void> | null = null
+
+  private constructor(
+    env: ValidatorEnvironment,
+    storage: ValidatorStorage,
+    settings: ValidatorSettings,
+    base: Foundation,
+  ) {
+    const { genesis } = settings
+    this.#env = env
+    this.genesis = genesis
+    this.selfIndex = base.selfIndex
+    this.nodeId = peerIdFromNodeKey(genesis.validators[base.selfIndex]!.nodeKey)
+    this.ledger = storage.ledger
+    this.#app = base.app
+    this.evidence = base.evidence
+    this.mempool = new Mempool({
+      txCountMax: mempoolTxCountMax,
+      bytesMax: mempoolBytesMax,
+      nonceGapMax: mempoolNonceGapMax,
+    })
+    this.#waiters = new CommitWaiters(env.clock)
+    const nodeKeys = genesis.validators.map((v) => toHex(v.nodeKey))
+    this.#fixture =
+      base.filter === null ? null : new FixtureHarness(base.filter, nodeKeys, env.network, env.clock)
+    this.#network = this.#fixture?.network() ?? env.network
+    this.#outbox = new ConsensusOutbox(
+      genesis.validators.map((v) => v.nodeKey),
+      base.selfIndex,
+      env.network,
+      env.clock,
+      base.filter,
+    )
+    this.#intake = new TxIntake({
+      chainId: genesis.chainId,
+      mempool: this.mempool,
+      app: base.app,
+      ledger: storage.ledger,
+      txVerifier: base.txVerifier,
+      metrics: env.metrics,
+      logger: env.logger,
+      gossip: (bytes) => this.#network.broadcast('tx', bytes),
+    })
+    const committer = new BlockCommitter(storage.ledger, base.app, this.mempool, env.metrics, (committed) =>
+      this.#onCommitted(committed.block, committed.hash),
+    )
+    this.#driver = new ConsensusDriver(base.consensus, {
+      safety: storage.safety,
+      store: storage.ledger,
+      app: base.app,
+      mempool: this.mempool,
+      committer,
+      evidence: base.evidence,
+      metrics: env.metrics,
+      logger: env.logger,
+      clock: env.clock,
+      blockIntervalMs: settings.blockIntervalMs,
+      network: {
+        send: (to, message) => this.#outbox.send([to], message),
+        broadcast: (message) => this.#outbox.broadcast(message),
+        fetchBlock: (hash) => this.#sync.fetchBlock(hash),
+      },
+    })
+    const genesisRoot = genesisBlock(genesis)
+    this.#sync = new SyncService({
+      store: storage.ledger,
+      driver: this.#driver,
+      committer,
+      send: (peer, frame) => this.#network.send(peer, 'sync', frame),
+      broadcast: (frame) => this.#network.broadcast('sync', frame),
+      peers: () => this.#network.connectedPeers(),
+      verifyQC: (certificate) => base.verifier.verifyQC(certificate),
+      verifyTxs: (block) => block.txs.every((tx) => base.txVerifier.verifySync(tx, toHex(txHash(tx)))),
+      rebuildState: async () =>
+        consensusStateOver(
+          { ledger: storage.ledger, safety: storage.safety, config: base.config },
+          await loadTreeRoot(storage.ledger, genesisRoot),
+          this.#driver.state.safety,
+        ),
+      metrics: env.metrics,
+      logger: env.logger,
+      onRejected: (peer, reason) => this.#router.reject('sync', reason, peer),
+    })
+    this.#router = new FrameRouter({
+      genesis,
+      verifier: base.verifier,
+      network: env.network,
+      clock: env.clock,
+      metrics: env.metrics,
+      logger: env.logger,
+      consensus: (input) => this.#driver.enqueue(input),
+      noticeProposalHeight: (height) => this.#sync.noticeHeight(height),
+      sync: (peer, frame) => this.#sync.onFrame(peer, frame),
+      admitTx: (frame) => this.#intake.admit(frame),
+      evidence: base.evidence,
+    })
+  }
+
+  /**
+   * Boots a validator from its storage: checks who it is, rebuilds the application and consensus state
+   * (corrupt data reaches the operator with the recovery guidance), re-admits the journaled mempool.
+   */
+  static async create(
+    env: ValidatorEnvironment,
+    storage: ValidatorStorage,
+    settings: ValidatorSettings,
+  ): Promise<Validator> {
+    const { genesis } = settings
+    const publicKey = keyPairFromSecret(settings.consensusSecretKey).publicKey
+    const selfIndex = genesis.validators.findIndex((v) => toHex(v.consensusKey) === toHex(publicKey))
+    if (selfIndex < 0) throw new ValidatorStartError('the consensus key is not a validator in genesis')
+    const validators = genesis.validators.map((v) => v.consensusKey)
+    const txVerifier = new TxVerifier(genesis.chainId, env.signatures)
+    const qc = genesisQC(genesis)
+    const verifier = new MessageVerifier({
+      chainId: genesis.chainId,
+      validators,
+      genesisQC: qc,
+      signatures: env.signatures,
+      verifyTx: (tx) => txVerifier.verifySync(tx, toHex(txHash(tx))),
+      verifyTxAsync: (tx) => txVerifier.verifyAsync(tx, toHex(txHash(tx))),
+    })
+    const signConsensus = (message: Uint8Array) => sign(message, settings.consensusSecretKey)
+    const filter =
+      settings.byzantine?.({
+        selfIndex,
+        validatorCount: validators.length,
+        chainId: genesis.chainId,
+        sign: signConsensus,
+        random: env.random,
+        nowMs: () => env.clock.nowMs(),
+        genesisHash: qc.blockHash,
+        blockTxCountMax: genesis.params.blockTxCountMax,
+      }) ?? null
+    if (filter !== null) env.logger.warn({ fixture: filter.name }, 'running as a MALICIOUS test fixture')
+    const config: ConsensusConfig = {
+      chainId: genesis.chainId,
+      validators,
+      selfIndex,
+      sign: signConsensus,
+      params: { ...genesis.params, viewTimeoutBackoffExponentMax },
+    }
+    const booted = await bootFromStorage({
+      ledger: storage.ledger,
+      safety: storage.safety,
+      dataDir: storage.dataDir,
+      genesisBlock: genesisBlock(genesis),
+      genesisQC: qc,
+      config,
+      verifyQC: (certificate) => verifier.verifyQC(certificate),
+      forgetSafetyState: filter?.wipesSafetyStateOnRestart === true,
+    })
+    env.metrics.committedHeight.set(storage.ledger.head().height)
+    // Evidence found before the validator exists (none: the pool only loads) is not gossiped; later evidence is.
+    let gossip: ((frame: Uint8Array) => void) | undefined
+    const evidence = await EvidencePool.open(
+      storage.ledger,
+      new EvidenceVerifier({ chainId: genesis.chainId, validators, signatures: env.signatures }),
+      {
+        onNew: (found, source) => {
+          env.metrics.evidence.inc({ kind: found.kind })
+          env.logger.warn(
+            { kind: found.kind, view: found.view, offender: evidenceOffender(found), source },
+            'evidence of misbehaviour',
+          )
+          gossip?.(encodeEvidenceGossip(found))
+        },
+      },
+    )
+    const validator = new Validator(env, storage, settings, {
+      selfIndex,
+      config,
+      verifier,
+      txVerifier,
+      filter,
+      app: booted.app,
+      consensus: booted.consensus,
+      evidence,
+    })
+    gossip = (frame) => validator.#network.broadcast('evidence', frame)
+    await validator.#intake.restore()
+    return validator
+  }
+
+  /** Joins the network: catches up from peers if they are ahead, then consensus starts. */
+  start(): void {
+    if (this.#started || this.#closing !== null) return
+    this.#started = true
+    this.#fixture?.start(this.#outbox)
+    this.#env.logger.info(
+      { index: this.selfIndex, peerId: this.nodeId, height: this.ledger.head().height },
+      'validator started',
+    )
+    void this.#sync.catchUp()
+  }
+
+  /** A frame from a peer (node key hex) on one of the validator's protocols. */
+  onFrame(protocol: ProtocolName, peer: string, frame: Uint8Array): void {
+    if (!this.#started || this.#closing !== null) return
+    if (this.#fixture !== null && !this.#fixture.incoming(protocol, peer, frame)) return
+    this.#router.route(protocol, peer, frame)
+  }
+
+  /** Set when consensus stopped on a broken invariant; the process must exit. */
+  get failure(): Error | null {
+    return this.#driver.failure
+  }
+
+  /** The current consensus state (read-only; for status, tests and the simulator's checks). */
+  get consensus(): ConsensusState {
+    return this.#driver.state
+  }
+
+  get catchingUp(): boolean {
+    return this.#sync.catchingUp
+  }
+
+  /** Calls `listener` after every block this validator commits (consensus or block sync); returns an unsubscribe. */
+  onCommitted(listener: (block: Block, hash: Hash) => void): () => void {
+    this.#committedListeners.add(listener)
+    return () => this.#committedListeners.delete(listener)
+  }
+
+  status(): Record<string, unknown> {
+    const head = this.ledger.head()
+    return {
+      node_id: this.nodeId,
+      chain_id: this.genesis.chainId,
+      validator_index: this.selfIndex,
+      height: head.height,
+      block_hash: toHex(head.hash),
+      state_root: toHex(head.stateRoot),
+      view: this.#driver.state.view,
+      catching_up: this.#sync.catchingUp,
+      sync: { phase: this.#sync.blockSync.phase, target_height: this.#sync.blockSync.targetHeight },
+      peers: this.#env.network.connectedPeers().length,
+      mempool_txs: this.mempool.size,
+    }
+  }
+
+  consensusState(): Record<string, unknown> {
+    const { state } = this.#driver
+    return {
+      view: state.view,
+      last_voted_view: state.safety.lastVotedView,
+      preferred_view: state.safety.preferredView,
+      high_qc: { view: state.safety.highQC.view, block_hash: toHex(state.safety.highQC.blockHash) },
+      uncommitted_blocks: state.tree.size - 1,
+      views_without_qc: state.viewsWithoutQC,
+    }
+  }
+
+  account(address: Uint8Array): { readonly account: Account; readonly nextNonce: number } {
+    const account = this.#app.account(address)
+    return { account, nextNonce: this.mempool.nextNonce(address, account) }
+  }
+
+  mempoolStats(): { readonly txCount: number; readonly bytes: number } {
+    return { txCount: this.mempool.size, bytes: this.mempool.bytes }
+  }
+
+  /** A client's transaction: admitted, journaled (on disk before it is acknowledged), gossiped. */
+  submitTx(bytes: Uint8Array): Promise<AdmissionResult> {
+    return this.#intake.submit(bytes)
+  }
+
+  waitForCommit(
+    hashHex: string,
+    options: { readonly timeoutMs: number; readonly signal: AbortSignal },
+  ): Promise<TxLocation | undefined> {
+    return this.#waiters.waitForCommit(hashHex, {
+      ...options,
+      lookup: () => this.ledger.txLocation(Uint8Array.from(Buffer.from(hashHex, 'hex'))),
+    })
+  }
+
+  reportCorruption(error: StoreError): void {
+    this.#env.metrics.storeCorruption.inc()
+    this.#env.logger.error({ err: error }, 'corrupt stored data: stop this validator and resync it')
+  }
+
+  /** Stops every part in reverse order and waits for writes in flight. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#fixture?.close()
+      await this.#sync.close()
+      await this.#driver.close()
+      this.#waiters.close()
+    })()
+    return this.#closing
+  }
+
+  #onCommitted(block: Block, hash: Hash): void {
+    this.#waiters.committed(
+      block.txs.map((tx) => toHex(txHash(tx))),
+      block.header.height,
+    )
+    for (const listener of this.#committedListeners) listener(block, hash)
+  }
+}
