@@ -16,6 +16,7 @@ import { peerLabeller } from './peer-labels.js'
 import { rpcTokenEnv } from './rpc/client.js'
 import { nodeRpcMethods } from './rpc/methods.js'
 import { RpcServer } from './rpc/server.js'
+import { createFixture } from './validator/fixture-harness.js'
 import { Validator } from './validator/validator.js'
 
 export class NodeStartError extends Error {
@@ -104,6 +105,16 @@ export class Node {
         }),
       (opened) => opened.close(),
     )
+    const clock = systemClock()
+    const fixture =
+      options.byzantine === undefined
+        ? undefined
+        : createFixture(options.byzantine, {
+            genesis,
+            consensusSecretKey: consensusKey.secretKey,
+            clock,
+            random: Math.random,
+          })
     let validator: Validator | undefined
     const host = await lifecycle.open(
       'p2p host',
@@ -120,7 +131,7 @@ export class Node {
       () =>
         Validator.create(
           {
-            clock: systemClock(),
+            clock,
             network: hostNetwork(host),
             random: Math.random,
             signatures: nodeSignatureVerifier,
@@ -132,7 +143,7 @@ export class Node {
             genesis,
             consensusSecretKey: consensusKey.secretKey,
             blockIntervalMs: config.blockIntervalMs,
-            ...(options.byzantine === undefined ? {} : { byzantine: options.byzantine }),
+            ...(fixture === undefined ? {} : { byzantine: fixture }),
           },
         ),
       (opened) => opened.close(),

@@ -7,7 +7,7 @@ import type { Clock } from '../env/clock.js'
 import type { PeerNetwork } from '../env/network.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../metrics.js'
-import type { OutgoingFilterFactory } from '../outgoing-filter.js'
+import type { OutgoingFilter } from '../outgoing-filter.js'
 
 /**
  * Everything a validator takes from the world around it. Production binds the system clock, the libp2p host,
@@ -44,6 +44,6 @@ export interface ValidatorSettings {
   readonly consensusSecretKey: Uint8Array
   /** As leader, wait this long after the parent block before proposing. */
   readonly blockIntervalMs: number
-  /** A malicious test fixture (testnet mode and the simulator only). */
-  readonly byzantine?: OutgoingFilterFactory
+  /** A malicious test fixture (testnet mode and the simulator only; see createFixture). */
+  readonly byzantine?: OutgoingFilter
 }

@@ -1,7 +1,37 @@
+import { toHex } from '../../crypto/hex.js'
+import { keyPairFromSecret, sign } from '../../crypto/index.js'
+import { type Genesis, genesisQC } from '../../ledger/genesis.js'
 import type { ConsensusOutbox } from '../consensus-outbox.js'
 import type { Clock, Timer } from '../env/clock.js'
 import type { PeerNetwork, ProtocolName } from '../env/network.js'
-import { type OutgoingFilter, outgoingFilterTickMs, type RawFrame } from '../outgoing-filter.js'
+import {
+  type OutgoingFilter,
+  type OutgoingFilterFactory,
+  outgoingFilterTickMs,
+  type RawFrame,
+} from '../outgoing-filter.js'
+
+/**
+ * A malicious fixture for the validator that holds `consensusSecretKey`, on its clock and randomness. Built
+ * before the validator, because the p2p host must know whether the fixture reads anything at all.
+ */
+export function createFixture(
+  factory: OutgoingFilterFactory,
+  inputs: { genesis: Genesis; consensusSecretKey: Uint8Array; clock: Clock; random: () => number },
+): OutgoingFilter {
+  const { genesis, consensusSecretKey, clock } = inputs
+  const publicKey = toHex(keyPairFromSecret(consensusSecretKey).publicKey)
+  return factory({
+    selfIndex: genesis.validators.findIndex((v) => toHex(v.consensusKey) === publicKey),
+    validatorCount: genesis.validators.length,
+    chainId: genesis.chainId,
+    sign: (message) => sign(message, consensusSecretKey),
+    random: inputs.random,
+    nowMs: () => clock.nowMs(),
+    genesisHash: genesisQC(genesis).blockHash,
+    blockTxCountMax: genesis.params.blockTxCountMax,
+  })
+}
 
 /**
  * Runs a malicious test fixture around an honest validator (testnet mode and the simulator only): its periodic
@@ -26,6 +56,10 @@ export class FixtureHarness {
 
   get name(): string {
     return this.#filter.name
+  }
+
+  get readsNothing(): boolean {
+    return this.#filter.readsNothing === true
   }
 
   /** The network the honest code uses: non-consensus frames pass the fixture's `outgoingFrame` first. */

@@ -9,7 +9,12 @@ import type { StoreError, TxLocation } from '../../ledger/store/index.js'
 import type { Account, Block, Hash } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
 import { BlockCommitter } from '../committer.js'
-import { type ConsensusConfig, type ConsensusState, MessageVerifier } from '../consensus/index.js'
+import {
+  type CommittedBlock,
+  type ConsensusConfig,
+  type ConsensusState,
+  MessageVerifier,
+} from '../consensus/index.js'
 import { ConsensusOutbox } from '../consensus-outbox.js'
 import { ConsensusDriver } from '../driver.js'
 import type { PeerNetwork, ProtocolName } from '../env/network.js'
@@ -30,6 +35,8 @@ import { TxIntake } from './tx-intake.js'
 
 /** How far ahead of the next expected nonce an account may queue transactions. */
 export const mempoolNonceGapMax = 64
+
+export type CommittedListener = (committed: CommittedBlock, stateRoot: Hash) => void
 
 export class ValidatorStartError extends Error {
   static override name = 'ValidatorStartError'
@@ -76,7 +83,7 @@ export class Validator implements RpcBackend {
   readonly #router: FrameRouter
   readonly #intake: TxIntake
   readonly #waiters: CommitWaiters
-  readonly #committedListeners = new Set<(block: Block, hash: Hash) => void>()
+  readonly #committedListeners = new Set<CommittedListener>()
   #started = false
   #closing: Promise<void> | null = null
 
@@ -122,7 +129,7 @@ export class Validator implements RpcBackend {
       gossip: (bytes) => this.#network.broadcast('tx', bytes),
     })
     const committer = new BlockCommitter(storage.ledger, base.app, this.mempool, env.metrics, (committed) =>
-      this.#onCommitted(committed.block, committed.hash),
+      this.#onCommitted(committed),
     )
     this.#driver = new ConsensusDriver(base.consensus, {
       safety: storage.safety,
@@ -201,17 +208,7 @@ export class Validator implements RpcBackend {
       verifyTxAsync: (tx) => txVerifier.verifyAsync(tx, toHex(txHash(tx))),
     })
     const signConsensus = (message: Uint8Array) => sign(message, settings.consensusSecretKey)
-    const filter =
-      settings.byzantine?.({
-        selfIndex,
-        validatorCount: validators.length,
-        chainId: genesis.chainId,
-        sign: signConsensus,
-        random: env.random,
-        nowMs: () => env.clock.nowMs(),
-        genesisHash: qc.blockHash,
-        blockTxCountMax: genesis.params.blockTxCountMax,
-      }) ?? null
+    const filter = settings.byzantine ?? null
     if (filter !== null) env.logger.warn({ fixture: filter.name }, 'running as a MALICIOUS test fixture')
     const config: ConsensusConfig = {
       chainId: genesis.chainId,
@@ -281,6 +278,11 @@ export class Validator implements RpcBackend {
     this.#router.route(protocol, peer, frame)
   }
 
+  /** The fixture never reads what peers send (its p2p host stalls inbound streams; the simulator delivers nothing). */
+  get readsNothing(): boolean {
+    return this.#fixture?.readsNothing === true
+  }
+
   /** Set when consensus stopped on a broken invariant; the process must exit. */
   get failure(): Error | null {
     return this.#driver.failure
@@ -295,8 +297,11 @@ export class Validator implements RpcBackend {
     return this.#sync.catchingUp
   }
 
-  /** Calls `listener` after every block this validator commits (consensus or block sync); returns an unsubscribe. */
-  onCommitted(listener: (block: Block, hash: Hash) => void): () => void {
+  /**
+   * Calls `listener` after every block this validator commits (by consensus or block sync), once it is on
+   * disk, with the state root after it; returns an unsubscribe.
+   */
+  onCommitted(listener: CommittedListener): () => void {
     this.#committedListeners.add(listener)
     return () => this.#committedListeners.delete(listener)
   }
@@ -370,11 +375,13 @@ export class Validator implements RpcBackend {
     return this.#closing
   }
 
-  #onCommitted(block: Block, hash: Hash): void {
+  #onCommitted(committed: CommittedBlock): void {
+    const { block } = committed
     this.#waiters.committed(
       block.txs.map((tx) => toHex(txHash(tx))),
       block.header.height,
     )
-    for (const listener of this.#committedListeners) listener(block, hash)
+    const { stateRoot } = this.ledger.head()
+    for (const listener of this.#committedListeners) listener(committed, stateRoot)
   }
 }

@@ -9,9 +9,9 @@ export function checkAgreement(cluster: Cluster): Violation[] {
   const reference = longest(honest)
   const violations: Violation[] = []
   for (const node of honest) {
-    for (let h = 0; h < node.disk.committed.length; h++) {
-      const mine = node.disk.committed[h]!
-      const theirs = reference.disk.committed[h]!
+    for (let h = 0; h < node.committed.length; h++) {
+      const mine = node.committed[h]!
+      const theirs = reference.committed[h]!
       if (toHex(mine.hash) !== toHex(theirs.hash)) {
         violations.push({
           kind: 'agreement',
@@ -19,7 +19,7 @@ export function checkAgreement(cluster: Cluster): Violation[] {
         })
         break
       }
-      if (toHex(node.disk.stateRoots[h]!) !== toHex(reference.disk.stateRoots[h]!)) {
+      if (toHex(node.stateRoots[h]!) !== toHex(reference.stateRoots[h]!)) {
         violations.push({
           kind: 'agreement',
           detail: `height ${h + 1}: state roots of ${node.id} and ${reference.id} differ`,
@@ -35,8 +35,8 @@ export function checkAgreement(cluster: Cluster): Violation[] {
 export function checkValidity(cluster: Cluster): Violation[] {
   const violations: Violation[] = []
   for (const node of cluster.honestNodes) {
-    let parentHash = cluster.genesis.hash
-    for (const { block, hash, qc } of node.disk.committed) {
+    let parentHash = cluster.chain.hash
+    for (const { block, hash, qc } of node.committed) {
       const where = `node ${node.id} height ${block.header.height}`
       if (toHex(blockHash(block.header)) !== toHex(hash))
         violations.push({ kind: 'validity', detail: `${where}: hash` })
@@ -66,7 +66,7 @@ export function checkExactlyOnce(cluster: Cluster, requireAll: boolean): Violati
   const honestProposers = new Set(cluster.honestNodes.map((node) => node.index))
   const included = new Set<string>()
   const violations: Violation[] = []
-  for (const { block } of reference.disk.committed) {
+  for (const { block } of reference.committed) {
     for (const tx of block.txs) {
       const key = toHex(txHash(tx))
       if (included.has(key) && honestProposers.has(block.header.proposer)) {

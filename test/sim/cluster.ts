@@ -1,50 +1,32 @@
-import { fromHex, toHex } from '../../crypto/hex.js'
-import { type KeyPair, keyPairFromSecret, sign } from '../../crypto/index.js'
-import { AccountsApp } from '../../ledger/app/index.js'
-import {
-  decodeConsensusMessage,
-  EncodeError,
-  encodeConsensusMessage,
-  encodeTx,
-} from '../../ledger/codec/index.js'
-import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
-import type { Block, ConsensusMessage, QuorumCertificate, SafetyState } from '../../ledger/types.js'
+import { setImmediate as settle } from 'node:timers/promises'
+import { pino } from 'pino'
+import { toHex } from '../../crypto/hex.js'
+import type { SignatureVerifier } from '../../crypto/index.js'
+import { decodeConsensusMessage, encodeTx } from '../../ledger/codec/index.js'
+import type { ConsensusParams } from '../../ledger/genesis.js'
+import { blockHash, txHash } from '../../ledger/hashing.js'
+import { LedgerStore } from '../../ledger/store/index.js'
+import type { ConsensusMessage } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
-import {
-  type ConsensusAction,
-  type ConsensusInput,
-  type ConsensusParams,
-  inputFromMessage,
-  MessageVerifier,
-  step,
-} from '../../node/consensus/index.js'
-import { AdmissionCode, type AdmissionDeps, admitTx } from '../../node/mempool/admission.js'
-import { takeBatch } from '../../node/mempool/batch.js'
-import { readmitJournaled } from '../../node/mempool/restore.js'
-import { TxVerifier } from '../../node/tx-verifier.js'
-import { type ByzantineName, byzantineFixtures } from '../../testnet/byzantine/index.js'
+import { MessageVerifier } from '../../node/consensus/index.js'
+import type { ProtocolName } from '../../node/env/network.js'
+import { NodeMetrics } from '../../node/metrics.js'
+import { createFixture } from '../../node/validator/fixture-harness.js'
+import { Validator } from '../../node/validator/validator.js'
+import type { PenaltyReason } from '../../p2p/index.js'
+import { byzantineFixtures } from '../../testnet/byzantine/index.js'
 import { EventQueue } from './event-queue.js'
+import { memoisedSignatureVerifier } from './memo-signatures.js'
 import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
-import { type SimGenesis, SimNode } from './sim-node.js'
+import { simClock } from './sim-clock.js'
+import { type SimChain, simChain } from './sim-genesis.js'
+import { SimGuard } from './sim-guard.js'
+import { type NodeSpec, SimNode } from './sim-node.js'
+import { SimPeerNetwork, type SimWire, stalledQueueLengthMax } from './sim-peer-network.js'
 
-export const simChainId = 'sim'
-
-export const defaultSimParams: ConsensusParams = {
-  viewTimeoutBaseMs: 1_000,
-  viewTimeoutMaxMs: 8_000,
-  viewTimeoutBackoffExponentMax: 3,
-  blockTxCountMax: 100,
-  maxClockDriftMs: 5_000,
-}
-
-/** One simulated process: a validator index, and optionally a malicious fixture or a twin role. */
-export interface NodeSpec {
-  readonly index: number
-  readonly byzantine?: ByzantineName
-  /** Shares its key with another node of the same index (Twins). */
-  readonly twin?: boolean
-}
+export { defaultSimParams, simChainId } from './sim-genesis.js'
+export type { NodeSpec } from './sim-node.js'
 
 export interface ClusterOptions {
   readonly validators: number
@@ -56,46 +38,55 @@ export interface ClusterOptions {
   readonly clients?: number
   /** Mean time between one client's transfers, in simulated ms (0: no workload). */
   readonly clientIntervalMs?: number
-  /** Minimum time between a parent block and its child, as the production driver waits. */
+  /** As leader, wait this long after the parent block before proposing (the validator's config). */
   readonly blockIntervalMs?: number
 }
 
+export type ViolationKind =
+  | 'agreement'
+  | 'validity'
+  | 'equivocation'
+  | 'honest-rejected'
+  | 'honest-penalized'
+  | 'exactly-once'
+  | 'liveness'
+  | 'durability'
+  | 'halted'
+
 /** Safety or liveness violations found while running; the checkers add theirs after the run. */
 export interface Violation {
-  readonly kind: 'agreement' | 'validity' | 'equivocation' | 'honest-rejected' | 'exactly-once' | 'liveness'
+  readonly kind: ViolationKind
   readonly detail: string
 }
 
-type SimEvent =
-  | { kind: 'deliver'; to: number; from: number; bytes: Uint8Array }
-  | { kind: 'timer'; node: number; view: number; epoch: number }
-  | { kind: 'input'; node: number; input: ConsensusInput; epoch: number }
-  | { kind: 'client'; client: number }
-  | { kind: 'gossip'; node: number; bytes: Uint8Array }
-  | { kind: 'tick' }
-  | { kind: 'call'; run: () => void }
-  | { kind: 'restore-mempool'; node: number; epoch: number }
-
-interface Client {
-  readonly keys: KeyPair
-  nonce: number
+/** One acknowledged transfer: when and where it was submitted, and when its entry node committed it. */
+export interface TxRecord {
+  readonly hashHex: string
+  readonly submittedAtMs: number
+  readonly entryNode: number
+  committedAtMs?: number
 }
 
-const tickIntervalMs = 100
-const executionDelayMs = 1
-const fetchDelayMs = 20
+const silentLogger = pino({ level: 'silent' })
 
 /**
- * A deterministic cluster: a seeded PRNG, a simulated clock and network, real Ed25519 signatures and the real
- * codec, driving the production consensus core. The same seed gives the same run, byte for byte.
+ * A deterministic cluster of whole validators: every node runs the production Validator (driver, mempool and
+ * journal, block sync and fetch, evidence pool, frame routing and peer scoring, boot and recovery) over the
+ * real ledger store on in-memory storage that loses unsynced writes at a crash, on simulated time and a
+ * simulated network, with real Ed25519 signatures and the real codec. One seeded PRNG drives the network, the
+ * faults, the clients and every node's randomness, so the same seed gives the same run, byte for byte.
+ *
+ * Between two events every asynchronous step of every node runs to completion (storage and verification
+ * settle in microtasks), so simulated time only moves when all nodes are idle.
  */
-export class Cluster {
+export class Cluster implements SimWire {
   readonly nodes: SimNode[] = []
   readonly prng: Prng
+  /** The links: delay, loss, duplication, partitions. */
   readonly network: SimNetwork
   readonly violations: Violation[] = []
+  readonly chain: SimChain
   readonly verifier: MessageVerifier
-  readonly genesis: SimGenesis
   readonly validatorCount: number
   /** Every commit by any node: who, which height, when, and in which view the node was. */
   readonly commitLog: Array<{ node: number; height: number; atMs: number; view: number }> = []
@@ -103,19 +94,24 @@ export class Cluster {
   clientsStopAtMs = Number.POSITIVE_INFINITY
   /** Transfers a node admitted (code 0): the client was told they are accepted. */
   readonly acknowledged: string[] = []
-  readonly rejectedByzantineMessages = { count: 0 }
+  readonly txRecords = new Map<string, TxRecord>()
+  /** Penalties one node gave another: who, whom, why, when. */
+  readonly penalties: Array<{ from: number; to: number; reason: PenaltyReason; atMs: number; banned: boolean }> =
+    []
   nowMs = 0
   /** Digest of everything that happened, to compare runs byte for byte. */
   traceHash = 0
-  readonly #queue = new EventQueue<SimEvent>()
-  readonly #txVerifier = new TxVerifier(simChainId)
-  readonly #clients: Client[] = []
+  readonly #queue = new EventQueue<() => void | Promise<void>>()
+  readonly #signatures: SignatureVerifier = memoisedSignatureVerifier()
+  readonly #clients: Array<{ nonce: number }> = []
   readonly #clientIntervalMs: number
   readonly #blockIntervalMs: number
-  /** Every block any node sent, so fetch-block can be served (as block sync does). */
-  readonly #knownBlocks = new Map<string, Block>()
+  readonly #nodeRandom: Prng[]
   /** What each honest validator index signed, by kind and view, across restarts: to catch equivocation. */
   readonly #signed = new Map<string, string>()
+  readonly #recordedFrames = new WeakSet<Uint8Array>()
+  /** Frames queued towards a process that reads nothing, per (sender, receiver). */
+  readonly #stalledQueue = new Map<string, number>()
 
   constructor(options: ClusterOptions) {
     this.prng = new Prng(options.seed)
@@ -123,63 +119,36 @@ export class Cluster {
     this.validatorCount = options.validators
     this.#clientIntervalMs = options.clientIntervalMs ?? 0
     this.#blockIntervalMs = options.blockIntervalMs ?? 250
-    const params = { ...defaultSimParams, ...options.params }
-    const secrets = Array.from({ length: options.validators }, () => this.#randomBytes(32))
-    const validators = secrets.map((secret) => keyPairFromSecret(secret).publicKey)
-    for (let i = 0; i < (options.clients ?? 0); i++) {
-      this.#clients.push({ keys: keyPairFromSecret(this.#randomBytes(32)), nonce: 0 })
-    }
-    this.genesis = makeGenesis(this.#clients.map((client) => client.keys.publicKey))
+    this.chain = simChain(this.prng, options.validators, options.clients ?? 0, options.params)
+    for (let i = 0; i < (options.clients ?? 0); i++) this.#clients.push({ nonce: 0 })
     this.verifier = new MessageVerifier({
-      chainId: simChainId,
-      validators,
-      genesisQC: this.genesis.safety.highQC,
-      verifyTx: (tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))),
+      chainId: this.chain.genesis.chainId,
+      validators: this.chain.genesis.validators.map((v) => v.consensusKey),
+      genesisQC: this.chain.qc,
+      signatures: this.#signatures,
+      verifyTx: () => true,
     })
-    const specs: readonly NodeSpec[] = options.nodes ?? validators.map((_, index) => ({ index }))
+    const specs = options.nodes ?? this.chain.genesis.validators.map((v) => ({ index: v.index }))
     specs.forEach((spec, id) => {
-      const secret = secrets[spec.index]!
-      const config = {
-        chainId: simChainId,
-        validators,
-        selfIndex: spec.index,
-        sign: (message: Uint8Array) => sign(message, secret),
-        params,
-      }
-      const behaviour =
-        spec.byzantine === undefined
-          ? null
-          : byzantineFixtures[spec.byzantine]({
-              selfIndex: spec.index,
-              validatorCount: options.validators,
-              chainId: simChainId,
-              sign: config.sign,
-              random: () => this.prng.next(),
-              nowMs: () => this.nowMs,
-              genesisHash: this.genesis.hash,
-              blockTxCountMax: params.blockTxCountMax,
-            })
-      this.nodes.push(new SimNode(id, spec.index, config, this.genesis, behaviour, spec.twin === true))
+      const nodeKey = toHex(this.chain.nodeKeys[spec.index]!.publicKey)
+      this.nodes.push(new SimNode(id, spec, nodeKey, this.chain.consensusKeys[spec.index]!.secretKey))
     })
-  }
-
-  #randomBytes(length: number): Uint8Array {
-    return Uint8Array.from({ length }, () => this.prng.int(0, 255))
+    this.#nodeRandom = this.nodes.map(() => new Prng(this.prng.int(0, 2 ** 31 - 1)))
   }
 
   get honestNodes(): SimNode[] {
     return this.nodes.filter((node) => node.isHonest)
   }
 
+  /** Boots every node at the current time, and starts the clients. */
   start(): void {
-    for (const node of this.nodes) this.#input(node, { kind: 'start', nowMs: this.nowMs })
-    this.#queue.push(tickIntervalMs, { kind: 'tick' })
+    for (const node of this.nodes) this.at(this.nowMs, () => this.#boot(node))
     for (let client = 0; client < this.#clients.length; client++) this.#scheduleClient(client)
   }
 
   /** Runs `run` at simulated time `atMs` (fault injection, checks). */
-  at(atMs: number, run: () => void): void {
-    this.#queue.push(atMs, { kind: 'call', run })
+  at(atMs: number, run: () => void | Promise<void>): void {
+    this.#queue.push(Math.max(atMs, this.nowMs), run)
   }
 
   /** Runs events until simulated time reaches `untilMs`. */
@@ -191,234 +160,210 @@ export class Cluster {
     ) {
       const item = this.#queue.pop()!
       this.nowMs = item.atMs
-      await this.#handle(item.event)
+      await item.event()
+      // Every node's storage and verification work settles in microtasks: drain them before time moves.
+      await settle()
     }
     this.nowMs = untilMs
   }
 
   crash(id: number): void {
-    this.nodes[id]!.crash()
+    const node = this.nodes[id]!
+    if (!node.up) return
+    node.crash()
     this.#trace(`crash ${id}`)
   }
 
+  /** Starts a crashed node again (now): it boots from what its storage kept. */
   restart(id: number): void {
     const node = this.nodes[id]!
-    node.restart()
+    if (node.up) return
     this.#trace(`restart ${id}`)
-    for (const block of node.savedPendingBlocks())
-      this.#input(node, { kind: 'block-fetched', block, nowMs: this.nowMs })
-    this.#input(node, { kind: 'start', nowMs: this.nowMs })
-    this.#queue.push(this.nowMs, { kind: 'restore-mempool', node: id, epoch: node.epoch })
+    this.at(this.nowMs, () => this.#boot(node))
   }
 
-  async #handle(event: SimEvent): Promise<void> {
-    switch (event.kind) {
-      case 'deliver':
-        return this.#deliver(event.to, event.from, event.bytes)
-      case 'timer': {
-        const node = this.nodes[event.node]!
-        if (node.up && node.epoch === event.epoch) this.#input(node, { kind: 'timer', view: event.view })
-        return
-      }
-      case 'input': {
-        const node = this.nodes[event.node]!
-        if (node.up && node.epoch === event.epoch) this.#input(node, event.input)
-        return
-      }
-      case 'client':
-        return this.#clientSubmits(event.client)
-      case 'gossip': {
-        const node = this.nodes[event.node]!
-        if (node.up) await this.#admit(node, event.bytes)
-        return
-      }
-      case 'tick':
-        for (const node of this.nodes) {
-          if (!node.up || node.behaviour?.tick === undefined) continue
-          for (const out of node.behaviour.tick(this.nowMs))
-            this.#sendTo(node, out.to, out.message, out.delayMs ?? 0)
-        }
-        this.#queue.push(this.nowMs + tickIntervalMs, { kind: 'tick' })
-        return
-      case 'call':
-        event.run()
-        return
-      case 'restore-mempool': {
-        const node = this.nodes[event.node]!
-        if (!node.up || node.epoch !== event.epoch) return
-        const journal = node.disk.mempoolJournal
-        const dropped = await readmitJournaled(this.#admissionDeps(node), [...journal.values()])
-        for (const hash of dropped) journal.delete(toHex(hash))
-        this.#trace(`restore-mempool ${node.id} ${journal.size}`)
-        return
-      }
+  // SimWire: what the nodes' networks ask of the cluster.
+
+  connectedPeers(fromId: number): string[] {
+    const from = this.nodes[fromId]!
+    const peers = new Set<string>()
+    for (const to of this.nodes) {
+      if (to.index !== from.index && this.#connected(from, to)) peers.add(to.nodeKeyHex)
     }
+    return [...peers]
   }
 
-  #deliver(to: number, from: number, bytes: Uint8Array): void {
-    const node = this.nodes[to]!
-    if (!node.up) return
-    this.#trace(`deliver ${from}>${to} ${bytes.length}`)
-    const sender = this.nodes[from]!
-    let message: ConsensusMessage
-    try {
-      message = decodeConsensusMessage(bytes)
-    } catch (error) {
-      if (sender.isHonest)
-        this.violations.push({ kind: 'honest-rejected', detail: `undecodable from ${from}: ${error}` })
-      this.rejectedByzantineMessages.count++
-      return
+  transmit(fromId: number, peer: string, protocol: ProtocolName, frame: Uint8Array): boolean {
+    const from = this.nodes[fromId]!
+    if (from.isHonest && protocol === 'consensus') this.#recordSigned(from, frame)
+    let sent = false
+    for (const to of this.nodes) {
+      if (to.nodeKeyHex !== peer || to.id === fromId || !this.#connected(from, to)) continue
+      if (to.validator?.readsNothing === true) {
+        const key = `${fromId}>${to.id}`
+        const queued = this.#stalledQueue.get(key) ?? 0
+        if (queued >= stalledQueueLengthMax) continue
+        this.#stalledQueue.set(key, queued + 1)
+        sent = true
+        continue
+      }
+      const epoch = to.epoch
+      for (const delayMs of this.network.deliveries(fromId, to.id)) {
+        this.at(this.nowMs + delayMs, () => this.#deliver(from, to, epoch, protocol, frame))
+      }
+      sent = true
     }
-    const verdict = this.verifier.verifyMessage(message)
-    if (!verdict.ok) {
-      if (sender.isHonest) {
+    return sent
+  }
+
+  penalize(fromId: number, peer: string, reason: PenaltyReason): void {
+    const from = this.nodes[fromId]!
+    const banned = from.guard?.penalize(peer, reason) ?? false
+    for (const to of this.nodes) {
+      if (to.nodeKeyHex !== peer) continue
+      this.penalties.push({ from: fromId, to: to.id, reason, atMs: this.nowMs, banned })
+      if (from.isHonest && to.isHonest) {
         this.violations.push({
-          kind: 'honest-rejected',
-          detail: `${message.kind} from ${from}: ${verdict.reason}`,
+          kind: 'honest-penalized',
+          detail: `honest node ${fromId} penalised honest node ${to.id} for ${reason} at ${this.nowMs} ms${banned ? ' (ban)' : ''}`,
         })
       }
-      this.rejectedByzantineMessages.count++
+    }
+  }
+
+  /** Both up and booted, and neither keeps the other away (a ban). */
+  #connected(a: SimNode, b: SimNode): boolean {
+    if (a.validator === null || b.validator === null) return false
+    return !(a.guard?.keptAway(b.nodeKeyHex) ?? false) && !(b.guard?.keptAway(a.nodeKeyHex) ?? false)
+  }
+
+  #deliver(from: SimNode, to: SimNode, epoch: number, protocol: ProtocolName, frame: Uint8Array): void {
+    // A frame for an earlier life of the receiver was on a connection that died with it.
+    if (to.epoch !== epoch || to.validator === null || to.guard === null) return
+    if (to.guard.keptAway(from.nodeKeyHex)) return
+    const refused = to.guard.admit(from.nodeKeyHex, protocol)
+    if (refused !== undefined) {
+      if (refused === 'flood') this.penalize(to.id, from.nodeKeyHex, 'flood')
       return
     }
-    this.#input(node, inputFromMessage(message, this.nowMs))
+    this.#trace(`deliver ${from.id}>${to.id} ${protocol} ${frame.length}`)
+    to.validator.onFrame(protocol, from.nodeKeyHex, frame)
   }
 
-  #input(node: SimNode, input: ConsensusInput): void {
-    const result = step(node.state, input)
-    node.state = result.state
-    for (const action of result.actions) this.#perform(node, action)
-  }
-
-  #perform(node: SimNode, action: ConsensusAction): void {
-    switch (action.kind) {
-      case 'persist-safety':
-        node.disk.safety = action.safety
-        return
-      case 'persist-block':
-        node.disk.pendingBlocks.set(toHex(action.hash), action.block)
-        return
-      case 'persist-tc':
-        node.disk.highestTC = action.tc
-        return
-      case 'send':
-        this.#send(node, [action.to], action.message)
-        return
-      case 'broadcast': {
-        const others = Array.from({ length: this.validatorCount }, (_, i) => i).filter(
-          (i) => i !== node.index,
-        )
-        this.#send(node, others, action.message)
-        return
-      }
-      case 'schedule-timer':
-        this.#queue.push(this.nowMs + action.delayMs, {
-          kind: 'timer',
-          node: node.id,
-          view: action.view,
-          epoch: node.epoch,
-        })
-        return
-      case 'request-payload':
-        this.#schedulePayload(node, action.view, toHex(action.parentHash))
-        return
-      case 'commit':
-        for (const committed of action.blocks) {
-          const stateRoot = node.commit(committed)
-          this.#trace(`commit ${node.id} ${committed.block.header.height} ${toHex(committed.hash)}`)
-          this.commitLog.push({
-            node: node.id,
-            height: committed.block.header.height,
-            atMs: this.nowMs,
-            view: node.state.view,
-          })
-          this.#later(node, executionDelayMs, {
-            kind: 'executed',
-            height: committed.block.header.height,
-            stateRoot,
-          })
-        }
-        return
-      case 'fetch-block': {
-        const block = this.#knownBlocks.get(toHex(action.hash))
-        if (block !== undefined) {
-          this.#later(node, fetchDelayMs, { kind: 'block-fetched', block, nowMs: this.nowMs + fetchDelayMs })
-        }
-        return
-      }
-      case 'record-evidence':
-      case 'entered-view':
-        return
+  async #boot(node: SimNode): Promise<void> {
+    if (node.up) return
+    node.up = true
+    const epoch = ++node.epoch
+    const alive = () => node.up && node.epoch === epoch
+    const clock = simClock(this, alive, node.skewMs)
+    const random = this.#nodeRandom[node.id]!
+    const metrics = new NodeMetrics()
+    node.metricsOfLives.push(metrics)
+    const { chain } = this
+    const ledger = await LedgerStore.open({
+      dir: `sim/node-${node.id}/data`,
+      database: node.storage.ledgerDatabase(),
+      chainId: chain.genesis.chainId,
+      genesisHash: chain.hash,
+      genesisStateRoot: chain.stateRoot,
+      genesisAccounts: chain.genesis.accounts.map(({ address, balance }) => ({
+        address,
+        account: { balance, nonce: 0 },
+      })),
+    })
+    const fixtureName = node.spec.byzantine
+    const settings = {
+      genesis: chain.genesis,
+      consensusSecretKey: node.consensusSecretKey,
+      blockIntervalMs: this.#blockIntervalMs,
+      ...(fixtureName === undefined
+        ? {}
+        : {
+            byzantine: createFixture(byzantineFixtures[fixtureName], {
+              genesis: chain.genesis,
+              consensusSecretKey: node.consensusSecretKey,
+              clock,
+              random: () => random.next(),
+            }),
+          }),
     }
-  }
-
-  #schedulePayload(node: SimNode, view: number, parentHex: string): void {
-    const parent = node.state.tree.get(parentHex)
-    const earliest = (parent?.block.header.timestampMs ?? 0) + this.#blockIntervalMs
-    const epoch = node.epoch
-    const due = () => {
-      if (!node.up || node.epoch !== epoch || node.state.view !== view) return
-      // As the driver does: the batch is taken once every committed block has executed.
-      if (node.state.executedHeight < node.state.committingHeight) {
-        this.at(this.nowMs + executionDelayMs, due)
-        return
-      }
-      const txs = takeBatch(node.state, fromHex(parentHex), node.mempool, node.app)
-      this.#input(node, { kind: 'payload', view, parentHash: fromHex(parentHex), txs, nowMs: this.nowMs })
-    }
-    this.at(Math.max(this.nowMs, earliest), due)
-  }
-
-  #later(node: SimNode, delayMs: number, input: ConsensusInput): void {
-    this.#queue.push(this.nowMs + delayMs, { kind: 'input', node: node.id, input, epoch: node.epoch })
-  }
-
-  /** The honest core wants `message` sent to validator indices `to`; a fixture may rewrite it. */
-  #send(node: SimNode, to: readonly number[], message: ConsensusMessage): void {
-    if (node.isHonest) this.#recordSigned(node, message)
-    if (message.kind === 'proposal') {
-      this.#knownBlocks.set(toHex(blockHash(message.proposal.block.header)), message.proposal.block)
-    }
-    const outgoing =
-      node.behaviour === null
-        ? to.map((index) => ({ to: index, message }))
-        : node.behaviour.outgoing(message, to)
-    for (const out of outgoing)
-      this.#sendTo(node, out.to, out.message, 'delayMs' in out ? (out.delayMs ?? 0) : 0)
-  }
-
-  #sendTo(node: SimNode, index: number, message: ConsensusMessage, extraDelayMs: number): void {
-    let bytes: Uint8Array
+    let validator: Validator
     try {
-      bytes = encodeConsensusMessage(message)
+      validator = await Validator.create(
+        {
+          clock,
+          network: new SimPeerNetwork(this, node.id, alive),
+          random: () => random.next(),
+          signatures: this.#signatures,
+          logger: silentLogger,
+          metrics,
+        },
+        { ledger, safety: ledger, dataDir: `sim/node-${node.id}/data` },
+        settings,
+      )
     } catch (error) {
-      if (error instanceof EncodeError && !node.isHonest) return
-      throw error
+      this.violations.push({ kind: 'halted', detail: `node ${node.id} failed to boot: ${String(error)}` })
+      node.up = false
+      return
     }
-    if (message.kind === 'proposal' && !node.isHonest) {
-      this.#knownBlocks.set(toHex(blockHash(message.proposal.block.header)), message.proposal.block)
+    if (!alive()) return // crashed while booting
+    if (ledger.head().height !== node.committedHeight) {
+      this.violations.push({
+        kind: 'durability',
+        detail: `node ${node.id} booted at height ${ledger.head().height} but had committed ${node.committedHeight}`,
+      })
     }
-    for (const target of this.nodes) {
-      if (target.index !== index || target.id === node.id) continue
-      for (const delayMs of this.network.deliveries(node.id, target.id)) {
-        this.#queue.push(this.nowMs + extraDelayMs + delayMs, {
-          kind: 'deliver',
-          from: node.id,
-          to: target.id,
-          bytes,
+    node.validator = validator
+    node.guard = new SimGuard(
+      chain.nodeKeys.map((key) => toHex(key.publicKey)).filter((key) => key !== node.nodeKeyHex),
+      () => this.nowMs,
+    )
+    validator.onCommitted((committed, stateRoot) => {
+      if (!alive()) return
+      const height = committed.block.header.height
+      if (height !== node.committedHeight + 1) {
+        this.violations.push({
+          kind: 'durability',
+          detail: `node ${node.id} committed height ${height} after ${node.committedHeight}`,
         })
+        return
       }
-    }
+      node.recordCommit(committed, stateRoot)
+      this.#trace(`commit ${node.id} ${height} ${toHex(committed.hash)}`)
+      this.commitLog.push({ node: node.id, height, atMs: this.nowMs, view: validator.consensus.view })
+      for (const tx of committed.block.txs) {
+        const record = this.txRecords.get(toHex(txHash(tx)))
+        if (record !== undefined && record.entryNode === node.id) record.committedAtMs ??= this.nowMs
+      }
+    })
+    this.#trace(`boot ${node.id} ${ledger.head().height}`)
+    validator.start()
   }
 
   /** No honest validator signs two different proposals, votes or timeouts for one view, ever. */
-  #recordSigned(node: SimNode, message: ConsensusMessage): void {
+  #recordSigned(node: SimNode, frame: Uint8Array): void {
+    if (this.#recordedFrames.has(frame)) return
+    this.#recordedFrames.add(frame)
+    let message: ConsensusMessage
+    try {
+      message = decodeConsensusMessage(frame)
+    } catch (error) {
+      this.violations.push({ kind: 'honest-rejected', detail: `node ${node.id} sent an undecodable frame: ${error}` })
+      return
+    }
     if (message.kind === 'timeout-certificate') return // signed by others, only relayed
-    const [kind, view, digest] =
+    const [kind, view, digest, signer] =
       message.kind === 'vote'
-        ? ['vote', message.vote.view, toHex(message.vote.blockHash)]
+        ? ['vote', message.vote.view, toHex(message.vote.blockHash), message.vote.voter]
         : message.kind === 'timeout'
-          ? ['timeout', message.timeout.view, String(message.timeout.highQC.view)]
-          : ['proposal', message.proposal.block.header.view, toHex(blockHash(message.proposal.block.header))]
+          ? ['timeout', message.timeout.view, String(message.timeout.highQC.view), message.timeout.sender]
+          : [
+              'proposal',
+              message.proposal.block.header.view,
+              toHex(blockHash(message.proposal.block.header)),
+              message.proposal.block.header.proposer,
+            ]
+    if (signer !== node.index) return
     const key = `${node.index}:${kind}:${view}`
     const earlier = this.#signed.get(key)
     if (earlier !== undefined && earlier !== digest) {
@@ -433,52 +378,33 @@ export class Cluster {
   #scheduleClient(client: number): void {
     if (this.#clientIntervalMs <= 0) return
     const delay = this.prng.int(this.#clientIntervalMs / 2, (this.#clientIntervalMs * 3) / 2)
-    this.#queue.push(this.nowMs + delay, { kind: 'client', client })
+    this.at(this.nowMs + delay, () => this.#clientSubmits(client))
   }
 
-  /** A client sends its next transfer to a random live node, which gossips it to every node. */
+  /** A client sends its next transfer to a random live honest node, as broadcast_tx_sync does. */
   async #clientSubmits(index: number): Promise<void> {
     if (this.nowMs >= this.clientsStopAtMs) return
     this.#scheduleClient(index)
     const client = this.#clients[index]!
-    const live = this.nodes.filter((node) => node.up && node.isHonest)
+    const live = this.nodes.filter((node) => node.validator !== null && node.isHonest)
     const entry = live[this.prng.int(0, live.length - 1)]
     if (entry === undefined) return
-    const to = this.#clients[(index + 1) % this.#clients.length]!.keys.publicKey
+    const keys = this.chain.clientKeys
     const tx = buildTransfer({
-      chainId: simChainId,
-      keyPair: client.keys,
-      to,
+      chainId: this.chain.genesis.chainId,
+      keyPair: keys[index]!,
+      to: keys[(index + 1) % keys.length]!.publicKey,
       amount: 1n,
       nonce: client.nonce,
     })
-    const bytes = encodeTx(tx)
-    const result = await this.#admit(entry, bytes)
-    if (result !== 0) return
+    const validator = entry.validator!
+    const epoch = entry.epoch
+    const result = await validator.submitTx(encodeTx(tx))
+    if (result.code !== 0 || entry.epoch !== epoch) return
     client.nonce++
-    this.acknowledged.push(toHex(txHash(tx)))
-    for (const node of this.nodes) {
-      if (node.id === entry.id) continue
-      this.#queue.push(this.nowMs + this.prng.int(5, 40), { kind: 'gossip', node: node.id, bytes })
-    }
-  }
-
-  /** Admission as the node does it: an admitted transaction goes into the node's journal too. */
-  async #admit(node: SimNode, bytes: Uint8Array): Promise<number> {
-    const result = await admitTx(this.#admissionDeps(node), bytes)
-    if (result.code === AdmissionCode.ok && result.hashHex !== null && result.tx !== null)
-      node.disk.mempoolJournal.set(result.hashHex, result.tx)
-    return result.code
-  }
-
-  #admissionDeps(node: SimNode): AdmissionDeps {
-    return {
-      chainId: simChainId,
-      mempool: node.mempool,
-      app: node.app,
-      txVerifier: this.#txVerifier,
-      isCommitted: async (hash) => node.committedTxs.has(toHex(hash)),
-    }
+    const hashHex = toHex(txHash(tx))
+    this.acknowledged.push(hashHex)
+    this.txRecords.set(hashHex, { hashHex, submittedAtMs: this.nowMs, entryNode: entry.id })
   }
 
   #trace(line: string): void {
@@ -487,26 +413,4 @@ export class Cluster {
     for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193)
     this.traceHash = hash >>> 0
   }
-}
-
-function makeGenesis(clientKeys: readonly Uint8Array[]): SimGenesis {
-  const accounts = clientKeys.map((address) => ({ address, account: { balance: 1_000_000n, nonce: 0 } }))
-  const stateRoot = AccountsApp.fromAccounts(accounts).stateRoot()
-  const block: Block = {
-    header: {
-      height: 0,
-      view: 0,
-      parentHash: new Uint8Array(32),
-      justify: { view: 0, blockHash: new Uint8Array(32), signers: [], signatures: [] },
-      proposer: 0,
-      timestampMs: 0,
-      txRoot: txRoot([]),
-      stateRoot,
-    },
-    txs: [],
-  }
-  const hash = blockHash(block.header)
-  const genesisQC: QuorumCertificate = { view: 0, blockHash: hash, signers: [], signatures: [] }
-  const safety: SafetyState = { lastVotedView: 0, preferredView: 0, highQC: genesisQC, lastTimeout: null }
-  return { block, hash, stateRoot, safety, accounts }
 }

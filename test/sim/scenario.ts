@@ -131,7 +131,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   await cluster.runUntil(healAtMs)
   const honest = cluster.honestNodes
   const heightsAtHeal = honest.map((node) => node.committedHeight)
-  const viewAtHeal = Math.max(...honest.map((node) => node.state.view))
+  const viewAtHeal = Math.max(...honest.map((node) => node.view))
   await cluster.runUntil(healAtMs + livenessWindowMs)
 
   const violations = [...checkSafety(cluster), ...checkExactlyOnce(cluster, true)]
@@ -163,7 +163,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     byzantine,
     faults,
     violations,
-    views: Math.max(...honest.map((node) => node.state.view)),
+    views: Math.max(...honest.map((node) => node.view)),
     recoveryViews: recoveryViews.filter(Number.isFinite),
     committedHeight: Math.max(...honest.map((node) => node.committedHeight)),
     acknowledgedTxs: cluster.acknowledged.length,

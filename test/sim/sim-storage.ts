@@ -1,0 +1,16 @@
+// INTERIM until the crash-faithful storage (test/support/crashable-storage.ts) lands: one memory-level
+// database per store that keeps everything across crashes.
+import { MemoryLevel } from 'memory-level'
+import type { Database } from '../../ledger/store/database.js'
+
+export class SimStorage {
+  #ledger: Database | null = null
+
+  /** The ledger database for a new life (not open; the store opens it). */
+  ledgerDatabase(): Database {
+    this.#ledger ??= new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Database
+    return this.#ledger
+  }
+
+  crash(): void {}
+}
