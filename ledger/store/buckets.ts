@@ -1,5 +1,9 @@
 // The key space: every key is [bucket byte] ‖ key bytes. Bucket numbers are never reused or renumbered; a
 // bucket that is retired keeps its number, commented out, so old data can never be misread as new.
+//
+// One numbering serves both databases of a validator home: the ledger database (`<home>/data`) and the safety
+// database (`<home>/safety`, see safety-store.ts). Each holds the meta keys that name its schema and chain, and
+// its own buckets: the safety database holds `safety` and the `highestTC` meta key, the ledger database the rest.
 
 export const Bucket = {
   /** Schema version, chain id, genesis hash, head pointer: keys are ASCII names (see metaKey). */
@@ -16,7 +20,11 @@ export const Bucket = {
   receipt: 6,
   /** Address → encoded account. */
   account: 7,
-  /** Empty key → encoded safety state. */
+  /**
+   * Empty key → encoded safety state. Safety database only. Retired in the ledger database: homes written before
+   * the safety database existed hold it there, and SafetyStore.open moves it over (the number stays reserved in
+   * the ledger database, never reused for other data).
+   */
   safety: 8,
   /** Kind u8 ‖ view u64 BE ‖ offender u16 BE → encoded evidence (one entry per misbehaviour). */
   evidence: 9,
@@ -59,7 +67,10 @@ export const MetaKey = {
   chainId: 'chain-id',
   genesisHash: 'genesis-hash',
   head: 'head',
-  /** The highest timeout certificate this validator entered a view with (relayed to lagging peers). */
+  /**
+   * The highest timeout certificate this validator entered a view with (relayed to lagging peers). Safety
+   * database only; retired in the ledger database like the `safety` bucket (moved over by SafetyStore.open).
+   */
   highestTC: 'highest-tc',
 } as const
 export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey]

@@ -1,23 +1,54 @@
 // The one file in Quorate that imports `level`. Keys and values are raw bytes; the repositories above give
-// them types.
+// them types. A store runs over any abstract-level database: LevelDB in a directory in production, or one the
+// caller built (the simulator's in-memory one), which the store opens and closes like its own.
 
 import { crc32 } from 'node:zlib'
+import type { AbstractBatchOptions, AbstractLevel } from 'abstract-level'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 
-export type Database = Level<Uint8Array, Uint8Array>
+/**
+ * An abstract-level database with byte keys and values. The first type parameter is the formats the backend
+ * stores natively; classic-level and memory-level both take strings, Buffers and views.
+ */
+export type Database = AbstractLevel<string | Buffer | Uint8Array, Uint8Array, Uint8Array>
 
 export type PutOperation =
   | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly type: 'del'; readonly key: Uint8Array }
 
-export async function openDatabase(dir: string): Promise<Database> {
-  const db: Database = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+/** Where a store's database lives. */
+export interface DatabaseLocation {
+  /** The directory: LevelDB is opened there (created if missing) unless `database` is given; named in messages. */
+  readonly dir: string
+  /**
+   * A database built by the caller with byte encodings (`keyEncoding` and `valueEncoding` 'view' or 'buffer'),
+   * not yet open: the store opens it instead of LevelDB in `dir`, and closes it. The simulator passes its
+   * in-memory storage here.
+   */
+  readonly database?: Database
+}
+
+const byteEncodings: ReadonlySet<string> = new Set(['view', 'buffer'])
+
+export async function openDatabase(location: DatabaseLocation): Promise<Database> {
+  const { dir } = location
+  const db: Database =
+    location.database ??
+    new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+  const encodings = [db.keyEncoding().commonName, db.valueEncoding().commonName]
+  if (!encodings.every((name) => byteEncodings.has(name))) {
+    throw new StoreError(
+      'invalid-argument',
+      `the database for ${dir} has key and value encodings ${encodings.join(' and ')}; the store needs bytes ` +
+        '(view or buffer)',
+    )
+  }
   try {
     await db.open({ createIfMissing: true })
   } catch (error) {
     if (hasCode(error, 'LEVEL_LOCKED')) {
-      throw new StoreError('locked', `data directory ${dir} is in use by another process`, { cause: error })
+      throw new StoreError('locked', `the database in ${dir} is in use by another process`, { cause: error })
     }
     throw new StoreError('io', `cannot open the database in ${dir}: ${messageOf(error)}`, { cause: error })
   }
@@ -42,11 +73,18 @@ export async function hasKey(db: Database, key: Uint8Array): Promise<boolean> {
   }
 }
 
+/**
+ * classic-level's `sync` batch option, which abstract-level hands to the backend as it is (the simulator's
+ * storage reads it to decide what a power cut keeps).
+ */
+type BatchOptions = AbstractBatchOptions<Uint8Array, Uint8Array> & { readonly sync: boolean }
+
 /** One atomic LevelDB write batch; `sync` waits for fsync, for writes that must survive power loss. */
 export async function writeBatch(db: Database, operations: PutOperation[], sync: boolean): Promise<void> {
   try {
     const sealed = operations.map((op) => (op.type === 'put' ? { ...op, value: seal(op.key, op.value) } : op))
-    await db.batch(sealed, { sync })
+    const options: BatchOptions = { sync }
+    await db.batch(sealed, options)
   } catch (error) {
     throw ioError('write', error)
   }

@@ -1,12 +1,10 @@
 // The ledger's persistent store: committed blocks with their QCs, the tx index, receipts, application state,
-// state roots and the validator's safety state, over one LevelDB database.
-//
-// Writes are serialized through one queue, because classic-level runs each write on the libuv pool and two
-// writes in flight may reach LevelDB in either order: a later safety state must never be overwritten by an
-// earlier one.
+// state roots, pending blocks, the mempool journal and evidence, over one database (LevelDB in `<home>/data`).
+// The safety state lives apart, in the SafetyStore, so that this directory can be moved aside and re-synced
+// from peers without forgetting what this validator signed. Writes go through one queue (see write-queue.ts).
 
 import { bytesEqual, toHex } from '../../crypto/hex.js'
-import { type EvidenceKey, evidenceKeyOf, evidenceProblem, isValidChainId } from '../codec/index.js'
+import { type EvidenceKey, evidenceKeyOf, evidenceProblem } from '../codec/index.js'
 import { blockHash, txHash } from '../hashing.js'
 import type {
   Account,
@@ -21,10 +19,24 @@ import type {
 } from '../types.js'
 import { ReceiptCode } from '../types.js'
 import { Bucket, bucketKey, bucketRange, heightBytes } from './buckets.js'
-import { type Database, isEmpty, openDatabase, type PutOperation, readKeys, writeBatch } from './database.js'
+import {
+  type Database,
+  type DatabaseLocation,
+  openDatabase,
+  type PutOperation,
+  readKeys,
+  writeBatch,
+} from './database.js'
 import { StoreError } from './errors.js'
 import type { Head, TxLocation } from './records.js'
 import { createRepositories, type Repositories } from './repositories.js'
+import {
+  assertIdentityArguments,
+  checkIdentity,
+  creationBatch,
+  type StoreIdentity,
+} from './store-identity.js'
+import { WriteQueue } from './write-queue.js'
 
 /** The layout version of the whole key space. A new layout gets a new number and a migration, never a reuse. */
 export const schemaVersionCurrent = 1
@@ -36,15 +48,20 @@ export interface AccountRecord {
   readonly account: Account
 }
 
-export interface LedgerStoreOptions {
-  /** The LevelDB directory (created if missing). */
-  readonly dir: string
+/** `dir` is the data directory (`<home>/data`); see DatabaseLocation for `database`. */
+export interface LedgerStoreOptions extends DatabaseLocation {
   readonly chainId: string
   readonly genesisHash: Hash
   /** The genesis block's state root: the head's state root before the first commit. */
   readonly genesisStateRoot: Hash
   /** The genesis allocation, written when the store is created (ignored when it already exists). */
   readonly genesisAccounts?: readonly AccountRecord[]
+}
+
+/** What a home written before the safety database keeps in the ledger database (see Bucket.safety). */
+export interface RetiredSafety {
+  readonly safety: SafetyState | null
+  readonly highestTC: TimeoutCertificate | null
 }
 
 export interface CommitRecord {
@@ -66,7 +83,7 @@ export class LedgerStore {
   readonly #repos: Repositories
   readonly #dir: string
   #head: Head
-  #writes: Promise<void> = Promise.resolve()
+  readonly #writes = new WriteQueue()
   #closed = false
 
   private constructor(db: Database, repos: Repositories, dir: string, head: Head) {
@@ -77,17 +94,14 @@ export class LedgerStore {
   }
 
   /**
-   * Opens the store in `opts.dir`, creating it for this chain if the directory holds no database yet. Refuses
-   * (StoreError) a directory written by a newer or unknown schema, one that belongs to another chain, one
-   * locked by another process, and one whose head pointer disagrees with its indexes.
+   * Opens the store in `opts.dir` (or over `opts.database`), creating it for this chain if the database is
+   * empty. Refuses (StoreError) a database written by a newer or unknown schema, one that belongs to another
+   * chain, one locked by another process, and one whose head pointer disagrees with its indexes.
    */
   static async open(opts: LedgerStoreOptions): Promise<LedgerStore> {
-    if (!isValidChainId(opts.chainId)) {
-      throw new StoreError('invalid-argument', `chain id ${JSON.stringify(opts.chainId)} is not valid`)
-    }
-    assertBytes32(opts.genesisHash, 'genesisHash')
+    assertIdentityArguments(opts.chainId, opts.genesisHash)
     assertBytes32(opts.genesisStateRoot, 'genesisStateRoot')
-    const db = await openDatabase(opts.dir)
+    const db = await openDatabase(opts)
     try {
       const repos = createRepositories(db)
       const head = await LedgerStore.#prepare(db, repos, opts)
@@ -99,53 +113,36 @@ export class LedgerStore {
   }
 
   static async #prepare(db: Database, repos: Repositories, opts: LedgerStoreOptions): Promise<Head> {
-    const version = await repos.schemaVersion.get(null)
-    if (version === undefined) {
-      if (!(await isEmpty(db))) {
-        throw new StoreError('corrupt', `data directory ${opts.dir} holds data but no schema version`)
-      }
-      return LedgerStore.#create(db, repos, opts)
+    const identity: StoreIdentity = {
+      description: `data directory ${opts.dir}`,
+      chainId: opts.chainId,
+      genesisHash: opts.genesisHash,
+      schemaVersion: schemaVersionCurrent,
     }
-    if (version !== schemaVersionCurrent) {
-      const newer = version > schemaVersionCurrent ? 'a newer' : 'an unknown'
-      throw new StoreError(
-        'schema-unsupported',
-        `data directory ${opts.dir} uses ${newer} store schema (version ${version}); this build reads version ` +
-          `${schemaVersionCurrent}: upgrade Quorate, or use another --home`,
-      )
-    }
-    const chainId = await repos.chainId.get(null)
-    const genesisHash = await repos.genesisHash.get(null)
+    if ((await checkIdentity(db, repos, identity)) === 'empty')
+      return LedgerStore.#create(db, repos, opts, identity)
     const head = await repos.head.get(null)
-    if (chainId === undefined || genesisHash === undefined || head === undefined) {
-      throw new StoreError('corrupt', `data directory ${opts.dir} lacks its chain id, genesis hash or head`)
-    }
-    if (chainId !== opts.chainId || !bytesEqual(genesisHash, opts.genesisHash)) {
-      throw new StoreError(
-        'wrong-chain',
-        `data directory ${opts.dir} belongs to chain ${chainId} (genesis ${toHex(genesisHash)}), not ` +
-          `${opts.chainId} (genesis ${toHex(opts.genesisHash)}); use another --home or remove it`,
-      )
-    }
+    if (head === undefined) throw new StoreError('corrupt', `data directory ${opts.dir} lacks its head`)
     await LedgerStore.#checkHead(repos, opts, head)
     return head
   }
 
-  static async #create(db: Database, repos: Repositories, opts: LedgerStoreOptions): Promise<Head> {
+  static async #create(
+    db: Database,
+    repos: Repositories,
+    opts: LedgerStoreOptions,
+    identity: StoreIdentity,
+  ): Promise<Head> {
     const head: Head = { height: 0, hash: opts.genesisHash.slice(), stateRoot: opts.genesisStateRoot.slice() }
-    const operations: PutOperation[] = [
-      repos.chainId.put(null, opts.chainId),
-      repos.genesisHash.put(null, opts.genesisHash),
+    const contents: PutOperation[] = [
       repos.stateRootByHeight.put(0, opts.genesisStateRoot),
       repos.head.put(null, head),
     ]
     for (const { address, account } of opts.genesisAccounts ?? []) {
       assertBytes32(address, 'genesisAccounts[].address')
-      operations.push(repos.account.put(address, account))
+      contents.push(repos.account.put(address, account))
     }
-    // The schema version goes in the same batch: a directory that has it has everything else.
-    operations.push(repos.schemaVersion.put(null, schemaVersionCurrent))
-    await writeBatch(db, operations, true)
+    await writeBatch(db, creationBatch(repos, identity, contents), true)
     return head
   }
 
@@ -171,7 +168,7 @@ export class LedgerStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.#writes
+    await this.#writes.drained()
     await this.#db.close()
   }
 
@@ -184,32 +181,49 @@ export class LedgerStore {
     }
   }
 
+  /**
+   * The safety state and highest TC that homes written before the safety database kept here (see
+   * Bucket.safety): SafetyStore.open moves them over. Null where there is none.
+   */
+  async retiredSafety(): Promise<RetiredSafety> {
+    this.#assertOpen()
+    return {
+      safety: (await this.#repos.retiredSafety.get(null)) ?? null,
+      highestTC: (await this.#repos.retiredHighestTC.get(null)) ?? null,
+    }
+  }
+
+  /** Forgets the retired safety entries once the safety database holds them durably (not synced). */
+  async deleteRetiredSafety(): Promise<void> {
+    this.#assertOpen()
+    const operations = [this.#repos.retiredSafety.del(null), this.#repos.retiredHighestTC.del(null)]
+    await this.#writes.enqueue(() => writeBatch(this.#db, operations, false))
+  }
+
+  /** @deprecated The safety state lives in SafetyStore; kept until node.ts reads it from there. */
   async loadSafetyState(): Promise<SafetyState | null> {
     this.#assertOpen()
-    return (await this.#repos.safety.get(null)) ?? null
+    return (await this.#repos.retiredSafety.get(null)) ?? null
   }
 
-  /** Durable (fsync) before it resolves: call it before the vote or timeout it protects leaves the process. */
+  /** @deprecated The safety state lives in SafetyStore; kept until driver.ts writes it there. */
   async saveSafetyState(state: SafetyState): Promise<void> {
     this.#assertOpen()
-    const operation = this.#repos.safety.put(null, state)
-    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], true))
+    const operation = this.#repos.retiredSafety.put(null, state)
+    await this.#writes.enqueue(() => writeBatch(this.#db, [operation], true))
   }
 
-  /**
-   * Keeps the highest TC this validator entered a view with, so that after a restart it can still relay it to
-   * peers that time out in the view it ended (they may wait for timeouts that are no longer sent). Not synced:
-   * the vote or timeout that follows in the new view is, and LevelDB persists writes in order.
-   */
+  /** @deprecated The highest TC lives in SafetyStore; kept until driver.ts writes it there. */
   async saveHighestTC(tc: TimeoutCertificate): Promise<void> {
     this.#assertOpen()
-    const operation = this.#repos.highestTC.put(null, tc)
-    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], false))
+    const operation = this.#repos.retiredHighestTC.put(null, tc)
+    await this.#writes.enqueue(() => writeBatch(this.#db, [operation], false))
   }
 
+  /** @deprecated The highest TC lives in SafetyStore; kept until node.ts reads it from there. */
   async loadHighestTC(): Promise<TimeoutCertificate | null> {
     this.#assertOpen()
-    return (await this.#repos.highestTC.get(null)) ?? null
+    return (await this.#repos.retiredHighestTC.get(null)) ?? null
   }
 
   /**
@@ -220,7 +234,7 @@ export class LedgerStore {
   async commitBlock(record: CommitRecord): Promise<void> {
     this.#assertOpen()
     this.#assertCommitRecord(record)
-    await this.#enqueueWrite(async () => {
+    await this.#writes.enqueue(async () => {
       const { block, hash, stateRoot } = record
       const { height, parentHash } = block.header
       if (height !== this.#head.height + 1 || !bytesEqual(parentHash, this.#head.hash)) {
@@ -260,14 +274,14 @@ export class LedgerStore {
 
   /**
    * Keeps a block of the consensus block tree (not yet committed) so that a restart, even of every validator at
-   * once, does not lose the blocks that the highest QCs certify. Not synced: the safety-state write that
-   * follows (the vote) is synced and LevelDB persists writes in order.
+   * once, does not lose the blocks that the highest QCs certify. Synced: the vote that follows is synced in the
+   * safety database, and a sync there does not make this database's earlier writes durable.
    */
   async savePendingBlock(block: Block, hash: Hash): Promise<void> {
     this.#assertOpen()
     if (block.header.height <= this.#head.height) return
     const operation = this.#repos.pendingBlock.put({ height: block.header.height, hash }, block)
-    await this.#enqueueWrite(() => writeBatch(this.#db, [operation], false))
+    await this.#writes.enqueue(() => writeBatch(this.#db, [operation], true))
   }
 
   /**
@@ -278,7 +292,7 @@ export class LedgerStore {
     this.#assertOpen()
     if (txs.length === 0) return
     const operations = txs.map(({ hash, tx }) => this.#repos.mempoolTx.put(hash, tx))
-    await this.#enqueueWrite(() => writeBatch(this.#db, operations, true))
+    await this.#writes.enqueue(() => writeBatch(this.#db, operations, true))
   }
 
   /** Forgets journaled mempool transactions that left the mempool without being committed (not synced). */
@@ -286,7 +300,7 @@ export class LedgerStore {
     this.#assertOpen()
     if (hashes.length === 0) return
     const operations = hashes.map((hash) => this.#repos.mempoolTx.del(hash))
-    await this.#enqueueWrite(() => writeBatch(this.#db, operations, false))
+    await this.#writes.enqueue(() => writeBatch(this.#db, operations, false))
   }
 
   /** The journaled mempool transactions, by hash. */
@@ -381,7 +395,7 @@ export class LedgerStore {
     const operation = this.#repos.evidence.put(key, evidence)
     let stored = false
     // The check is inside the write queue, so two saves of one key cannot both see it missing.
-    await this.#enqueueWrite(async () => {
+    await this.#writes.enqueue(async () => {
       if (await this.#repos.evidence.has(key)) return
       await writeBatch(this.#db, [operation], false)
       stored = true
@@ -394,7 +408,7 @@ export class LedgerStore {
     this.#assertOpen()
     if (keys.length === 0) return
     const operations = keys.map((key) => this.#repos.evidence.del(key))
-    await this.#enqueueWrite(() => writeBatch(this.#db, operations, false))
+    await this.#writes.enqueue(() => writeBatch(this.#db, operations, false))
   }
 
   /** All stored evidence in key order: by kind (proposal, vote, timeout), then view, then offender. */
@@ -439,12 +453,6 @@ export class LedgerStore {
       }
     })
     for (const { address } of record.accounts) assertBytes32(address, 'accounts[].address')
-  }
-
-  #enqueueWrite(write: () => Promise<void>): Promise<void> {
-    const result = this.#writes.then(write)
-    this.#writes = result.catch(() => {})
-    return result
   }
 }
 

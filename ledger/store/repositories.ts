@@ -71,19 +71,26 @@ function metaRepository<V>(
   return new Repository(db, { bucket: Bucket.meta, keyBytes: () => keyBytes, encode, decode })
 }
 
-export interface Repositories {
+/** The meta keys every store database has: its layout version and the chain it belongs to. */
+export interface IdentityRepositories {
   readonly schemaVersion: Repository<null, number>
   readonly chainId: Repository<null, string>
   readonly genesisHash: Repository<null, Hash>
+}
+
+/** The ledger database (`<home>/data`). */
+export interface Repositories extends IdentityRepositories {
   readonly head: Repository<null, Head>
-  readonly highestTC: Repository<null, TimeoutCertificate>
+  /** Retired here (see Bucket.safety): read to migrate homes written before the safety database. */
+  readonly retiredHighestTC: Repository<null, TimeoutCertificate>
   readonly blockByHash: Repository<Hash, Block>
   readonly hashByHeight: Repository<number, Hash>
   readonly qcByBlockHash: Repository<Hash, QuorumCertificate>
   readonly txLocation: Repository<Hash, TxLocation>
   readonly receipt: Repository<Hash, Receipt>
   readonly account: Repository<Uint8Array, Account>
-  readonly safety: Repository<null, SafetyState>
+  /** Retired here (see Bucket.safety): read to migrate homes written before the safety database. */
+  readonly retiredSafety: Repository<null, SafetyState>
   readonly stateRootByHeight: Repository<number, Hash>
   readonly pendingBlock: Repository<PendingBlockKey, Block>
   readonly evidence: Repository<EvidenceKey, EvidenceRecord>
@@ -116,13 +123,42 @@ export function evidenceKeyBytes(key: EvidenceKey): Uint8Array {
   return bytes
 }
 
-export function createRepositories(db: Database): Repositories {
+/** The safety database (`<home>/safety`): what this validator signed, kept apart from the chain data. */
+export interface SafetyRepositories extends IdentityRepositories {
+  readonly safety: Repository<null, SafetyState>
+  readonly highestTC: Repository<null, TimeoutCertificate>
+}
+
+function identityRepositories(db: Database): IdentityRepositories {
   return {
     schemaVersion: metaRepository(db, MetaKey.schemaVersion, encodeSchemaVersion, decodeSchemaVersion),
     chainId: metaRepository(db, MetaKey.chainId, encodeChainId, decodeChainId),
     genesisHash: metaRepository(db, MetaKey.genesisHash, encodeHash, decodeHash),
+  }
+}
+
+function safetyRepository(db: Database): Repository<null, SafetyState> {
+  return new Repository(db, {
+    bucket: Bucket.safety,
+    keyBytes: () => emptyKey,
+    encode: encodeSafetyState,
+    decode: (bytes) => decodeSafetyState(bytes),
+  })
+}
+
+function highestTCRepository(db: Database): Repository<null, TimeoutCertificate> {
+  return metaRepository(db, MetaKey.highestTC, encodeTC, (bytes) => decodeTC(bytes))
+}
+
+export function createSafetyRepositories(db: Database): SafetyRepositories {
+  return { ...identityRepositories(db), safety: safetyRepository(db), highestTC: highestTCRepository(db) }
+}
+
+export function createRepositories(db: Database): Repositories {
+  return {
+    ...identityRepositories(db),
     head: metaRepository(db, MetaKey.head, encodeHead, decodeHead),
-    highestTC: metaRepository(db, MetaKey.highestTC, encodeTC, (bytes) => decodeTC(bytes)),
+    retiredHighestTC: highestTCRepository(db),
     blockByHash: new Repository(db, {
       bucket: Bucket.blockByHash,
       keyBytes: identity,
@@ -163,12 +199,7 @@ export function createRepositories(db: Database): Repositories {
       decode: (bytes) => decodeAccount(bytes),
       check: (key) => (key.length === 32 ? undefined : `address of ${key.length} bytes`),
     }),
-    safety: new Repository(db, {
-      bucket: Bucket.safety,
-      keyBytes: () => emptyKey,
-      encode: encodeSafetyState,
-      decode: (bytes) => decodeSafetyState(bytes),
-    }),
+    retiredSafety: safetyRepository(db),
     stateRootByHeight: new Repository(db, {
       bucket: Bucket.stateRootByHeight,
       keyBytes: heightBytes,
