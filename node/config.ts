@@ -69,8 +69,10 @@ export interface HomePaths {
   readonly nodeKey: string
   /** Consensus signing key file. */
   readonly consensusKey: string
-  /** LevelDB directory. */
+  /** LevelDB directory of the chain data (re-syncable from peers). */
   readonly data: string
+  /** LevelDB directory of the safety state (what this validator signed): never to be moved aside. */
+  readonly safety: string
 }
 
 export function homePaths(home: string): HomePaths {
@@ -81,6 +83,7 @@ export function homePaths(home: string): HomePaths {
     nodeKey: join(home, 'node_key.json'),
     consensusKey: join(home, 'consensus_key.json'),
     data: join(home, 'data'),
+    safety: join(home, 'safety'),
   }
 }
 

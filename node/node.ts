@@ -2,7 +2,7 @@ import { toHex } from '../crypto/hex.js'
 import { nodeSignatureVerifier, readKeyFile } from '../crypto/index.js'
 import { genesisBlock, loadGenesisFile } from '../ledger/genesis.js'
 import { blockHash } from '../ledger/hashing.js'
-import { LedgerStore, StoreError } from '../ledger/store/index.js'
+import { LedgerStore, SafetyStore, StoreError } from '../ledger/store/index.js'
 import { P2PHost, type PeerEvent } from '../p2p/index.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { systemClock } from './env/clock.js'
@@ -115,6 +115,23 @@ export class Node {
             clock,
             random: Math.random,
           })
+    const { store: safety, migrated } = await lifecycle.open(
+      'safety store',
+      () =>
+        SafetyStore.open({
+          dir: paths.safety,
+          chainId: genesis.chainId,
+          genesisHash: blockHash(root.header),
+          retired: ledger,
+        }).catch((error: unknown) => {
+          if (error instanceof StoreError && error.code === 'corrupt')
+            throw corruptDataError(paths.safety, error.message, error)
+          throw error
+        }),
+      (opened) => opened.store.close(),
+    )
+    if (migrated !== null)
+      logger.info({ from: paths.data, to: paths.safety }, 'moved the safety state into its own directory')
     let validator: Validator | undefined
     const host = await lifecycle.open(
       'p2p host',
@@ -138,7 +155,7 @@ export class Node {
             logger,
             metrics,
           },
-          { ledger, safety: ledger, dataDir: paths.data },
+          { ledger, safety, dataDir: paths.data },
           {
             genesis,
             consensusSecretKey: consensusKey.secretKey,

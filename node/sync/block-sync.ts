@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../../crypto/hex.js'
 import { blockHash, txRoot } from '../../ledger/hashing.js'
 import {
@@ -28,6 +27,8 @@ export interface BlockSyncDeps {
   /** Executes and stores one committed block (the node's one commit path). */
   readonly commit: (committed: CommittedBlock) => Promise<void>
   readonly nowMs: () => number
+  /** Waits `ms` on the validator's clock (resolves early when `signal` aborts). */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
   readonly onPenalty: (peer: string, penalty: SyncPenalty) => void
   readonly logger: Logger
 }
@@ -156,13 +157,13 @@ export class BlockSync {
     // Just after start no peer may be connected yet: give them the same short wait.
     const connectDeadline = this.#deps.nowMs() + headWaitMs
     while (this.#usablePeers().length === 0 && this.#deps.nowMs() < connectDeadline && !signal.aborted) {
-      await sleep(pollMs)
+      await this.#deps.sleep(pollMs, signal)
     }
     const peers = this.#usablePeers()
     for (const peer of peers) this.#deps.send(peer, { kind: 'get-head' })
     const deadline = this.#deps.nowMs() + headWaitMs
     while (this.#heads.size < peers.length && this.#deps.nowMs() < deadline && !signal.aborted)
-      await sleep(pollMs)
+      await this.#deps.sleep(pollMs, signal)
   }
 
   async #fetchUpTo(target: number, signal: AbortSignal): Promise<void> {
@@ -192,7 +193,7 @@ export class BlockSync {
         this.#deps.logger.warn({ height, target }, 'block sync: no progress; handing over to consensus')
         return
       }
-      await sleep(pollMs)
+      await this.#deps.sleep(pollMs, signal)
     }
   }
 

@@ -6,6 +6,7 @@ import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
 import type { BlockCommitter } from '../committer.js'
 import type { ConsensusState } from '../consensus/index.js'
 import type { ConsensusDriver } from '../driver.js'
+import { type Clock, sleep } from '../env/clock.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../metrics.js'
 import { BlockFetcher } from './block-fetcher.js'
@@ -24,6 +25,7 @@ export interface SyncServiceDeps {
   readonly verifyTxs: (block: Block) => boolean
   /** A fresh consensus state over the store's committed head, keeping the current safety state. */
   readonly rebuildState: () => Promise<ConsensusState>
+  readonly clock: Clock
   readonly metrics: NodeMetrics
   readonly logger: Logger
   /** A peer's sync message was rejected (counted, and the peer scored, by the node). */
@@ -55,7 +57,7 @@ export class SyncService {
       (hash) => deps.broadcast(encodeSyncMessage({ kind: 'get-block', hash })),
       (block) => deps.verifyQC(block.header.justify),
       deps.verifyTxs,
-      Date.now,
+      () => deps.clock.nowMs(),
     )
     this.blockSync = new BlockSync({
       peers: deps.peers,
@@ -66,7 +68,8 @@ export class SyncService {
       commit: async (committed) => {
         await deps.committer.commit(committed)
       },
-      nowMs: Date.now,
+      nowMs: () => deps.clock.nowMs(),
+      sleep: (ms, signal) => sleep(deps.clock, ms, signal),
       onPenalty: (peer, penalty) => deps.onRejected(peer, penalty),
       logger: deps.logger,
     })
@@ -107,7 +110,7 @@ export class SyncService {
     }
     if (this.#abort.signal.aborted) return
     driver.resume(await this.#deps.rebuildState())
-    const nowMs = Date.now()
+    const nowMs = this.#deps.clock.nowMs()
     for (const block of [...tail, ...(await store.pendingBlocks())])
       driver.enqueue({ kind: 'block-fetched', block, nowMs })
     driver.enqueue({ kind: 'start', nowMs })
@@ -148,7 +151,11 @@ export class SyncService {
       case 'block': {
         const verdict = this.#fetcher.accept(message.block)
         if (verdict.ok)
-          this.#deps.driver.enqueue({ kind: 'block-fetched', block: verdict.block, nowMs: Date.now() })
+          this.#deps.driver.enqueue({
+            kind: 'block-fetched',
+            block: verdict.block,
+            nowMs: this.#deps.clock.nowMs(),
+          })
         else this.#deps.onRejected(peer, verdict.reason)
         return
       }

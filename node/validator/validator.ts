@@ -6,7 +6,7 @@ import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
 import { txHash } from '../../ledger/hashing.js'
 import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
 import type { StoreError, TxLocation } from '../../ledger/store/index.js'
-import type { Account, Block, Hash } from '../../ledger/types.js'
+import type { Account, Hash } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
 import { BlockCommitter } from '../committer.js'
 import {
@@ -164,6 +164,7 @@ export class Validator implements RpcBackend {
           await loadTreeRoot(storage.ledger, genesisRoot),
           this.#driver.state.safety,
         ),
+      clock: env.clock,
       metrics: env.metrics,
       logger: env.logger,
       onRejected: (peer, reason) => this.#router.reject('sync', reason, peer),

@@ -19,9 +19,7 @@ describe('consensus core in a simulated cluster', () => {
     await cluster.runUntil(30_000)
     expect(checkSafety(cluster)).toEqual([])
     // Blocks proposed after the crash come from the other three; the views replica 1 would lead time out.
-    const afterCrash = cluster.nodes[0]!.disk.committed.filter(
-      (each) => each.block.header.timestampMs > 2_100,
-    )
+    const afterCrash = cluster.nodes[0]!.committed.filter((each) => each.block.header.timestampMs > 2_100)
     expect(afterCrash.length).toBeGreaterThan(10)
     const proposers = new Set(afterCrash.map((each) => each.block.header.proposer))
     expect([...proposers].sort()).toEqual([0, 2, 3])

@@ -5,7 +5,7 @@ import type { SignatureVerifier } from '../../crypto/index.js'
 import { decodeConsensusMessage, encodeTx } from '../../ledger/codec/index.js'
 import type { ConsensusParams } from '../../ledger/genesis.js'
 import { blockHash, txHash } from '../../ledger/hashing.js'
-import { LedgerStore } from '../../ledger/store/index.js'
+import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { MessageVerifier } from '../../node/consensus/index.js'
@@ -96,8 +96,13 @@ export class Cluster implements SimWire {
   readonly acknowledged: string[] = []
   readonly txRecords = new Map<string, TxRecord>()
   /** Penalties one node gave another: who, whom, why, when. */
-  readonly penalties: Array<{ from: number; to: number; reason: PenaltyReason; atMs: number; banned: boolean }> =
-    []
+  readonly penalties: Array<{
+    from: number
+    to: number
+    reason: PenaltyReason
+    atMs: number
+    banned: boolean
+  }> = []
   nowMs = 0
   /** Digest of everything that happened, to compare runs byte for byte. */
   traceHash = 0
@@ -162,7 +167,7 @@ export class Cluster implements SimWire {
       this.nowMs = item.atMs
       await item.event()
       // Every node's storage and verification work settles in microtasks: drain them before time moves.
-      await settle()
+      if (this.#queue.peekTime() !== item.atMs) await settle()
     }
     this.nowMs = untilMs
   }
@@ -271,6 +276,12 @@ export class Cluster implements SimWire {
         account: { balance, nonce: 0 },
       })),
     })
+    const { store: safety } = await SafetyStore.open({
+      dir: `sim/node-${node.id}/safety`,
+      database: node.storage.safetyDatabase(),
+      chainId: chain.genesis.chainId,
+      genesisHash: chain.hash,
+    })
     const fixtureName = node.spec.byzantine
     const settings = {
       genesis: chain.genesis,
@@ -298,7 +309,7 @@ export class Cluster implements SimWire {
           logger: silentLogger,
           metrics,
         },
-        { ledger, safety: ledger, dataDir: `sim/node-${node.id}/data` },
+        { ledger, safety, dataDir: `sim/node-${node.id}/data` },
         settings,
       )
     } catch (error) {
@@ -348,7 +359,10 @@ export class Cluster implements SimWire {
     try {
       message = decodeConsensusMessage(frame)
     } catch (error) {
-      this.violations.push({ kind: 'honest-rejected', detail: `node ${node.id} sent an undecodable frame: ${error}` })
+      this.violations.push({
+        kind: 'honest-rejected',
+        detail: `node ${node.id} sent an undecodable frame: ${error}`,
+      })
       return
     }
     if (message.kind === 'timeout-certificate') return // signed by others, only relayed

@@ -12,7 +12,7 @@ import { checkSafety } from './checkers.js'
 import { Cluster, type NodeSpec } from './cluster.js'
 
 const seed = propertySeed()
-const crashMoments = 30
+const crashMoments = 12
 const lossy = { delayMsMin: 1, delayMsMax: 300, lossProbability: 0.2, duplicateProbability: 0.1 }
 
 const cases: ReadonlyArray<{ name: string; nodes: NodeSpec[]; lossyBeforeCut: boolean }> = [
@@ -33,7 +33,7 @@ describe(`a power cut: every validator restarts at once (seed ${seed})`, () => {
     it(`${name}: stays safe and the honest ones commit again, whatever the moment (${crashMoments} moments)`, async () => {
       const stuck: string[] = []
       for (let moment = 0; moment < crashMoments; moment++) {
-        const crashAtMs = 3_000 + moment * 53
+        const crashAtMs = 3_000 + moment * 131
         const runSeed = seed + moment
         const cluster = new Cluster({
           validators: 4,

@@ -20,5 +20,8 @@ export function memoisedSignatureVerifier(): SignatureVerifier {
     verdicts.set(key, verdict)
     return verdict
   }
-  return { verify: check, verifyAsync: async (signature, message, publicKey) => check(signature, message, publicKey) }
+  return {
+    verify: check,
+    verifyAsync: async (signature, message, publicKey) => check(signature, message, publicKey),
+  }
 }

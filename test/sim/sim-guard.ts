@@ -1,7 +1,6 @@
 // INTERIM: the simulator's peer scoring, until p2p/peer-guard.ts (the host's own policy, extracted) lands.
 import type { ProtocolName } from '../../node/env/network.js'
 import { protocolLimits } from '../../node/protocols.js'
-import type { PenaltyReason } from '../../p2p/index.js'
 import {
   banDurationBaseMsDefault,
   banDurationMaxMsDefault,
@@ -11,6 +10,7 @@ import {
   scoreDecayPerSecondDefault,
   scoreThresholdDefault,
 } from '../../p2p/constants.js'
+import type { PenaltyReason } from '../../p2p/index.js'
 import { PeerScoreBook } from '../../p2p/peer-scores.js'
 import { TokenBucket } from '../../p2p/token-bucket.js'
 

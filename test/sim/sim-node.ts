@@ -41,7 +41,7 @@ export class SimNode {
   readonly stateRoots: Hash[] = []
   /** Every life's metrics, to read what it counted. */
   readonly metricsOfLives: NodeMetrics[] = []
-  /** The view reached (kept across a crash, for liveness bounds). */
+  /** The highest view reached in an earlier life (for liveness bounds). */
   lastView = 0
 
   constructor(id: number, spec: NodeSpec, nodeKeyHex: string, consensusSecretKey: Uint8Array) {
@@ -61,8 +61,9 @@ export class SimNode {
     return this.committed.length
   }
 
+  /** The highest view this process has reached, in any life (a booting life starts from view 0). */
   get view(): number {
-    return this.validator?.consensus.view ?? this.lastView
+    return Math.max(this.lastView, this.validator?.consensus.view ?? 0)
   }
 
   /** A process crash (or power cut): memory gone, unsynced writes lost. */

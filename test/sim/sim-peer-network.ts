@@ -1,7 +1,7 @@
 import type { PeerNetwork, ProtocolName } from '../../node/env/network.js'
 import { protocolLimits } from '../../node/protocols.js'
-import type { PenaltyReason } from '../../p2p/index.js'
 import { sendQueueLengthMaxDefault } from '../../p2p/constants.js'
+import type { PenaltyReason } from '../../p2p/index.js'
 
 /** What one simulated process's network needs from the cluster. */
 export interface SimWire {

@@ -5,12 +5,25 @@ import type { Database } from '../../ledger/store/database.js'
 
 export class SimStorage {
   #ledger: Database | null = null
+  #safety: Database | null = null
 
   /** The ledger database for a new life (not open; the store opens it). */
   ledgerDatabase(): Database {
-    this.#ledger ??= new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Database
+    this.#ledger ??= memory()
     return this.#ledger
   }
 
+  safetyDatabase(): Database {
+    this.#safety ??= memory()
+    return this.#safety
+  }
+
   crash(): void {}
+}
+
+function memory(): Database {
+  return new MemoryLevel<Uint8Array, Uint8Array>({
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  }) as unknown as Database
 }

@@ -52,7 +52,7 @@ export class ConsensusFixture {
         validators: this.validators,
         selfIndex,
         sign: (message) => sign(message, secret),
-        params: defaultSimParams,
+        params: { ...defaultSimParams, viewTimeoutBackoffExponentMax: 3 },
       },
       safety: { lastVotedView: 0, preferredView: 0, highQC: this.genesisQC, lastTimeout: null },
       root: {

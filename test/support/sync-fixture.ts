@@ -62,7 +62,7 @@ export class SyncFixture {
     if (cluster.violations.length > 0) {
       throw new Error(`seed=${seed}: the cluster broke safety: ${JSON.stringify(cluster.violations)}`)
     }
-    const chain = cluster.nodes[0]!.disk.committed.slice()
+    const chain = cluster.nodes[0]!.committed.slice()
     const sourceDir = await mkdtemp(join(tmpdir(), 'quorate-sync-source-'))
     const store = await openLedgerStore(cluster, sourceDir)
     const stateRoots: Hash[] = []
@@ -142,17 +142,24 @@ function openLedgerStore(cluster: Cluster, dir: string): Promise<LedgerStore> {
   return LedgerStore.open({
     dir,
     chainId: simChainId,
-    genesisHash: cluster.genesis.hash,
-    genesisStateRoot: cluster.genesis.stateRoot,
-    genesisAccounts: cluster.genesis.accounts,
+    genesisHash: cluster.chain.hash,
+    genesisStateRoot: cluster.chain.stateRoot,
+    genesisAccounts: genesisAccounts(cluster),
   })
+}
+
+function genesisAccounts(cluster: Cluster) {
+  return cluster.chain.genesis.accounts.map(({ address, balance }) => ({
+    address,
+    account: { balance, nonce: 0 },
+  }))
 }
 
 /** The node's one commit path over `store`, with its own app, mempool and metrics registry. */
 export function newCommitter(store: LedgerStore, cluster: Cluster): BlockCommitter {
   return new BlockCommitter(
     store,
-    AccountsApp.fromAccounts(cluster.genesis.accounts),
+    AccountsApp.fromAccounts(genesisAccounts(cluster)),
     new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
     new NodeMetrics(),
     () => {},
@@ -173,8 +180,8 @@ export function newVerifier(cluster: Cluster): ChainVerifier {
   const txVerifier = new TxVerifier(simChainId)
   const verifier = new MessageVerifier({
     chainId: simChainId,
-    validators: cluster.nodes[0]!.config.validators,
-    genesisQC: cluster.genesis.safety.highQC,
+    validators: cluster.chain.genesis.validators.map((v) => v.consensusKey),
+    genesisQC: cluster.chain.qc,
     verifyTx: (tx) => txVerifier.verifySync(tx, toHex(txHash(tx))),
   })
   return {
@@ -265,6 +272,7 @@ export class SyncingNode {
         await committer.commit(committed)
       },
       nowMs,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       onPenalty: (peer, penalty) => this.penalties.push({ peer, penalty }),
       logger: pino({ level: 'silent' }),
     })
