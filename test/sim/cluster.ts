@@ -5,6 +5,7 @@ import type { SignatureVerifier } from '../../crypto/index.js'
 import { decodeConsensusMessage, encodeTx } from '../../ledger/codec/index.js'
 import type { ConsensusParams } from '../../ledger/genesis.js'
 import { blockHash, txHash } from '../../ledger/hashing.js'
+import { rpcCommitWaitMs } from '../../ledger/limits.js'
 import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
@@ -38,6 +39,12 @@ export interface ClusterOptions {
   readonly clients?: number
   /** Mean time between one client's transfers, in simulated ms (0: no workload). */
   readonly clientIntervalMs?: number
+  /**
+   * 'open' (default): each client submits every ~clientIntervalMs whatever happens. 'closed': each client
+   * submits its next transfer as soon as its entry node committed the previous one (as a client of
+   * broadcast_tx_commit does), so throughput is concurrency divided by latency.
+   */
+  readonly clientLoop?: 'open' | 'closed'
   /** As leader, wait this long after the parent block before proposing (the validator's config). */
   readonly blockIntervalMs?: number
 }
@@ -64,6 +71,8 @@ export interface TxRecord {
   readonly hashHex: string
   readonly submittedAtMs: number
   readonly entryNode: number
+  /** The client that sent it (its index). */
+  readonly client?: number
   committedAtMs?: number
 }
 
@@ -108,7 +117,8 @@ export class Cluster implements SimWire {
   traceHash = 0
   readonly #queue = new EventQueue<() => void | Promise<void>>()
   readonly #signatures: SignatureVerifier = memoisedSignatureVerifier()
-  readonly #clients: Array<{ nonce: number }> = []
+  readonly #clients: Array<{ nonce: number; waitingFor: string | null }> = []
+  readonly #clientLoop: 'open' | 'closed'
   readonly #clientIntervalMs: number
   readonly #blockIntervalMs: number
   readonly #nodeRandom: Prng[]
@@ -125,7 +135,8 @@ export class Cluster implements SimWire {
     this.#clientIntervalMs = options.clientIntervalMs ?? 0
     this.#blockIntervalMs = options.blockIntervalMs ?? 250
     this.chain = simChain(this.prng, options.validators, options.clients ?? 0, options.params)
-    for (let i = 0; i < (options.clients ?? 0); i++) this.#clients.push({ nonce: 0 })
+    this.#clientLoop = options.clientLoop ?? 'open'
+    for (let i = 0; i < (options.clients ?? 0); i++) this.#clients.push({ nonce: 0, waitingFor: null })
     this.verifier = new MessageVerifier({
       chainId: this.chain.genesis.chainId,
       validators: this.chain.genesis.validators.map((v) => v.consensusKey),
@@ -344,7 +355,10 @@ export class Cluster implements SimWire {
       this.commitLog.push({ node: node.id, height, atMs: this.nowMs, view: validator.consensus.view })
       for (const tx of committed.block.txs) {
         const record = this.txRecords.get(toHex(txHash(tx)))
-        if (record !== undefined && record.entryNode === node.id) record.committedAtMs ??= this.nowMs
+        if (record === undefined || record.entryNode !== node.id || record.committedAtMs !== undefined)
+          continue
+        record.committedAtMs = this.nowMs
+        if (record.client !== undefined) this.#clientCommitted(record.client, record.hashHex)
       }
     })
     this.#trace(`boot ${node.id} ${ledger.head().height}`)
@@ -395,14 +409,26 @@ export class Cluster implements SimWire {
     this.at(this.nowMs + delay, () => this.#clientSubmits(client))
   }
 
+  /** Closed loop: the client's transfer committed at its entry node, so it sends the next one. */
+  #clientCommitted(index: number, hashHex: string): void {
+    const client = this.#clients[index]!
+    if (this.#clientLoop !== 'closed' || client.waitingFor !== hashHex) return
+    client.waitingFor = null
+    this.at(this.nowMs + 1, () => this.#clientSubmits(index))
+  }
+
   /** A client sends its next transfer to a random live honest node, as broadcast_tx_sync does. */
   async #clientSubmits(index: number): Promise<void> {
     if (this.nowMs >= this.clientsStopAtMs) return
-    this.#scheduleClient(index)
     const client = this.#clients[index]!
+    // Open loop: the next one is due anyway; closed loop: once this one commits (or, if it is refused, soon).
+    if (this.#clientLoop === 'open') this.#scheduleClient(index)
     const live = this.nodes.filter((node) => node.validator !== null && node.isHonest)
     const entry = live[this.prng.int(0, live.length - 1)]
-    if (entry === undefined) return
+    if (entry === undefined) {
+      if (this.#clientLoop === 'closed') this.#scheduleClient(index)
+      return
+    }
     const keys = this.chain.clientKeys
     const tx = buildTransfer({
       chainId: this.chain.genesis.chainId,
@@ -414,11 +440,23 @@ export class Cluster implements SimWire {
     const validator = entry.validator!
     const epoch = entry.epoch
     const result = await validator.submitTx(encodeTx(tx))
-    if (result.code !== 0 || entry.epoch !== epoch) return
+    if (result.code !== 0 || entry.epoch !== epoch) {
+      if (this.#clientLoop === 'closed') this.#scheduleClient(index)
+      return
+    }
     client.nonce++
     const hashHex = toHex(txHash(tx))
+    client.waitingFor = hashHex
+    if (this.#clientLoop === 'closed') {
+      // A client gives up waiting after the RPC's commit wait (say its entry node crashed) and moves on.
+      this.at(this.nowMs + rpcCommitWaitMs, () => {
+        if (client.waitingFor !== hashHex) return
+        client.waitingFor = null
+        void this.#clientSubmits(index)
+      })
+    }
     this.acknowledged.push(hashHex)
-    this.txRecords.set(hashHex, { hashHex, submittedAtMs: this.nowMs, entryNode: entry.id })
+    this.txRecords.set(hashHex, { hashHex, submittedAtMs: this.nowMs, entryNode: entry.id, client: index })
   }
 
   #trace(line: string): void {

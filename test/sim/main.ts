@@ -1,9 +1,18 @@
-// `npm run sim -- --seeds K [--validators N] [--seed S] [--twins M]`: seeded simulation sweeps. Every run checks
-// agreement, validity, no honest equivocation, exactly-once transfers and liveness after the faults heal; a
-// failure prints the seed and the command that replays it, and the process exits 1.
+// `npm run sim -- --seeds K [--validators N] [--seed S] [--first-seed S] [--twins M] [--jobs J]`: seeded
+// simulation sweeps of whole validators. Every run checks agreement, validity, no honest equivocation, no honest
+// validator penalising another, exactly-once transfers and liveness after the faults heal; a failure prints the
+// seed and the command that replays it, and the process exits 1.
+// `npm run sim -- --harm [--validators 4,7] [--duration-ms D] [--fixture NAME]`: the harm table (harm.ts).
+import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
+import { isByzantineName } from '../../testnet/byzantine/index.js'
+import { harmLatencyRatioMax, harmTable, harmThroughputRatioMin } from './harm.js'
 import { runScenario } from './scenario.js'
 import { runTwins, twinsScenario } from './twins.js'
+
+const usage =
+  'usage: npm run sim -- [--seeds K] [--first-seed S | --seed S] [--validators N] [--twins M] [--jobs J]\n' +
+  '       npm run sim -- --harm [--validators 4,7] [--duration-ms 60000] [--fixture NAME] [--seed S]'
 
 const { values } = parseArgs({
   options: {
@@ -12,27 +21,43 @@ const { values } = parseArgs({
     validators: { type: 'string' },
     twins: { type: 'string', default: '0' },
     'first-seed': { type: 'string', default: '1' },
+    jobs: { type: 'string', default: '1' },
+    harm: { type: 'boolean', default: false },
+    'duration-ms': { type: 'string', default: '60000' },
+    fixture: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 })
 
 const write = (line: string) => process.stdout.write(`${line}\n`)
-const count = values.seed === undefined ? Number(values.seeds) : 1
-const firstSeed = values.seed === undefined ? Number(values['first-seed']) : Number(values.seed)
-const validators = values.validators === undefined ? undefined : Number(values.validators)
-const twins = Number(values.twins)
-if (
-  !Number.isSafeInteger(count) ||
-  count < 0 ||
-  !Number.isSafeInteger(firstSeed) ||
-  !Number.isSafeInteger(twins)
-) {
-  write('usage: npm run sim -- --seeds K [--validators N] [--seed S] [--first-seed S] [--twins M]')
-  process.exit(2)
+const integer = (text: string | undefined, name: string, min: number): number => {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value < min) {
+    write(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}\n${usage}`)
+    process.exit(2)
+  }
+  return value
+}
+if (values.help) {
+  write(usage)
+  process.exit(0)
 }
 
+if (values.harm) process.exit(await harmMode())
+const count = values.seed === undefined ? integer(values.seeds, 'seeds', 0) : 1
+const firstSeed = integer(values.seed ?? values['first-seed'], 'first-seed', 0)
+const validators = values.validators === undefined ? undefined : integer(values.validators, 'validators', 4)
+const twins = integer(values.twins, 'twins', 0)
+const jobs = integer(values.jobs, 'jobs', 1)
+if (jobs > 1) process.exit(await inParallel(jobs))
 let failures = 0
-const startedMs = Date.now()
-if (count > 0) {
+if (count > 0) failures += await scenarioSweep()
+if (twins > 0) failures += await twinsSweep()
+process.exit(failures > 0 ? 1 : 0)
+
+async function scenarioSweep(): Promise<number> {
+  const startedMs = Date.now()
+  let failed = 0
   let views = 0
   let powerCuts = 0
   const recovery: number[] = []
@@ -50,31 +75,30 @@ if (count > 0) {
       for (const fault of result.faults) write(`  fault ${fault}`)
       for (const violation of result.violations) write(`  ${violation.kind}: ${violation.detail}`)
       if (result.violations.length > 0) {
-        failures++
+        failed++
         write(`  reproduce: npm run sim -- --seed ${seed} --validators ${result.validators}`)
       }
     }
     if ((i + 1) % 50 === 0)
-      write(
-        `progress: ${i + 1}/${count} runs, ${failures} failed, ${((Date.now() - startedMs) / 1000).toFixed(0)} s`,
-      )
+      write(`progress: ${i + 1}/${count} runs, ${failed} failed, ${seconds(startedMs)} s`)
   }
   recovery.sort((a, b) => a - b)
   const median = recovery[Math.floor(recovery.length / 2)] ?? 0
   write(
-    `scenarios: ${count} runs (${powerCuts} with a power cut), ${failures} failed, ${views} simulated views, ` +
-      `views to recover after heal: median ${median}, max ${recovery.at(-1) ?? 0}, wall ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
+    `scenarios: ${count} runs (${powerCuts} with a power cut), ${failed} failed, ${views} simulated views, ` +
+      `views to recover after heal: median ${median}, max ${recovery.at(-1) ?? 0}, wall ${seconds(startedMs)} s`,
   )
+  return failed
 }
 
-if (twins > 0) {
-  const twinsStartedMs = Date.now()
-  let twinFailures = 0
+async function twinsSweep(): Promise<number> {
+  const startedMs = Date.now()
+  let failed = 0
   for (let i = 0; i < twins; i++) {
     const seed = firstSeed + i
     const result = await runTwins(twinsScenario(seed))
     if (result.violations.length > 0) {
-      twinFailures++
+      failed++
       write(
         `FAIL twins seed=${seed} twinned=${result.scenario.twinned} rounds=${JSON.stringify(result.scenario.rounds)}`,
       )
@@ -82,13 +106,89 @@ if (twins > 0) {
       write(`  reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed}`)
     }
     if ((i + 1) % 500 === 0)
-      write(
-        `twins progress: ${i + 1}/${twins}, ${twinFailures} failed, ${((Date.now() - twinsStartedMs) / 1000).toFixed(0)} s`,
-      )
+      write(`twins progress: ${i + 1}/${twins}, ${failed} failed, ${seconds(startedMs)} s`)
   }
-  write(
-    `twins: ${twins} scenarios (n=4, one twin), ${twinFailures} failed, wall ${((Date.now() - twinsStartedMs) / 1000).toFixed(1)} s`,
-  )
-  failures += twinFailures
+  write(`twins: ${twins} scenarios (n=4, one twin), ${failed} failed, wall ${seconds(startedMs)} s`)
+  return failed
 }
-process.exit(failures > 0 ? 1 : 0)
+
+/** Splits the seed range over `jobs` child processes (one per core), each printing its own lines. */
+async function inParallel(jobCount: number): Promise<number> {
+  const split = (total: number, job: number) => {
+    const share = Math.floor(total / jobCount)
+    return { first: firstSeed + job * share, count: job === jobCount - 1 ? total - share * job : share }
+  }
+  const children = Array.from({ length: jobCount }, (_, job) => {
+    const seeds = split(count, job)
+    const twinSeeds = split(twins, job)
+    const args = ['--import', 'tsx', process.argv[1]!, '--seeds', String(seeds.count)]
+    args.push('--first-seed', String(seeds.first), '--twins', '0')
+    if (validators !== undefined) args.push('--validators', String(validators))
+    const runs = [args]
+    if (twinSeeds.count > 0) {
+      runs.push(['--import', 'tsx', process.argv[1]!, '--seeds', '0', '--twins', String(twinSeeds.count)])
+      runs.at(-1)!.push('--first-seed', String(twinSeeds.first))
+    }
+    return (async () => {
+      let code = 0
+      for (const run of runs) {
+        code ||= await new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, run, { stdio: ['ignore', 'pipe', 'inherit'] })
+          child.stdout.on('data', (chunk: Buffer) => {
+            for (const line of chunk.toString().split('\n')) if (line !== '') write(`[job ${job}] ${line}`)
+          })
+          child.on('exit', (exitCode) => resolve(exitCode ?? 1))
+        })
+      }
+      return code
+    })()
+  })
+  const codes = await Promise.all(children)
+  return codes.some((code) => code !== 0) ? 1 : 0
+}
+
+async function harmMode(): Promise<number> {
+  const validatorCounts = (values.validators ?? '4,7')
+    .split(',')
+    .map((each) => integer(each, 'validators', 4))
+  const durationMs = integer(values['duration-ms'], 'duration-ms', 10_000)
+  const fixture = values.fixture
+  if (fixture !== undefined && !isByzantineName(fixture)) {
+    write(`unknown fixture ${JSON.stringify(fixture)}\n${usage}`)
+    return 2
+  }
+  const seed = integer(values.seed ?? '1', 'seed', 0)
+  const startedMs = Date.now()
+  write(
+    `harm: f Byzantine validators vs f crashed (silent), simulated ${durationMs / 1000} s, seed ${seed}; bounds: ` +
+      `throughput >= ${harmThroughputRatioMin}x, p99 <= ${harmLatencyRatioMax}x of silent`,
+  )
+  write('| n | fixture | tx/s | vs silent | p50 ms | p99 ms | vs silent | verdict |')
+  write('|---|---|---|---|---|---|---|---|')
+  const rows = await harmTable({
+    seed,
+    validatorCounts,
+    durationMs,
+    ...(fixture === undefined ? {} : { fixtures: ['silent', fixture] as const }),
+    onRow: (row) => {
+      const verdict = row.withinBounds
+        ? 'ok'
+        : `FAIL${row.violations.length > 0 ? ` (${row.violations.length} violations: ${row.violations[0]!.kind}: ${row.violations[0]!.detail})` : ''}`
+      write(
+        `| ${row.validators} | ${row.fixture} | ${row.txPerSecond.toFixed(1)} | ${row.throughputRatio.toFixed(2)} | ` +
+          `${row.p50Ms} | ${row.p99Ms} | ${row.latencyRatio.toFixed(2)} | ${verdict} |`,
+      )
+    },
+  })
+  const failed = rows.filter((row) => !row.withinBounds)
+  write(`harm: ${rows.length} rows, ${failed.length} outside the bounds, wall ${seconds(startedMs)} s`)
+  for (const row of failed)
+    write(
+      `  reproduce: npm run sim -- --harm --validators ${row.validators} --fixture ${row.fixture} --seed ${seed}`,
+    )
+  return failed.length > 0 ? 1 : 0
+}
+
+function seconds(sinceMs: number): string {
+  return ((Date.now() - sinceMs) / 1000).toFixed(1)
+}
