@@ -69,8 +69,13 @@ export interface HomePaths {
   readonly nodeKey: string
   /** Consensus signing key file. */
   readonly consensusKey: string
-  /** LevelDB directory. */
+  /** LevelDB directory of the chain data: committed blocks, state, pending blocks, mempool journal, evidence. */
   readonly data: string
+  /**
+   * LevelDB directory of the safety state (what this validator signed): kept apart from `data`, so that corrupt
+   * chain data can be moved aside and re-synced without forgetting it.
+   */
+  readonly safety: string
 }
 
 export function homePaths(home: string): HomePaths {
@@ -81,6 +86,7 @@ export function homePaths(home: string): HomePaths {
     nodeKey: join(home, 'node_key.json'),
     consensusKey: join(home, 'consensus_key.json'),
     data: join(home, 'data'),
+    safety: join(home, 'safety'),
   }
 }
 
