@@ -273,9 +273,14 @@ export class Node {
         },
       },
     )
-    const committer = new BlockCommitter(store, this.app, this.mempool, this.metrics, (committed) =>
-      this.#onCommitted(committed),
-    )
+    const committer = new BlockCommitter({
+      store,
+      app: this.app,
+      mempool: this.mempool,
+      metrics: this.metrics,
+      committedRoot: await loadTreeRoot(store, genesisRoot),
+      onCommitted: (committed) => this.#onCommitted(committed),
+    })
     this.#driver = new ConsensusDriver(await stateOverStore(safety), {
       store,
       app: this.app,
