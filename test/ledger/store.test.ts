@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
+import { MemoryLevel } from 'memory-level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
 import { AccountsApp } from '../../ledger/app/index.js'
 import { encodeBlock, encodeReceipt, encodeTx } from '../../ledger/codec/index.js'
 import { blockHash, hashKey, txHash, txRoot } from '../../ledger/hashing.js'
-import { seal } from '../../ledger/store/database.js'
+import { type Database, seal } from '../../ledger/store/database.js'
 import {
   Bucket,
   type CommitRecord,
@@ -436,6 +437,20 @@ describe('LedgerStore', () => {
       )
       await expectStoreError(open(), 'corrupt')
     })
+  })
+
+  it("opens over a caller's abstract-level database (memory-level here), and refuses one that does not store bytes", async () => {
+    const memory = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })
+    const store = await open({ database: memory })
+    const record = new ChainBuilder().next([transfer(alice, bob, 1n, 0)])
+    await store.commitBlock(record)
+    expect(await store.blockByHeight(1)).toEqual(record.block)
+    await store.close()
+    expect(memory.status).toBe('closed')
+
+    const text = new MemoryLevel() as unknown as Database
+    const error = await expectStoreError(open({ database: text }), 'invalid-argument')
+    expect(error.message).toContain('the store needs bytes')
   })
 
   it('refuses calls after close', async () => {
