@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
-import { encodeSafetyState } from '../../ledger/codec/index.js'
+import { encodeSafetyState, encodeTC } from '../../ledger/codec/index.js'
+import { bucketKey, MetaKey, metaKey } from '../../ledger/store/buckets.js'
 import { seal } from '../../ledger/store/database.js'
 import {
   Bucket,
@@ -82,12 +83,32 @@ async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode)
   return error as StoreError
 }
 
-/** Writes one value behind the store's back (another program, a disk fault), into the safety database. */
-async function writeRaw(disk: CrashableDisk, key: Uint8Array, stored: Uint8Array): Promise<void> {
-  const raw = disk.database('safety')
+/** Writes one value behind the stores' back (another program, a disk fault, an older version). */
+async function writeRaw(
+  disk: CrashableDisk,
+  name: string,
+  key: Uint8Array,
+  stored: Uint8Array,
+): Promise<void> {
+  const raw = disk.database(name)
   await raw.open()
   await raw.put(key, stored)
   await raw.close()
+}
+
+/** What the previous version wrote in the ledger database: the safety state in bucket 8, the TC in meta. */
+async function writeRetired(
+  disk: CrashableDisk,
+  retired: { safety?: SafetyState; highestTC?: TimeoutCertificate },
+) {
+  if (retired.safety !== undefined) {
+    const key = bucketKey(Bucket.safety, new Uint8Array(0))
+    await writeRaw(disk, 'data', key, seal(key, encodeSafetyState(retired.safety)))
+  }
+  if (retired.highestTC !== undefined) {
+    const key = metaKey(MetaKey.highestTC)
+    await writeRaw(disk, 'data', key, seal(key, encodeTC(retired.highestTC)))
+  }
 }
 
 describe('SafetyStore', () => {
@@ -134,10 +155,9 @@ describe('SafetyStore', () => {
   it('moves the safety state and highest TC of a home written before it over from the ledger store, once', async () => {
     const disk = new CrashableDisk()
     const home = simHome(disk)
+    await (await home.ledger()).close()
+    await writeRetired(disk, { safety: safetyAt(31), highestTC: tcAt(30) })
     const ledger = await home.ledger()
-    // What the previous version wrote: the safety state and highest TC in the ledger database.
-    await ledger.saveHighestTC(tcAt(30))
-    await ledger.saveSafetyState(safetyAt(31))
 
     const first = await home.safety({ retired: ledger })
     expect(first.migrated).toEqual({ safety: safetyAt(31), highestTC: tcAt(30) })
@@ -157,13 +177,14 @@ describe('SafetyStore', () => {
   it('moves nothing from a new home, and never overwrites a safety database that exists', async () => {
     const disk = new CrashableDisk()
     const home = simHome(disk)
-    const ledger = await home.ledger()
-    const fresh = await home.safety({ retired: ledger })
+    const fresh = await home.safety({ retired: await home.ledger() })
     expect(fresh.migrated).toBeNull()
     await fresh.store.saveSafetyState(safetyAt(40))
     await fresh.store.close()
     // An older safety state in the ledger database (say, from a downgrade) must not replace the current one.
-    await ledger.saveSafetyState(safetyAt(35))
+    disk.crash()
+    await writeRetired(disk, { safety: safetyAt(35) })
+    const ledger = await home.ledger()
     const again = await home.safety({ retired: ledger })
     expect(again.migrated).toBeNull()
     expect(await again.store.loadSafetyState()).toEqual(safetyAt(40))
@@ -180,7 +201,7 @@ describe('SafetyStore', () => {
 
     // Well sealed but not a safety state (a truncated encoding): the strict decoder refuses it.
     const truncated = encodeSafetyState(safetyAt(50)).subarray(0, 20)
-    await writeRaw(disk, key, seal(key, truncated))
+    await writeRaw(disk, 'safety', key, seal(key, truncated))
     const decoded = await home.safety()
     const notDecoded = await expectStoreError(decoded.store.loadSafetyState(), 'corrupt')
     expect(notDecoded.message).toContain('does not decode')
@@ -189,7 +210,7 @@ describe('SafetyStore', () => {
     // One flipped bit in a valid value: the checksum refuses it.
     const flipped = seal(key, encodeSafetyState(safetyAt(51)))
     flipped[3]! ^= 0x10
-    await writeRaw(disk, key, flipped)
+    await writeRaw(disk, 'safety', key, flipped)
     const checked = await home.safety()
     const badChecksum = await expectStoreError(checked.store.loadSafetyState(), 'corrupt')
     expect(badChecksum.message).toContain('fails its checksum')
