@@ -69,9 +69,12 @@ export interface HomePaths {
   readonly nodeKey: string
   /** Consensus signing key file. */
   readonly consensusKey: string
-  /** LevelDB directory of the chain data (re-syncable from peers). */
+  /** LevelDB directory of the chain data: committed blocks, state, pending blocks, mempool journal, evidence. */
   readonly data: string
-  /** LevelDB directory of the safety state (what this validator signed): never to be moved aside. */
+  /**
+   * LevelDB directory of the safety state (what this validator signed): kept apart from `data`, so that corrupt
+   * chain data can be moved aside and re-synced without forgetting it.
+   */
   readonly safety: string
 }
 

@@ -1,8 +1,10 @@
+import { dirname } from 'node:path'
 import { bytesEqual, toHex } from '../crypto/hex.js'
 import { blockHash } from '../ledger/hashing.js'
 import type { LedgerStore } from '../ledger/store/index.js'
 import { StoreError } from '../ledger/store/index.js'
 import type { QuorumCertificate } from '../ledger/types.js'
+import { homePaths } from './config.js'
 
 /** How many of the newest committed blocks are re-verified at every start. */
 export const startupVerifyDepth = 256
@@ -12,14 +14,18 @@ export class CorruptDataError extends Error {
   override name = 'CorruptDataError'
 }
 
-/** The error a validator stops with when its data cannot be trusted, saying what to do about it. */
+/**
+ * The error a validator stops with when its chain data cannot be trusted, saying what to do about it. The
+ * data directory holds nothing that peers cannot give back; the safety directory next to it holds what this
+ * validator signed, which only this validator knows.
+ */
 export function corruptDataError(dataDir: string, what: string, cause?: unknown): CorruptDataError {
+  const safetyDir = homePaths(dirname(dataDir)).safety
   return new CorruptDataError(
     `the data directory ${dataDir} is corrupt (${what}). Stop this validator, move ${dataDir} aside (keep it ` +
-      'for inspection) and start it again: it re-fetches the chain from its peers by block sync, verifying every ' +
-      'block. The directory also holds the safety state (what this validator voted for); a validator restarted ' +
-      'without it may only vote again once the network has moved past the views it voted in, which block sync ' +
-      'ensures by catching up first.',
+      `for inspection) and start it again: it re-fetches the chain from its peers by block sync, verifying every ` +
+      `block. Keep ${safetyDir} where it is: it holds the safety state (what this validator voted for), and a ` +
+      'validator started without it could vote twice in one view.',
     cause === undefined ? undefined : { cause },
   )
 }

@@ -38,11 +38,42 @@ interface Slot {
   leaf: Uint8Array | undefined
 }
 
+/** What `apply` needs to know about an execution that `execute` returned. */
+interface PendingExecution {
+  /** The state version the execution read; applying it to any other state would corrupt it. */
+  readonly baseVersion: number
+  /** By hex address: the changed accounts with their new leaves. */
+  readonly slots: ReadonlyMap<string, Slot>
+}
+
 const emptyAccount: Account = { balance: 0n, nonce: 0 }
+
+/** Reads accounts; execution reads through an overlay, admission reads the committed state. */
+interface AccountReader {
+  account(address: Uint8Array): Account
+}
+
+/** The accounts a block execution changed, over the unchanged committed state. */
+class Overlay implements AccountReader {
+  readonly slots = new Map<string, Slot>()
+
+  constructor(private readonly base: AccountReader) {}
+
+  account(address: Uint8Array): Account {
+    return this.slots.get(toHex(address))?.account ?? this.base.account(address)
+  }
+
+  set(address: Uint8Array, account: Account): void {
+    this.slots.set(toHex(address), { address: address.slice(), account, leaf: undefined })
+  }
+}
 
 export class AccountsApp {
   /** By lowercase hex address; hex order is byte order, which the state root relies on. */
   private readonly slots = new Map<string, Slot>()
+  /** Counts applied executions, so an execution is applied only to the state it was computed on. */
+  #version = 0
+  readonly #pending = new WeakMap<BlockExecution, PendingExecution>()
 
   /** Builds the state from stored or genesis accounts. Duplicate addresses are a caller bug. */
   static fromAccounts(list: Iterable<AccountEntry>): AccountsApp {
@@ -80,13 +111,7 @@ export class AccountsApp {
    * bytes, so it depends only on the state, never on the order the accounts were created in.
    */
   stateRoot(): Hash {
-    const leaves: Uint8Array[] = []
-    for (const slot of this.sortedSlots()) {
-      if (isAccountEmpty(slot.account)) continue
-      slot.leaf ??= accountLeaf(slot.address, slot.account)
-      leaves.push(slot.leaf)
-    }
-    return merkleRoot(leaves)
+    return this.rootWith(new Map())
   }
 
   /**
@@ -112,17 +137,18 @@ export class AccountsApp {
         log: `nonce ${tx.nonce} leaves a gap (next nonce ${pendingNonce})`,
       }
     }
-    return this.checkTransfer(tx, sender)
+    return checkTransfer(this, tx, sender)
   }
 
   /**
-   * Executes a committed block's txs in order and applies them to the state. `isCommitted` answers whether a tx
-   * hash is already committed in an earlier block.
+   * Executes a committed block's txs in order over an overlay of the state, leaving the state itself as it
+   * was: the caller writes the result to disk and only then `apply`s it, so the state in memory is never ahead
+   * of the state on disk. `isCommitted` answers whether a tx hash is already committed in an earlier block.
    */
-  executeBlock(txs: readonly Tx[], isCommitted: (txHash: Hash) => boolean): BlockExecution {
+  execute(txs: readonly Tx[], isCommitted: (txHash: Hash) => boolean): BlockExecution {
+    const overlay = new Overlay(this)
     const receipts: Receipt[] = []
     const seen = new Set<string>()
-    const changed = new Set<string>()
     for (const tx of txs) {
       const hash = txHash(tx)
       const hashKey = toHex(hash)
@@ -131,63 +157,88 @@ export class AccountsApp {
         continue
       }
       seen.add(hashKey)
-      const result = this.applyTx(tx, changed)
+      const result = applyTx(overlay, tx)
       receipts.push({ txHash: hash, code: result.code, log: result.log })
     }
-    const changedEntries = [...changed].sort().map((key) => {
-      const slot = this.slots.get(key)
-      if (slot === undefined) throw new Error(`AccountsApp: changed account ${key} vanished`)
+    const changed = [...overlay.slots.keys()].sort().map((key) => {
+      const slot = overlay.slots.get(key) as Slot
       return { address: slot.address.slice(), account: slot.account }
     })
-    return { receipts, changed: changedEntries, stateRoot: this.stateRoot() }
+    const execution: BlockExecution = { receipts, changed, stateRoot: this.rootWith(overlay.slots) }
+    this.#pending.set(execution, { baseVersion: this.#version, slots: overlay.slots })
+    return execution
   }
 
-  private applyTx(tx: Tx, changed: Set<string>): CheckTxResult {
-    const sender = this.account(tx.from)
-    if (tx.nonce !== sender.nonce) {
-      return { code: ReceiptCode.badNonce, log: `expected nonce ${sender.nonce}, got ${tx.nonce}` }
+  /**
+   * Makes an execution's changes the state. Throws (changing nothing) unless `execution` came from this app's
+   * `execute` on the state as it is now, and was not applied yet.
+   */
+  apply(execution: BlockExecution): void {
+    const pending = this.#pending.get(execution)
+    if (pending === undefined || pending.baseVersion !== this.#version) {
+      throw new Error('AccountsApp.apply: the execution was not computed on the current state')
     }
-    const check = this.checkTransfer(tx, sender)
-    if (check.code !== ReceiptCode.ok) return check
-    const { to, amount } = tx.body
-    // Debit first, then read the recipient: for a transfer to oneself both steps hit the same account.
-    this.setAccount(tx.from, { balance: sender.balance - amount, nonce: sender.nonce + 1 }, changed)
-    const recipient = this.account(to)
-    this.setAccount(to, { balance: recipient.balance + amount, nonce: recipient.nonce }, changed)
-    return check
+    for (const [key, slot] of pending.slots) this.slots.set(key, slot)
+    this.#version++
+    this.#pending.delete(execution)
   }
 
-  /** The amount and balance rules shared by admission and execution. */
-  private checkTransfer(tx: Tx, sender: Account): CheckTxResult {
-    const { kind, to, amount } = tx.body
-    // Logs stay short and fixed-form: receipts are stored and their log is bounded by the codec.
-    if (kind !== 'transfer') return { code: ReceiptCode.invalidAmount, log: 'unknown transaction kind' }
-    if (typeof amount !== 'bigint' || amount <= 0n || amount > amountMax) {
-      return { code: ReceiptCode.invalidAmount, log: 'amount must be in 1..2^64-1' }
-    }
-    if (sender.balance < amount) {
-      return { code: ReceiptCode.insufficientFunds, log: `balance ${sender.balance} < amount ${amount}` }
-    }
-    const selfTransfer = toHex(to) === toHex(tx.from)
-    // Unreachable while the total supply fits in u64 (genesis checks it); kept so execution never throws.
-    if (!selfTransfer && this.account(to).balance + amount > amountMax) {
-      return { code: ReceiptCode.invalidAmount, log: 'recipient balance would exceed 2^64-1' }
-    }
-    return { code: ReceiptCode.ok, log: '' }
+  /** Executes and applies at once, for callers with no write in between (tests and models). */
+  executeBlock(txs: readonly Tx[], isCommitted: (txHash: Hash) => boolean): BlockExecution {
+    const execution = this.execute(txs, isCommitted)
+    this.apply(execution)
+    return execution
   }
 
-  private setAccount(address: Uint8Array, account: Account, changed: Set<string>): void {
-    const key = toHex(address)
-    const slot = this.slots.get(key)
-    if (slot === undefined) this.slots.set(key, { address: address.slice(), account, leaf: undefined })
-    else {
-      slot.account = account
-      slot.leaf = undefined
+  /** The state root with `overlay`'s accounts in place of the state's; fills in every leaf it computes. */
+  private rootWith(overlay: ReadonlyMap<string, Slot>): Hash {
+    const keys = new Set(this.slots.keys())
+    for (const key of overlay.keys()) keys.add(key)
+    const leaves: Uint8Array[] = []
+    for (const key of [...keys].sort()) {
+      const slot = (overlay.get(key) ?? this.slots.get(key)) as Slot
+      if (isAccountEmpty(slot.account)) continue
+      slot.leaf ??= accountLeaf(slot.address, slot.account)
+      leaves.push(slot.leaf)
     }
-    changed.add(key)
+    return merkleRoot(leaves)
   }
 
   private sortedSlots(): Slot[] {
     return [...this.slots.keys()].sort().map((key) => this.slots.get(key) as Slot)
   }
+}
+
+function applyTx(overlay: Overlay, tx: Tx): CheckTxResult {
+  const sender = overlay.account(tx.from)
+  if (tx.nonce !== sender.nonce) {
+    return { code: ReceiptCode.badNonce, log: `expected nonce ${sender.nonce}, got ${tx.nonce}` }
+  }
+  const check = checkTransfer(overlay, tx, sender)
+  if (check.code !== ReceiptCode.ok) return check
+  const { to, amount } = tx.body
+  // Debit first, then read the recipient: for a transfer to oneself both steps hit the same account.
+  overlay.set(tx.from, { balance: sender.balance - amount, nonce: sender.nonce + 1 })
+  const recipient = overlay.account(to)
+  overlay.set(to, { balance: recipient.balance + amount, nonce: recipient.nonce })
+  return check
+}
+
+/** The amount and balance rules shared by admission and execution. */
+function checkTransfer(accounts: AccountReader, tx: Tx, sender: Account): CheckTxResult {
+  const { kind, to, amount } = tx.body
+  // Logs stay short and fixed-form: receipts are stored and their log is bounded by the codec.
+  if (kind !== 'transfer') return { code: ReceiptCode.invalidAmount, log: 'unknown transaction kind' }
+  if (typeof amount !== 'bigint' || amount <= 0n || amount > amountMax) {
+    return { code: ReceiptCode.invalidAmount, log: 'amount must be in 1..2^64-1' }
+  }
+  if (sender.balance < amount) {
+    return { code: ReceiptCode.insufficientFunds, log: `balance ${sender.balance} < amount ${amount}` }
+  }
+  const selfTransfer = toHex(to) === toHex(tx.from)
+  // Unreachable while the total supply fits in u64 (genesis checks it); kept so execution never throws.
+  if (!selfTransfer && accounts.account(to).balance + amount > amountMax) {
+    return { code: ReceiptCode.invalidAmount, log: 'recipient balance would exceed 2^64-1' }
+  }
+  return { code: ReceiptCode.ok, log: '' }
 }

@@ -200,32 +200,6 @@ export class LedgerStore {
     await this.#writes.enqueue(() => writeBatch(this.#db, operations, false))
   }
 
-  /** @deprecated The safety state lives in SafetyStore; kept until node.ts reads it from there. */
-  async loadSafetyState(): Promise<SafetyState | null> {
-    this.#assertOpen()
-    return (await this.#repos.retiredSafety.get(null)) ?? null
-  }
-
-  /** @deprecated The safety state lives in SafetyStore; kept until driver.ts writes it there. */
-  async saveSafetyState(state: SafetyState): Promise<void> {
-    this.#assertOpen()
-    const operation = this.#repos.retiredSafety.put(null, state)
-    await this.#writes.enqueue(() => writeBatch(this.#db, [operation], true))
-  }
-
-  /** @deprecated The highest TC lives in SafetyStore; kept until driver.ts writes it there. */
-  async saveHighestTC(tc: TimeoutCertificate): Promise<void> {
-    this.#assertOpen()
-    const operation = this.#repos.retiredHighestTC.put(null, tc)
-    await this.#writes.enqueue(() => writeBatch(this.#db, [operation], false))
-  }
-
-  /** @deprecated The highest TC lives in SafetyStore; kept until node.ts reads it from there. */
-  async loadHighestTC(): Promise<TimeoutCertificate | null> {
-    this.#assertOpen()
-    return (await this.#repos.retiredHighestTC.get(null)) ?? null
-  }
-
   /**
    * Appends the next block in one atomic, synced batch: the block, height → hash, its QC, the locations and
    * receipts of its txs (except duplicates, whose hash is already committed), the changed accounts, the state

@@ -14,6 +14,7 @@ import {
   type ConsensusConfig,
   type ConsensusState,
   MessageVerifier,
+  type TreeEntry,
 } from '../consensus/index.js'
 import { ConsensusOutbox } from '../consensus-outbox.js'
 import { ConsensusDriver } from '../driver.js'
@@ -51,6 +52,8 @@ interface Foundation {
   readonly txVerifier: TxVerifier
   readonly filter: OutgoingFilter | null
   readonly app: AccountsApp
+  /** The committed head as a tree entry (what the committer extends). */
+  readonly root: TreeEntry
   readonly consensus: ConsensusState
   readonly evidence: EvidencePool
 }
@@ -128,9 +131,14 @@ export class Validator implements RpcBackend {
       logger: env.logger,
       gossip: (bytes) => this.#network.broadcast('tx', bytes),
     })
-    const committer = new BlockCommitter(storage.ledger, base.app, this.mempool, env.metrics, (committed) =>
-      this.#onCommitted(committed),
-    )
+    const committer = new BlockCommitter({
+      store: storage.ledger,
+      app: base.app,
+      mempool: this.mempool,
+      metrics: env.metrics,
+      committedRoot: base.root,
+      onCommitted: (committed) => this.#onCommitted(committed),
+    })
     this.#driver = new ConsensusDriver(base.consensus, {
       safety: storage.safety,
       store: storage.ledger,
@@ -252,6 +260,7 @@ export class Validator implements RpcBackend {
       txVerifier,
       filter,
       app: booted.app,
+      root: booted.root,
       consensus: booted.consensus,
       evidence,
     })

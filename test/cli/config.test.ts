@@ -166,6 +166,7 @@ describe('homePaths', () => {
       nodeKey: '/h/node_key.json',
       consensusKey: '/h/consensus_key.json',
       data: '/h/data',
+      safety: '/h/safety',
     })
   })
 })

@@ -178,6 +178,42 @@ describe('AccountsApp', () => {
     })
   })
 
+  describe('execute computes a block over an overlay; apply makes it the state', () => {
+    it('execute leaves the state as it was, and apply gives exactly the state execute reported', () => {
+      const app = appWith([alice, 100n], [bob, 5n])
+      const rootBefore = app.stateRoot()
+      const execution = app.execute(
+        [transfer(alice, carol, 30n, 0), transfer(bob, alice, 5n, 0)],
+        nothingCommitted,
+      )
+      expect(execution.receipts.map((receipt) => receipt.code)).toEqual([ReceiptCode.ok, ReceiptCode.ok])
+      expect(app.stateRoot()).toEqual(rootBefore)
+      expect(app.accounts()).toEqual(appWith([alice, 100n], [bob, 5n]).accounts())
+      expect(app.totalBalance()).toBe(105n)
+
+      app.apply(execution)
+      expect(app.stateRoot()).toEqual(execution.stateRoot)
+      expect(app.account(alice)).toEqual({ balance: 75n, nonce: 1 })
+      expect(app.account(bob)).toEqual({ balance: 0n, nonce: 1 })
+      expect(app.account(carol)).toEqual({ balance: 30n, nonce: 0 })
+      expect(execution.changed.map(({ address }) => address)).toEqual([alice, bob, carol])
+    })
+
+    it('apply refuses an execution computed on another state, and one applied already, changing nothing', () => {
+      const app = appWith([alice, 100n])
+      const first = app.execute([transfer(alice, bob, 10n, 0)], nothingCommitted)
+      const rival = app.execute([transfer(alice, carol, 20n, 0)], nothingCommitted)
+      const foreign = appWith([alice, 100n]).execute([transfer(alice, bob, 40n, 0)], nothingCommitted)
+      app.apply(first)
+      const rootAfterFirst = app.stateRoot()
+      expect(() => app.apply(rival)).toThrow(/not computed on the current state/)
+      expect(() => app.apply(first)).toThrow(/not computed on the current state/)
+      expect(() => app.apply(foreign)).toThrow(/not computed on the current state/)
+      expect(app.stateRoot()).toEqual(rootAfterFirst)
+      expect(app.account(carol)).toEqual({ balance: 0n, nonce: 0 })
+    })
+  })
+
   it('a balance at the u64 maximum can be moved whole', () => {
     const app = appWith([alice, amountMax])
     const result = app.executeBlock([transfer(alice, bob, amountMax, 0)], nothingCommitted)
@@ -277,6 +313,30 @@ describe(`AccountsApp under random transfer sequences (fast-check seed=${seed}, 
           for (const { address, account } of result.changed) {
             expect(account).toEqual(app.account(address))
           }
+        }
+      }),
+      { seed, numRuns: 200 },
+    )
+  })
+
+  it('execute changes nothing until apply, and apply reaches exactly the root and accounts execute reported', () => {
+    fc.assert(
+      fc.property(runArbitrary, (run) => {
+        const app = startApp(run)
+        const committed = new Set<string>()
+        for (const block of buildBlocks(run)) {
+          const rootBefore = app.stateRoot()
+          const accountsBefore = app.accounts()
+          const execution = app.execute(block, (hash) => committed.has(hashKey(hash)))
+          expect(app.stateRoot()).toEqual(rootBefore)
+          expect(app.accounts()).toEqual(accountsBefore)
+          app.apply(execution)
+          for (const receipt of execution.receipts) {
+            if (receipt.code !== ReceiptCode.duplicate) committed.add(hashKey(receipt.txHash))
+          }
+          expect(app.stateRoot()).toEqual(execution.stateRoot)
+          expect(AccountsApp.fromAccounts(app.accounts()).stateRoot()).toEqual(execution.stateRoot)
+          for (const { address, account } of execution.changed) expect(app.account(address)).toEqual(account)
         }
       }),
       { seed, numRuns: 200 },

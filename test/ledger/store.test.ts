@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
+import { MemoryLevel } from 'memory-level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
 import { AccountsApp } from '../../ledger/app/index.js'
 import { encodeBlock, encodeReceipt, encodeTx } from '../../ledger/codec/index.js'
 import { blockHash, hashKey, txHash, txRoot } from '../../ledger/hashing.js'
-import { seal } from '../../ledger/store/database.js'
+import { type Database, seal } from '../../ledger/store/database.js'
 import {
   Bucket,
   type CommitRecord,
@@ -15,14 +16,7 @@ import {
   StoreError,
   type StoreErrorCode,
 } from '../../ledger/store/index.js'
-import {
-  type Block,
-  type Hash,
-  type QuorumCertificate,
-  ReceiptCode,
-  type SafetyState,
-  type Tx,
-} from '../../ledger/types.js'
+import { type Block, type Hash, type QuorumCertificate, ReceiptCode, type Tx } from '../../ledger/types.js'
 
 const chainId = 'store-test'
 const genesisHash = sha256(new TextEncoder().encode('genesis'))
@@ -98,18 +92,6 @@ class ChainBuilder {
   }
 }
 
-const safetyState: SafetyState = {
-  lastVotedView: 12,
-  preferredView: 10,
-  highQC: qcFor(11, sha256(new Uint8Array([11]))),
-  lastTimeout: {
-    view: 12,
-    highQC: qcFor(11, sha256(new Uint8Array([11]))),
-    sender: 3,
-    signature: new Uint8Array(64).fill(9),
-  },
-}
-
 async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<StoreError> {
   try {
     await promise
@@ -180,7 +162,6 @@ describe('LedgerStore', () => {
     expect(await store.allAccounts()).toEqual(genesisAccounts)
     expect(await store.blockByHeight(0)).toBeUndefined()
     expect(await store.blockByHeight(1)).toBeUndefined()
-    expect(await store.loadSafetyState()).toBeNull()
   })
 
   it('round-trips a committed block and everything committed with it', async () => {
@@ -262,17 +243,6 @@ describe('LedgerStore', () => {
     expect(await store.account(bob)).toEqual({ balance: 5n, nonce: 0 })
   })
 
-  it('keeps the safety state, durable across reopen', async () => {
-    const store = await open()
-    await store.saveSafetyState(safetyState)
-    expect(await store.loadSafetyState()).toEqual(safetyState)
-    const later = { ...safetyState, lastVotedView: 13, lastTimeout: null }
-    await Promise.all([store.saveSafetyState(safetyState), store.saveSafetyState(later)])
-    await store.close()
-    const reopened = await open()
-    expect(await reopened.loadSafetyState()).toEqual(later)
-  })
-
   it('journals mempool transactions durably, and a commit removes the ones it holds in the same batch', async () => {
     const store = await open()
     const txs = [0, 1, 2].map((nonce) => transfer(alice, bob, 5n, nonce))
@@ -297,21 +267,6 @@ describe('LedgerStore', () => {
     await writeRaw(dir, rawKey(Bucket.mempoolTx, txHash(transfer(alice, bob, 6n, 0))), encodeTx(tx))
     const reopened = await open()
     await expectStoreError(reopened.mempoolTxs(), 'corrupt')
-  })
-
-  it('keeps the highest TC across reopen (none on a new store)', async () => {
-    const store = await open()
-    expect(await store.loadHighestTC()).toBeNull()
-    const tc = {
-      view: 9,
-      signers: [0, 2, 3],
-      highQCViews: [7, 8, 8],
-      signatures: [0, 2, 3].map((signer) => new Uint8Array(64).fill(signer + 1)),
-    }
-    await store.saveHighestTC(tc)
-    await store.saveHighestTC({ ...tc, view: 10 })
-    await store.close()
-    expect(await (await open()).loadHighestTC()).toEqual({ ...tc, view: 10 })
   })
 
   it('reopens with the head and the data it had', async () => {
@@ -438,10 +393,27 @@ describe('LedgerStore', () => {
     })
   })
 
+  it("opens over a caller's abstract-level database (memory-level here), and refuses one that does not store bytes", async () => {
+    const memory = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })
+    const store = await open({ database: memory })
+    const record = new ChainBuilder().next([transfer(alice, bob, 1n, 0)])
+    await store.commitBlock(record)
+    expect(await store.blockByHeight(1)).toEqual(record.block)
+    await store.close()
+    expect(memory.status).toBe('closed')
+
+    const text = new MemoryLevel() as unknown as Database
+    const error = await expectStoreError(open({ database: text }), 'invalid-argument')
+    expect(error.message).toContain('the store needs bytes')
+  })
+
   it('refuses calls after close', async () => {
     const store = await open()
     await store.close()
     await expectStoreError(store.blockByHeight(1), 'closed')
-    await expectStoreError(store.saveSafetyState(safetyState), 'closed')
+    await expectStoreError(
+      store.saveMempoolTxs([{ hash: new Uint8Array(32), tx: transfer(alice, bob, 1n, 0) }]),
+      'closed',
+    )
   })
 })

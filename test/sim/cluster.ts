@@ -278,7 +278,7 @@ export class Cluster implements SimWire {
     const { chain } = this
     const ledger = await LedgerStore.open({
       dir: `sim/node-${node.id}/data`,
-      database: node.storage.ledgerDatabase(),
+      database: node.storage.database('data'),
       chainId: chain.genesis.chainId,
       genesisHash: chain.hash,
       genesisStateRoot: chain.stateRoot,
@@ -289,7 +289,7 @@ export class Cluster implements SimWire {
     })
     const { store: safety } = await SafetyStore.open({
       dir: `sim/node-${node.id}/safety`,
-      database: node.storage.safetyDatabase(),
+      database: node.storage.database('safety'),
       chainId: chain.genesis.chainId,
       genesisHash: chain.hash,
     })

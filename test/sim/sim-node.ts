@@ -4,8 +4,8 @@ import type { CommittedBlock } from '../../node/consensus/index.js'
 import type { NodeMetrics } from '../../node/metrics.js'
 import type { Validator } from '../../node/validator/validator.js'
 import type { ByzantineName } from '../../testnet/byzantine/index.js'
+import { CrashableDisk } from '../support/crashable-disk.js'
 import type { SimGuard } from './sim-guard.js'
-import { SimStorage } from './sim-storage.js'
 
 /** One simulated process: a validator index, and optionally a malicious fixture or a twin role. */
 export interface NodeSpec {
@@ -26,7 +26,8 @@ export class SimNode {
   readonly spec: NodeSpec
   readonly nodeKeyHex: string
   readonly consensusSecretKey: Uint8Array
-  readonly storage = new SimStorage()
+  /** Its disk: what was synced survives a crash (a power cut), the rest is lost. */
+  readonly storage = new CrashableDisk()
   /** The running life's validator (null while down or booting). */
   validator: Validator | null = null
   /** The running life's peer scores, bans and flood gates. */

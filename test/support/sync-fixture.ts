@@ -16,6 +16,7 @@ import { BlockCommitter } from '../../node/committer.js'
 import { type CommittedBlock, MessageVerifier } from '../../node/consensus/index.js'
 import { Mempool } from '../../node/mempool/mempool.js'
 import { NodeMetrics } from '../../node/metrics.js'
+import { loadTreeRoot } from '../../node/recovery.js'
 import { BlockSync, type SyncPenalty } from '../../node/sync/block-sync.js'
 import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/sync-messages.js'
 import { SyncServer } from '../../node/sync/sync-server.js'
@@ -67,7 +68,7 @@ export class SyncFixture {
     const store = await openLedgerStore(cluster, sourceDir)
     const stateRoots: Hash[] = []
     try {
-      const committer = newCommitter(store, cluster)
+      const committer = await newCommitter(store, cluster)
       for (const committed of chain) stateRoots.push(await committer.commit(committed))
     } finally {
       await store.close()
@@ -111,7 +112,7 @@ export class SyncFixture {
       return this.#track(await openLedgerStore(this.cluster, dir))
     }
     const store = this.#track(await openLedgerStore(this.cluster, dir))
-    const committer = newCommitter(store, this.cluster)
+    const committer = await newCommitter(store, this.cluster)
     for (const committed of this.chain.slice(0, height)) await committer.commit(committed)
     return store
   }
@@ -155,15 +156,16 @@ function genesisAccounts(cluster: Cluster) {
   }))
 }
 
-/** The node's one commit path over `store`, with its own app, mempool and metrics registry. */
-export function newCommitter(store: LedgerStore, cluster: Cluster): BlockCommitter {
-  return new BlockCommitter(
+/** The node's one commit path over `store` (holding the genesis state only), with its own app, mempool and metrics. */
+export async function newCommitter(store: LedgerStore, cluster: Cluster): Promise<BlockCommitter> {
+  return new BlockCommitter({
     store,
-    AccountsApp.fromAccounts(genesisAccounts(cluster)),
-    new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
-    new NodeMetrics(),
-    () => {},
-  )
+    app: AccountsApp.fromAccounts(genesisAccounts(cluster)),
+    mempool: new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
+    metrics: new NodeMetrics(),
+    committedRoot: await loadTreeRoot(store, cluster.chain.block),
+    onCommitted: () => {},
+  })
 }
 
 /** What block sync checks with keys: QCs against the validator set, and tx signatures. */
@@ -257,9 +259,8 @@ export class SyncingNode {
     readonly store: LedgerStore,
     readonly peers: readonly SyncPeer[],
     options: SyncingNodeOptions,
-    cluster: Cluster,
+    committer: BlockCommitter,
   ) {
-    const committer = newCommitter(store, cluster)
     const verifier = options.verifier
     const nowMs = options.clock?.nowMs ?? Date.now
     this.blockSync = new BlockSync({
@@ -279,7 +280,8 @@ export class SyncingNode {
   }
 
   static async create(fixture: SyncFixture, options: SyncingNodeOptions): Promise<SyncingNode> {
-    return new SyncingNode(await fixture.openEmptyStore(), options.peers, options, fixture.cluster)
+    const store = await fixture.openEmptyStore()
+    return new SyncingNode(store, options.peers, options, await newCommitter(store, fixture.cluster))
   }
 
   /** Delivers `message` from `peer` as if it arrived over the network (through the codec). */
