@@ -20,6 +20,7 @@ import {
 } from './constants.js'
 import { describeError, P2PConfigError } from './errors.js'
 import { nodeKeyToHex, peerIdObjectFromNodeKey } from './peer-identity.js'
+import { isPenaltyReason } from './penalty.js'
 import type { P2PHostOptions, PenaltyReason, ProtocolSpec } from './types.js'
 
 export interface PermittedPeer {
@@ -77,10 +78,6 @@ function requireNumberInRange(value: number, minimum: number, maximum: number, w
     throw new P2PConfigError(`${what} must be a number in [${minimum}, ${maximum}], got ${value}`)
   }
   return value
-}
-
-export function isPenaltyReason(reason: unknown): reason is PenaltyReason {
-  return typeof reason === 'string' && Object.hasOwn(penaltyWeightsDefault, reason)
 }
 
 function resolvePenaltyWeights(
