@@ -54,6 +54,8 @@ export interface ResolvedHostConfig {
   readonly banDurationMaxMs: number
   readonly penaltyWeights: Readonly<Record<PenaltyReason, number>>
   readonly floodReportIntervalMs: number
+  /** Testnet fault injection: inbound streams are never read. */
+  readonly stallInboundStreams: boolean
 }
 
 const p2pProtocolName = 'p2p'
@@ -240,5 +242,6 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     banDurationMaxMs,
     penaltyWeights: resolvePenaltyWeights(options.penaltyWeights),
     floodReportIntervalMs,
+    stallInboundStreams: options.stallInboundStreams === true,
   }
 }

@@ -454,6 +454,20 @@ export class P2PHost {
     return true
   }
 
+  /**
+   * Testnet fault injection: holds the stream open and never reads it. Pausing withholds yamux window updates,
+   * so the peer can send one window (256 KiB) and then stalls; what arrived waits in this stream's buffer,
+   * which the window bounds. The peer's reset (its stall timeout) or the connection's end closes the stream.
+   */
+  private stallInboundStream(stream: Stream): void {
+    try {
+      stream.pause()
+    } catch (err) {
+      // The stream is closing already.
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
   private onInboundStream(spec: ResolvedProtocolSpec, stream: Stream, connection: Connection): void {
     const peer = this.config.peersByPeerId.get(connection.remotePeer.toString())
     if (this.closing || peer === undefined) {
@@ -478,6 +492,10 @@ export class P2PHost {
         protocolId: spec.id,
         detail: `stream: peer has ${inboundStreamsPerPeerPerProtocolMax} inbound streams open on ${spec.id}`,
       })
+      return
+    }
+    if (this.config.stallInboundStreams) {
+      this.stallInboundStream(stream)
       return
     }
     readInboundStream(stream, {
