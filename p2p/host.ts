@@ -15,6 +15,7 @@ import {
   inboundStreamsPerPeerPerProtocolMax,
   inboundStreamsPerProtocolMax,
   outboundStreamsPerProtocolMax,
+  sendStallTimeoutMs,
 } from './constants.js'
 import { describeError, HostClosedError, P2PConfigError, PeerRefusedError } from './errors.js'
 import { encodeFrame } from './frame-codec.js'
@@ -312,6 +313,7 @@ export class P2PHost {
         },
         queueLengthMax: this.config.sendQueueLengthMax,
         queueBytesMax: this.config.sendQueueBytesMax,
+        sendStallTimeoutMs,
         onQueueFull: (detail) => this.emit({ kind: 'queue-full', nodeKeyHex, protocolId, detail }),
         onStreamError: (detail) => this.emit({ kind: 'stream-error', nodeKeyHex, protocolId, detail }),
       })
