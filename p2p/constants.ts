@@ -1,5 +1,6 @@
 // Defaults and bounds for the p2p layer. Every limit is named with its unit.
 
+import type { PeerPolicy } from './peer-guard.js'
 import type { PenaltyReason } from './types.js'
 
 /** First reconnect delay; doubles per failed attempt up to `reconnectDelayMaxMsDefault`. */
@@ -77,4 +78,15 @@ export const penaltyWeightsDefault: Readonly<Record<PenaltyReason, number>> = {
   flood: 5,
   'invalid-block': 30,
   'sync-misbehaviour': 10,
+}
+
+/** The peer policy with every default (the host resolves its own from its options; the simulator uses this). */
+export const peerPolicyDefault: PeerPolicy = {
+  scoreThreshold: scoreThresholdDefault,
+  scoreDecayPerSecond: scoreDecayPerSecondDefault,
+  banDurationBaseMs: banDurationBaseMsDefault,
+  banDurationMaxMs: banDurationMaxMsDefault,
+  penaltyWeights: penaltyWeightsDefault,
+  floodReportIntervalMs: floodReportIntervalMsDefault,
+  offencesForgetMs: banOffencesForgetMs,
 }

@@ -39,6 +39,18 @@ export class HostClosedError extends Error {
   override name = 'HostClosedError'
 }
 
+/** An outbound stream closed or was reset (by the peer, or with its connection) while frames waited on it. */
+export class OutboundStreamClosedError extends Error {
+  static override name = 'OutboundStreamClosedError'
+  override name = 'OutboundStreamClosedError'
+}
+
+/** An operation of the host's own (dial, stream open, a stalled send) ran past its deadline. */
+export class TimeoutError extends Error {
+  static override name = 'TimeoutError'
+  override name = 'TimeoutError'
+}
+
 /** Ends a connection or stream of a peer the host refuses (banned, blocked, over a limit). */
 export class PeerRefusedError extends Error {
   static override name = 'PeerRefusedError'

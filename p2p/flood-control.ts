@@ -6,7 +6,11 @@
 // A reporting window opens at a peer's first drop and closes `reportIntervalMs` later: by a timer, or by the
 // first drop that arrives after that time, whichever comes first. A flood busy enough to delay timers is still
 // charged on time, and the report after the flood stops comes from the timer.
+//
+// Two clocks: `admit` takes the caller's monotonic time (one read per chunk in the host), and the report timers
+// come from the injected `Clock`, so the simulator runs flood control on simulated time.
 
+import { type Clock, systemClock, type Timer } from './clock.js'
 import { TokenBucket } from './token-bucket.js'
 
 export interface FloodRates {
@@ -20,6 +24,8 @@ export interface FloodControlOptions {
   onDropped: (peerKey: string, protocolId: string, count: number) => void
   /** Once per interval in which the peer had frames dropped, after its `onDropped` reports. */
   onFlood: (peerKey: string) => void
+  /** Report timers; default Node's (`systemClock()`). */
+  clock?: Pick<Clock, 'setTimer'>
 }
 
 /** The admission check of one (peer, protocol); shared by all of that peer's streams on the protocol. */
@@ -51,17 +57,19 @@ interface PeerFloodState {
   readonly gates: Map<string, FloodGate>
   /** When the open window started (the clock of `admit`); undefined when no window is open. */
   windowStartMs: number | undefined
-  reportTimer: ReturnType<typeof setTimeout> | undefined
+  reportTimer: Timer | undefined
 }
 
 export class FloodControl {
   private readonly options: FloodControlOptions
+  private readonly clock: Pick<Clock, 'setTimer'>
   /** One entry per peer asked about: the host asks only about authenticated, listed peers. */
   private readonly peers = new Map<string, PeerFloodState>()
   private closed = false
 
   constructor(options: FloodControlOptions) {
     this.options = options
+    this.clock = options.clock ?? systemClock()
   }
 
   /** The gate for a (peer, protocol); the same one for every stream, so new streams get no fresh burst. */
@@ -89,7 +97,7 @@ export class FloodControl {
   close(): void {
     this.closed = true
     for (const state of this.peers.values()) {
-      clearTimeout(state.reportTimer)
+      state.reportTimer?.cancel()
       state.reportTimer = undefined
     }
   }
@@ -104,13 +112,15 @@ export class FloodControl {
     }
     if (state.windowStartMs === undefined) {
       state.windowStartMs = nowMs
-      state.reportTimer = setTimeout(() => this.report(peerKey, state), this.options.reportIntervalMs)
+      state.reportTimer = this.clock.setTimer(this.options.reportIntervalMs, () =>
+        this.report(peerKey, state),
+      )
     }
   }
 
   /** Closes the peer's window: one `onDropped` per protocol with drops, then one `onFlood`. */
   private report(peerKey: string, state: PeerFloodState): void {
-    clearTimeout(state.reportTimer)
+    state.reportTimer?.cancel()
     state.reportTimer = undefined
     state.windowStartMs = undefined
     if (this.closed) {

@@ -20,6 +20,7 @@ import {
 } from './constants.js'
 import { describeError, P2PConfigError } from './errors.js'
 import { nodeKeyToHex, peerIdObjectFromNodeKey } from './peer-identity.js'
+import { isPenaltyReason } from './penalty.js'
 import type { P2PHostOptions, PenaltyReason, ProtocolSpec } from './types.js'
 
 export interface PermittedPeer {
@@ -53,6 +54,8 @@ export interface ResolvedHostConfig {
   readonly banDurationMaxMs: number
   readonly penaltyWeights: Readonly<Record<PenaltyReason, number>>
   readonly floodReportIntervalMs: number
+  /** Testnet fault injection: inbound streams are never read. */
+  readonly stallInboundStreams: boolean
 }
 
 const p2pProtocolName = 'p2p'
@@ -77,10 +80,6 @@ function requireNumberInRange(value: number, minimum: number, maximum: number, w
     throw new P2PConfigError(`${what} must be a number in [${minimum}, ${maximum}], got ${value}`)
   }
   return value
-}
-
-export function isPenaltyReason(reason: unknown): reason is PenaltyReason {
-  return typeof reason === 'string' && Object.hasOwn(penaltyWeightsDefault, reason)
 }
 
 function resolvePenaltyWeights(
@@ -243,5 +242,6 @@ export function resolveHostConfig(options: P2PHostOptions, ownNodeKeyHex: string
     banDurationMaxMs,
     penaltyWeights: resolvePenaltyWeights(options.penaltyWeights),
     floodReportIntervalMs,
+    stallInboundStreams: options.stallInboundStreams === true,
   }
 }

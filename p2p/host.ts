@@ -5,22 +5,22 @@
 // Defences against listed peers that misbehave: per-peer connection and inbound-stream limits, frame sizes
 // checked before allocation, a token bucket per (peer, protocol) checked before a frame's body is read, and a
 // score that the node lowers (`penalize`) for invalid input; at the threshold the peer is disconnected and
-// refused both ways for a ban that doubles per repeat offence, then redialed.
+// refused both ways for a ban that doubles per repeat offence, then redialed. That policy (scores, bans, flood
+// gates, blocked peers) lives in PeerGuard (peer-guard.ts), apart from libp2p; the host asks it and acts.
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { systemClock } from './clock.js'
 import {
-  banOffencesForgetMs,
   connectionsPerPeerMax,
   inboundStreamsPerPeerPerProtocolMax,
   inboundStreamsPerProtocolMax,
   outboundStreamsPerProtocolMax,
+  sendStallTimeoutMs,
 } from './constants.js'
 import { describeError, HostClosedError, P2PConfigError, PeerRefusedError } from './errors.js'
-import { FloodControl, type FloodGate } from './flood-control.js'
 import { encodeFrame } from './frame-codec.js'
 import { createPermissionedGater, type GaterCheckpoint, type RefusalReason } from './gater.js'
 import {
-  isPenaltyReason,
   type PermittedPeer,
   type ResolvedHostConfig,
   type ResolvedProtocolSpec,
@@ -29,8 +29,8 @@ import {
 import { readInboundStream } from './inbound-reader.js'
 import { createLibp2pNode } from './libp2p-node.js'
 import { OutboundChannel } from './outbound-channel.js'
+import { type KeepAwayReason, PeerGuard } from './peer-guard.js'
 import { nodeKeyHexFromPeerId, nodeKeyToHex, privateKeyFromNodeSecretKey } from './peer-identity.js'
-import { type Ban, PeerScoreBook } from './peer-scores.js'
 import { Reconnector } from './reconnector.js'
 import type { P2PHostOptions, PeerEvent, PeerScore, PenaltyReason } from './types.js'
 
@@ -41,8 +41,6 @@ const authenticationErrorNames = new Set([
   'UnexpectedPeerError',
   'InvalidPeerIdError',
 ])
-
-const nodeKeyHexPattern = /^[0-9a-f]{64}$/
 
 /** Delivers events to the optional listener; a listener's throw must not break the host. */
 function createEventEmitter(onPeerEvent: P2PHostOptions['onPeerEvent']): (event: PeerEvent) => void {
@@ -68,16 +66,10 @@ export class P2PHost {
   /** nodeKeyHex → protocol id → channel; only for connected peers. */
   private readonly channels = new Map<string, Map<string, OutboundChannel>>()
   private readonly reconnector: Reconnector<PermittedPeer>
-  private readonly scores: PeerScoreBook
-  private readonly floodControl: FloodControl
-  /** nodeKeyHex → the timer that ends its ban; at most one per listed peer. */
-  private readonly banTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Scores, bans, flood gates and blocked peers. */
+  private readonly guard: PeerGuard
   /** `${nodeKeyHex} ${protocolId}` → inbound streams open; bounded by peers × protocols. */
   private readonly inboundStreamCounts = new Map<string, number>()
-  /** Testnet partitions: frames to and from these peers are dropped. */
-  private blockedNodeKeyHexes: ReadonlySet<string> = new Set()
-  /** Whether blocked peers are also disconnected and refused, like banned ones. */
-  private blockedDisconnect = false
   private readonly signal: AbortSignal | undefined
   private closePromise: Promise<void> | undefined
 
@@ -117,27 +109,14 @@ export class P2PHost {
         random: Math.random,
       },
     })
-    this.scores = new PeerScoreBook(this.peersByNodeKeyHex.keys(), {
-      threshold: config.scoreThreshold,
-      decayPerSecond: config.scoreDecayPerSecond,
-      banDurationBaseMs: config.banDurationBaseMs,
-      banDurationMaxMs: config.banDurationMaxMs,
-      offencesForgetMs: banOffencesForgetMs,
-      nowMs: Date.now,
-    })
-    this.floodControl = new FloodControl({
-      reportIntervalMs: config.floodReportIntervalMs,
-      onDropped: (nodeKeyHex, protocolId, count) =>
-        this.emit({
-          kind: 'flood-dropped',
-          nodeKeyHex,
-          protocolId,
-          count,
-          detail: `${count} inbound frames dropped by flood control`,
-        }),
-      // Reports may come from inside a stream's frame loop: a ban (closing that very stream) waits until the
-      // loop is done with its chunk.
-      onFlood: (nodeKeyHex) => queueMicrotask(() => this.penalize(nodeKeyHex, 'flood')),
+    this.guard = new PeerGuard({
+      peers: this.peersByNodeKeyHex.keys(),
+      protocols: config.protocols,
+      policy: config,
+      clock: systemClock(),
+      onEvent: this.emit,
+      onKeepAway: (nodeKeyHex, why) => this.keepAway(nodeKeyHex, why),
+      onLetBack: (nodeKeyHex) => this.letBack(nodeKeyHex),
     })
   }
 
@@ -220,11 +199,7 @@ export class P2PHost {
    */
   send(nodeKeyHex: string, protocolId: string, frame: Uint8Array): boolean {
     const spec = this.protocolSpec(protocolId)
-    if (
-      this.closing ||
-      !this.connectedNodeKeyHexes.has(nodeKeyHex) ||
-      this.blockedNodeKeyHexes.has(nodeKeyHex)
-    ) {
+    if (this.closing || !this.connectedNodeKeyHexes.has(nodeKeyHex) || this.guard.isBlocked(nodeKeyHex)) {
       return false
     }
     if (frame.byteLength > spec.frameBytesMax) {
@@ -256,7 +231,7 @@ export class P2PHost {
     // Encode once; the channels only read the buffer.
     const encodedFrame = encodeFrame(frame)
     for (const nodeKeyHex of this.connectedNodeKeyHexes) {
-      if (!this.blockedNodeKeyHexes.has(nodeKeyHex)) {
+      if (!this.guard.isBlocked(nodeKeyHex)) {
         this.channel(nodeKeyHex, protocolId)?.enqueue(encodedFrame)
       }
     }
@@ -269,37 +244,12 @@ export class P2PHost {
    * banned peer (its frames still in the caller's pipeline) change nothing. Unknown peers are ignored.
    */
   penalize(nodeKeyHex: string, reason: PenaltyReason, weight?: number): void {
-    if (!isPenaltyReason(reason)) {
-      throw new P2PConfigError(`unknown penalty reason ${JSON.stringify(reason)}`)
-    }
-    const appliedWeight = weight ?? this.config.penaltyWeights[reason]
-    if (!(Number.isFinite(appliedWeight) && appliedWeight >= 0)) {
-      throw new P2PConfigError(`a penalty weight must be a finite number >= 0, got ${appliedWeight}`)
-    }
-    const peer = this.peersByNodeKeyHex.get(nodeKeyHex)
-    if (this.closing || peer === undefined) {
-      return
-    }
-    const outcome = this.scores.penalize(nodeKeyHex, appliedWeight)
-    if (outcome.kind === 'ignored-while-banned') {
-      this.emit({ kind: 'penalized', nodeKeyHex, reason, detail: `weight ${appliedWeight} ignored: banned` })
-      return
-    }
-    this.emit({
-      kind: 'penalized',
-      nodeKeyHex,
-      reason,
-      score: outcome.score,
-      detail: `weight ${appliedWeight}, score ${outcome.score.toFixed(1)}`,
-    })
-    if (outcome.ban !== undefined) {
-      this.startBan(peer, outcome.ban)
-    }
+    this.guard.penalize(nodeKeyHex, reason, weight)
   }
 
   /** Every listed peer's current score, and when its ban ends if it is banned. */
   peerScores(): PeerScore[] {
-    return this.scores.snapshot()
+    return this.guard.peerScores()
   }
 
   /**
@@ -309,28 +259,7 @@ export class P2PHost {
    * (and, after `disconnect`, redials).
    */
   setBlockedPeers(nodeKeyHexes: readonly string[], options: { disconnect?: boolean } = {}): void {
-    for (const nodeKeyHex of nodeKeyHexes) {
-      if (typeof nodeKeyHex !== 'string' || !nodeKeyHexPattern.test(nodeKeyHex)) {
-        throw new P2PConfigError(
-          `a blocked peer must be a node key as 64 lowercase hex digits: ${nodeKeyHex}`,
-        )
-      }
-    }
-    if (this.closing) {
-      return
-    }
-    const keptAwayBefore = new Set([...this.peersByNodeKeyHex.keys()].filter((key) => this.isKeptAway(key)))
-    this.blockedNodeKeyHexes = new Set(nodeKeyHexes)
-    this.blockedDisconnect = options.disconnect === true
-    for (const peer of this.peersByNodeKeyHex.values()) {
-      const keptAway = this.isKeptAway(peer.nodeKeyHex)
-      if (keptAway && !keptAwayBefore.has(peer.nodeKeyHex)) {
-        this.reconnector.hold(peer.peerIdString)
-        this.disconnect(peer, 'blocked')
-      } else if (!keptAway && keptAwayBefore.has(peer.nodeKeyHex)) {
-        this.reconnector.release(peer.peerIdString)
-      }
-    }
+    this.guard.setBlockedPeers(nodeKeyHexes, options)
   }
 
   /** Stops dialing, drops queued frames, closes streams, connections and listeners. Idempotent. */
@@ -342,11 +271,7 @@ export class P2PHost {
   private async closeResources(): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort)
     this.reconnector.close()
-    this.floodControl.close()
-    for (const timer of this.banTimers.values()) {
-      clearTimeout(timer)
-    }
-    this.banTimers.clear()
+    this.guard.close()
     for (const nodeKeyHex of this.channels.keys()) {
       this.closeChannels(nodeKeyHex)
     }
@@ -388,6 +313,7 @@ export class P2PHost {
         },
         queueLengthMax: this.config.sendQueueLengthMax,
         queueBytesMax: this.config.sendQueueBytesMax,
+        sendStallTimeoutMs,
         onQueueFull: (detail) => this.emit({ kind: 'queue-full', nodeKeyHex, protocolId, detail }),
         onStreamError: (detail) => this.emit({ kind: 'stream-error', nodeKeyHex, protocolId, detail }),
       })
@@ -404,24 +330,15 @@ export class P2PHost {
     }
   }
 
-  /** Banned, or blocked with `disconnect`: no connection either way, no dialing. */
-  private isKeptAway(nodeKeyHex: string): boolean {
-    return (
-      this.scores.isBanned(nodeKeyHex) || (this.blockedDisconnect && this.blockedNodeKeyHexes.has(nodeKeyHex))
-    )
-  }
-
   /** The gater asks this for every listed peer at every checkpoint. */
   private refusalReason(peerIdString: string, checkpoint: GaterCheckpoint): RefusalReason | undefined {
     const peer = this.config.peersByPeerId.get(peerIdString)
     if (peer === undefined) {
       return undefined
     }
-    if (this.scores.isBanned(peer.nodeKeyHex)) {
-      return 'banned'
-    }
-    if (this.isKeptAway(peer.nodeKeyHex)) {
-      return 'blocked'
+    const keepAwayReason = this.guard.keepAwayReason(peer.nodeKeyHex)
+    if (keepAwayReason !== undefined) {
+      return keepAwayReason
     }
     // At the encrypted checkpoints the new connection is not counted yet.
     if (checkpoint !== 'dial' && this.libp2p.getConnections(peer.peerId).length >= connectionsPerPeerMax) {
@@ -430,30 +347,20 @@ export class P2PHost {
     return undefined
   }
 
-  private startBan(peer: PermittedPeer, ban: Ban): void {
-    const { nodeKeyHex } = peer
-    this.emit({
-      kind: 'banned',
-      nodeKeyHex,
-      durationMs: ban.durationMs,
-      detail: `banned for ${ban.durationMs} ms (offence ${ban.offence})`,
-    })
-    this.reconnector.hold(peer.peerIdString)
-    this.disconnect(peer, 'banned')
-    clearTimeout(this.banTimers.get(nodeKeyHex))
-    this.banTimers.set(
-      nodeKeyHex,
-      setTimeout(() => this.endBan(peer), ban.durationMs),
-    )
-  }
-
-  private endBan(peer: PermittedPeer): void {
-    this.banTimers.delete(peer.nodeKeyHex)
-    if (this.closing || !this.scores.endBan(peer.nodeKeyHex)) {
+  /** The guard banned or blocked the peer: no dialing, no connection. */
+  private keepAway(nodeKeyHex: string, why: KeepAwayReason): void {
+    const peer = this.peersByNodeKeyHex.get(nodeKeyHex)
+    if (peer === undefined) {
       return
     }
-    this.emit({ kind: 'unbanned', nodeKeyHex: peer.nodeKeyHex })
-    if (!this.isKeptAway(peer.nodeKeyHex)) {
+    this.reconnector.hold(peer.peerIdString)
+    this.disconnect(peer, why)
+  }
+
+  /** The ban or the block ended: dial the peer again. */
+  private letBack(nodeKeyHex: string): void {
+    const peer = this.peersByNodeKeyHex.get(nodeKeyHex)
+    if (peer !== undefined) {
       this.reconnector.release(peer.peerIdString)
     }
   }
@@ -475,8 +382,9 @@ export class P2PHost {
       return
     }
     // A connection that passed the gater just before a ban started.
-    if (this.isKeptAway(peer.nodeKeyHex)) {
-      this.disconnect(peer, this.scores.isBanned(peer.nodeKeyHex) ? 'banned' : 'blocked')
+    const keepAwayReason = this.guard.keepAwayReason(peer.nodeKeyHex)
+    if (keepAwayReason !== undefined) {
+      this.disconnect(peer, keepAwayReason)
       return
     }
     this.reconnector.onConnected(peer.peerIdString)
@@ -525,14 +433,6 @@ export class P2PHost {
     }
   }
 
-  /** Decides from its length prefix alone whether an inbound frame is read; runs once per frame. */
-  private admitInboundFrame(nodeKeyHex: string, gate: FloodGate, receivedAtMs: number): boolean {
-    if (this.closing || this.blockedNodeKeyHexes.has(nodeKeyHex) || this.scores.isBanned(nodeKeyHex)) {
-      return false
-    }
-    return gate.admit(receivedAtMs)
-  }
-
   /** Counts the stream against the peer's per-protocol limit; false (stream refused) beyond it. */
   private trackInboundStream(nodeKeyHex: string, protocolId: string, stream: Stream): boolean {
     const key = `${nodeKeyHex} ${protocolId}`
@@ -556,6 +456,20 @@ export class P2PHost {
     return true
   }
 
+  /**
+   * Testnet fault injection: holds the stream open and never reads it. Pausing withholds yamux window updates,
+   * so the peer can send one window (256 KiB) and then stalls; what arrived waits in this stream's buffer,
+   * which the window bounds. The peer's reset (its stall timeout) or the connection's end closes the stream.
+   */
+  private stallInboundStream(stream: Stream): void {
+    try {
+      stream.pause()
+    } catch (err) {
+      // The stream is closing already.
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
   private onInboundStream(spec: ResolvedProtocolSpec, stream: Stream, connection: Connection): void {
     const peer = this.config.peersByPeerId.get(connection.remotePeer.toString())
     if (this.closing || peer === undefined) {
@@ -567,7 +481,7 @@ export class P2PHost {
       return
     }
     const { nodeKeyHex } = peer
-    if (this.isKeptAway(nodeKeyHex)) {
+    if (this.guard.isKeptAway(nodeKeyHex)) {
       // A connection of a peer banned a moment ago, still closing.
       stream.abort(new PeerRefusedError('stream refused: peer banned or blocked'))
       return
@@ -582,10 +496,15 @@ export class P2PHost {
       })
       return
     }
-    const gate = this.floodControl.gate(nodeKeyHex, spec.id, spec, performance.now())
+    if (this.config.stallInboundStreams) {
+      this.stallInboundStream(stream)
+      return
+    }
     readInboundStream(stream, {
       frameBytesMax: spec.frameBytesMax,
-      admitFrame: (_frameBytes, receivedAtMs) => this.admitInboundFrame(nodeKeyHex, gate, receivedAtMs),
+      // From the length prefix alone, once per frame; `receivedAtMs` is performance.now() per chunk.
+      admitFrame: (_frameBytes, receivedAtMs) =>
+        !this.closing && this.guard.admitFrame(nodeKeyHex, spec.id, receivedAtMs),
       onFrame: (frame) => {
         if (!this.closing) {
           this.onFrame(spec.id, nodeKeyHex, frame)

@@ -1,4 +1,5 @@
-export { penaltyWeightsDefault } from './constants.js'
+export { type Clock, systemClock, type Timer } from './clock.js'
+export { peerPolicyDefault, penaltyWeightsDefault } from './constants.js'
 export {
   FramePrefixInvalidError,
   FrameTooLargeError,
@@ -8,6 +9,12 @@ export {
   PeerRefusedError,
 } from './errors.js'
 export { P2PHost } from './host.js'
+export {
+  type KeepAwayReason,
+  PeerGuard,
+  type PeerGuardOptions,
+  type PeerPolicy,
+} from './peer-guard.js'
 export { nodeKeyToHex, peerIdFromNodeKey } from './peer-identity.js'
 export type {
   P2PHostOptions,

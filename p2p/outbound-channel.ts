@@ -1,11 +1,13 @@
 // One long-lived outbound stream to one peer for one protocol, fed from a FIFO of encoded frames bounded by
 // count and by bytes. The stream opens lazily on the first frame and reopens after a failure; sending waits
 // for 'drain' when the stream's buffer is full, so a slow peer fills this queue (then new frames are dropped),
-// never memory. A peer that accepts nothing for `sendStallTimeoutMs` gets a fresh stream.
+// never memory. A peer that accepts nothing for `sendStallTimeoutMs` gets a fresh stream, and so does one that
+// resets the stream while frames wait on it.
 
 import type { Stream } from '@libp2p/interface'
-import { sendStallTimeoutMs, streamOpenTimeoutMs } from './constants.js'
-import { describeError, HostClosedError } from './errors.js'
+import { streamOpenTimeoutMs } from './constants.js'
+import { deadline } from './deadline.js'
+import { describeError, HostClosedError, OutboundStreamClosedError } from './errors.js'
 
 export interface OutboundChannelOptions {
   /** Opens a fresh stream for this (peer, protocol). */
@@ -13,6 +15,8 @@ export interface OutboundChannelOptions {
   queueLengthMax: number
   /** Bytes of queued frames; one frame is always accepted into an empty queue, whatever its size. */
   queueBytesMax: number
+  /** A stream that takes no more bytes for this long is dropped, and the next frame opens a fresh one. */
+  sendStallTimeoutMs: number
   onQueueFull: (detail: string) => void
   onStreamError: (detail: string) => void
 }
@@ -73,8 +77,13 @@ export class OutboundChannel {
   }
 
   private async openStream(): Promise<Stream> {
-    const signal = AbortSignal.any([this.abortController.signal, AbortSignal.timeout(streamOpenTimeoutMs)])
-    const stream = await this.options.openStream(signal)
+    const openDeadline = deadline(this.abortController.signal, streamOpenTimeoutMs, 'stream open')
+    let stream: Stream
+    try {
+      stream = await this.options.openStream(openDeadline.signal)
+    } finally {
+      openDeadline.clear()
+    }
     if (this.abortController.signal.aborted) {
       stream.abort(new HostClosedError('outbound channel closed while opening'))
       throw new HostClosedError('outbound channel closed')
@@ -118,8 +127,8 @@ export class OutboundChannel {
         this.queuedBytes -= encodedFrame.byteLength
         try {
           stream.send(encodedFrame)
-          // Closing the channel aborts the stream, which rejects this wait too.
-          await waitUntilWritable(stream, AbortSignal.any([signal, AbortSignal.timeout(sendStallTimeoutMs)]))
+          // Closing the channel aborts the stream, which ends this wait too.
+          await waitUntilWritable(stream, signal, this.options.sendStallTimeoutMs)
         } catch (err) {
           // The stream broke: this frame may or may not have arrived. Reopen for the rest of the queue.
           if (!signal.aborted) {
@@ -144,20 +153,41 @@ const drainPollMs = 50
  * Waits until the stream can take more. Not `stream.onDrain()`: in @libp2p/utils 7.4 it returns the first drain's
  * (already resolved) promise to every later call, and `send()` can keep returning true while libp2p's buffer
  * grows, so both the flag and the buffered byte count are checked, on 'drain' events and a short poll.
+ * A stream reset while waiting keeps `writableNeedsDrain` set and never drains: its write status ends the wait.
+ * The stall deadline is set only when there is something to wait for, so a healthy stream costs no timer.
  */
-async function waitUntilWritable(stream: Stream, signal: AbortSignal): Promise<void> {
-  while (stream.writableNeedsDrain || stream.writeBufferLength > streamWriteBufferBytesMax) {
-    signal.throwIfAborted()
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        stream.removeEventListener('drain', done)
-        signal.removeEventListener('abort', done)
-        resolve()
+async function waitUntilWritable(
+  stream: Stream,
+  channelSignal: AbortSignal,
+  stallTimeoutMs: number,
+): Promise<void> {
+  const mustWait = () => stream.writableNeedsDrain || stream.writeBufferLength > streamWriteBufferBytesMax
+  if (!mustWait()) {
+    return
+  }
+  const stall = deadline(channelSignal, stallTimeoutMs, 'no bytes taken by the stream')
+  const signal = stall.signal
+  try {
+    while (mustWait()) {
+      signal.throwIfAborted()
+      if (stream.writeStatus !== 'writable') {
+        throw new OutboundStreamClosedError(`stream ${stream.status} while frames waited to go out`)
       }
-      const timer = setTimeout(done, drainPollMs)
-      stream.addEventListener('drain', done)
-      signal.addEventListener('abort', done)
-    })
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          stream.removeEventListener('drain', done)
+          stream.removeEventListener('close', done)
+          signal.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, drainPollMs)
+        stream.addEventListener('drain', done)
+        stream.addEventListener('close', done)
+        signal.addEventListener('abort', done)
+      })
+    }
+  } finally {
+    stall.clear()
   }
 }

@@ -7,6 +7,7 @@
 
 import { type BackoffOptions, reconnectDelayMs } from './backoff.js'
 import { connectionStableMs, dialTimeoutMs } from './constants.js'
+import { deadline } from './deadline.js'
 
 export interface ReconnectorOptions<Peer> {
   /** Peers to keep connected; each is dialed only through `dial`. */
@@ -144,9 +145,9 @@ export class Reconnector<Peer> {
     state.dialing = true
     this.clearTimer(state)
     let failed = false
+    const dialDeadline = deadline(this.abortController.signal, dialTimeoutMs, 'dial')
     try {
-      const signal = AbortSignal.any([this.abortController.signal, AbortSignal.timeout(dialTimeoutMs)])
-      await this.options.dial(state.peer, signal)
+      await this.options.dial(state.peer, dialDeadline.signal)
     } catch (err) {
       failed = true
       state.failedAttempts++
@@ -154,6 +155,7 @@ export class Reconnector<Peer> {
         this.options.onDialError?.(state.peer, err)
       }
     } finally {
+      dialDeadline.clear()
       state.dialing = false
     }
     // A connection may have opened and closed again while the dial was in flight; keep trying until connected.

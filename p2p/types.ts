@@ -103,6 +103,13 @@ export interface P2PHostOptions {
   penaltyWeights?: Partial<Record<PenaltyReason, number>>
   /** How often dropped inbound frames are reported and charged as 'flood', per peer. Default 1 s. */
   floodReportIntervalMs?: number
+  /**
+   * Testnet fault injection only (the malicious fixture "a peer that opens streams and never reads"): inbound
+   * streams are accepted and counted but never read, and flow control is withheld, so each peer's stream to
+   * this host stalls once its window is full and that peer's send queue backs up ('queue-full'). The host
+   * still sends normally. No frame reaches `onFrame`. Default false.
+   */
+  stallInboundStreams?: boolean
   /** Aborting it closes the host. */
   signal?: AbortSignal
 }
