@@ -10,11 +10,14 @@ import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { MessageVerifier } from '../../node/consensus/index.js'
-import type { ProtocolName } from '../../node/env/network.js'
+import { type ProtocolName, protocolNames } from '../../node/env/network.js'
 import { NodeMetrics } from '../../node/metrics.js'
+import { protocolIds, protocolLimits } from '../../node/protocols.js'
 import { createFixture } from '../../node/validator/fixture-harness.js'
 import { Validator } from '../../node/validator/validator.js'
-import type { PenaltyReason } from '../../p2p/index.js'
+import { peerPolicyDefault } from '../../p2p/constants.js'
+import type { PeerEvent, PenaltyReason } from '../../p2p/index.js'
+import { PeerGuard } from '../../p2p/peer-guard.js'
 import { byzantineFixtures } from '../../testnet/byzantine/index.js'
 import { EventQueue } from './event-queue.js'
 import { memoisedSignatureVerifier } from './memo-signatures.js'
@@ -22,7 +25,6 @@ import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
 import { simClock } from './sim-clock.js'
 import { type SimChain, simChain } from './sim-genesis.js'
-import { SimGuard } from './sim-guard.js'
 import { type NodeSpec, SimNode } from './sim-node.js'
 import { SimPeerNetwork, type SimWire, stalledQueueLengthMax } from './sim-peer-network.js'
 
@@ -233,15 +235,21 @@ export class Cluster implements SimWire {
   }
 
   penalize(fromId: number, peer: string, reason: PenaltyReason): void {
-    const from = this.nodes[fromId]!
-    const banned = from.guard?.penalize(peer, reason) ?? false
+    this.nodes[fromId]!.guard?.penalize(peer, reason)
+  }
+
+  /** A node's peer policy lowered a peer's score (a rejection, or a flood) or banned it. */
+  #onPeerEvent(from: SimNode, event: PeerEvent): void {
+    if (event.kind !== 'penalized' && event.kind !== 'banned') return
     for (const to of this.nodes) {
-      if (to.nodeKeyHex !== peer) continue
-      this.penalties.push({ from: fromId, to: to.id, reason, atMs: this.nowMs, banned })
+      if (to.nodeKeyHex !== event.nodeKeyHex) continue
+      const banned = event.kind === 'banned'
+      const reason = event.reason ?? 'flood'
+      if (!banned) this.penalties.push({ from: from.id, to: to.id, reason, atMs: this.nowMs, banned })
       if (from.isHonest && to.isHonest) {
         this.violations.push({
           kind: 'honest-penalized',
-          detail: `honest node ${fromId} penalised honest node ${to.id} for ${reason} at ${this.nowMs} ms${banned ? ' (ban)' : ''}`,
+          detail: `honest node ${from.id} ${banned ? 'banned' : `penalised (${reason})`} honest node ${to.id} at ${this.nowMs} ms`,
         })
       }
     }
@@ -250,18 +258,14 @@ export class Cluster implements SimWire {
   /** Both up and booted, and neither keeps the other away (a ban). */
   #connected(a: SimNode, b: SimNode): boolean {
     if (a.validator === null || b.validator === null) return false
-    return !(a.guard?.keptAway(b.nodeKeyHex) ?? false) && !(b.guard?.keptAway(a.nodeKeyHex) ?? false)
+    return !(a.guard?.isKeptAway(b.nodeKeyHex) ?? false) && !(b.guard?.isKeptAway(a.nodeKeyHex) ?? false)
   }
 
   #deliver(from: SimNode, to: SimNode, epoch: number, protocol: ProtocolName, frame: Uint8Array): void {
     // A frame for an earlier life of the receiver was on a connection that died with it.
     if (to.epoch !== epoch || to.validator === null || to.guard === null) return
-    if (to.guard.keptAway(from.nodeKeyHex)) return
-    const refused = to.guard.admit(from.nodeKeyHex, protocol)
-    if (refused !== undefined) {
-      if (refused === 'flood') this.penalize(to.id, from.nodeKeyHex, 'flood')
-      return
-    }
+    // As the host does before it reads a frame: banned, blocked or over the flood gate, it is dropped unread.
+    if (!to.guard.admitFrame(from.nodeKeyHex, protocolIds[protocol], this.nowMs)) return
     this.#trace(`deliver ${from.id}>${to.id} ${protocol} ${frame.length}`)
     to.validator.onFrame(protocol, from.nodeKeyHex, frame)
   }
@@ -336,10 +340,16 @@ export class Cluster implements SimWire {
       })
     }
     node.validator = validator
-    node.guard = new SimGuard(
-      chain.nodeKeys.map((key) => toHex(key.publicKey)).filter((key) => key !== node.nodeKeyHex),
-      () => this.nowMs,
-    )
+    node.guard = new PeerGuard({
+      peers: chain.nodeKeys.map((key) => toHex(key.publicKey)).filter((key) => key !== node.nodeKeyHex),
+      protocols: new Map(protocolNames.map((name) => [protocolIds[name], protocolLimits[name]])),
+      policy: peerPolicyDefault,
+      clock,
+      onEvent: (event) => this.#onPeerEvent(node, event),
+      // Connectivity is derived from the guards of both ends (see #connected).
+      onKeepAway: () => {},
+      onLetBack: () => {},
+    })
     validator.onCommitted((committed, stateRoot) => {
       if (!alive()) return
       const height = committed.block.header.height

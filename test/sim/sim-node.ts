@@ -3,9 +3,9 @@ import type { Hash } from '../../ledger/types.js'
 import type { CommittedBlock } from '../../node/consensus/index.js'
 import type { NodeMetrics } from '../../node/metrics.js'
 import type { Validator } from '../../node/validator/validator.js'
+import type { PeerGuard } from '../../p2p/peer-guard.js'
 import type { ByzantineName } from '../../testnet/byzantine/index.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
-import type { SimGuard } from './sim-guard.js'
 
 /** One simulated process: a validator index, and optionally a malicious fixture or a twin role. */
 export interface NodeSpec {
@@ -30,8 +30,8 @@ export class SimNode {
   readonly storage = new CrashableDisk()
   /** The running life's validator (null while down or booting). */
   validator: Validator | null = null
-  /** The running life's peer scores, bans and flood gates. */
-  guard: SimGuard | null = null
+  /** The running life's peer scores, bans and flood gates: the p2p host's own policy. */
+  guard: PeerGuard | null = null
   up = false
   /** Bumped at every crash and boot: timers, frames and writes of an earlier life are ignored. */
   epoch = 0
@@ -73,6 +73,7 @@ export class SimNode {
     this.up = false
     this.epoch++
     this.validator = null
+    this.guard?.close()
     this.guard = null
     this.storage.crash()
   }
