@@ -19,7 +19,7 @@
 //   qc-replay            bursts of its own timeouts carrying old real QCs: fetches of committed history
 //   sync-liar            lying heads (forged QC), wrong `blocks`, bodiless `block`s, unsolicited replies
 //   state-root-liar      a block with a wrong state root, fetched first via a bait proposal, then proposed
-//   old-view-spam        two signed proposals per old view it led, parents it serves itself: evidence, tree
+//   old-view-spam        two signed proposals per old view it led (parents it serves itself, or certified)
 //   evidence-spam        fresh valid evidence against itself per peer and tick, plus duplicates and junk
 //   stream-hog           reads nothing: its inbound streams stall and its peers' queues to it fill
 //   random-mutation      one field changed in half of what it sends (re-signed half of the time), on all protocols
@@ -72,7 +72,13 @@ export {
   mutateTx,
 } from './mutation.js'
 export { ChainObserver, observedProposalCountMax, observedQCCountMax } from './observed-chain.js'
-export { oldViewSpamFixture, oldViewSpamServedCountMax, oldViewSpamViewsPerTick } from './old-view-spam.js'
+export {
+  type OldViewSpamKind,
+  oldViewSpamFixture,
+  oldViewSpamKinds,
+  oldViewSpamServedCountMax,
+  oldViewSpamViewsPerTick,
+} from './old-view-spam.js'
 export { qcReplayBurstCount, qcReplayFixture, qcReplayMemoryCountMax } from './qc-replay.js'
 export {
   randomMutationBytesShare,

@@ -5,6 +5,7 @@
 // (our own votes, timeouts and proposals), half of the mutations are re-signed: the signature then verifies
 // and only the content is wrong.
 
+import { bytesEqual } from '../../crypto/hex.js'
 import { EncodeError, encodeConsensusMessage, encodeTx } from '../../ledger/codec/index.js'
 import {
   blockHash,
@@ -297,8 +298,13 @@ export function mutateConsensusMessage(
         mutated = { kind: 'timeout-certificate', tc: mutateTC(random, message.tc, validatorCount) }
         break
     }
-    if (signedByUs(context, message) && random() < 0.5) mutated = resigned(context, mutated)
-    if (encodes(() => encodeConsensusMessage(mutated))) return mutated
+    if (!encodes(() => encodeConsensusMessage(mutated))) continue
+    if (signedByUs(context, message) && random() < 0.5) {
+      // Re-signing a mutated signature gives back the honest message: then the bad signature stays.
+      const again = resigned(context, mutated)
+      if (!bytesEqual(encodeConsensusMessage(again), encodeConsensusMessage(message))) mutated = again
+    }
+    return mutated
   }
   return message
 }
@@ -429,12 +435,13 @@ function mutateEvidenceOnce(
   }
 }
 
-/** Bytes changed below the message level: one byte set at random, truncated, or one byte appended. */
+/** Bytes changed below the message level: one byte changed at random, truncated, or one byte appended. */
 export function mutateBytes(random: Random, bytes: Uint8Array): Uint8Array {
   const choice = randomInt(random, 3)
   if (choice === 0 && bytes.length > 0) {
     const result = bytes.slice()
-    result[randomInt(random, bytes.length)] = randomInt(random, 256)
+    const at = randomInt(random, bytes.length)
+    result[at] = (result[at] as number) ^ (1 + randomInt(random, 255))
     return result
   }
   if (choice === 1 && bytes.length > 0) return bytes.slice(0, randomInt(random, bytes.length))

@@ -1,11 +1,15 @@
 // Old-view spam: proposals for views long past. Honest otherwise; on every tick, for several views it led before
 // the current one (walking down from the newest to view 1, then again from the top), it signs two different
-// proposals per view, each at a height above the committed root and with the genesis QC as justify, so each
-// passes every signature and certificate check. The second of each pair is a double proposal: a fresh evidence
-// key for every old view. Their parent is a block the receivers do not have: a made-up sibling of the newest
-// block it has seen (same parent, same valid justify, another state root), which it hands out itself when they
-// fetch it, so each pair also lands a block in the receivers' block tree; with nothing seen yet the parent is
-// a random hash, and the pair waits among the pending proposals.
+// proposals per view, each at a height above the committed root, so each passes every signature and
+// certificate check. The second of each pair is a double proposal: a fresh evidence key for every old view.
+// The pairs alternate between two kinds of parent:
+// - 'unknown-parent': the genesis QC as justify and, as parent, a block the receivers do not have: a made-up
+//   sibling of the newest block it has seen (same parent, same valid justify, another state root), which it
+//   hands out itself when they fetch it, so each pair also lands a block in their block tree (with nothing
+//   seen yet, a random hash: the pair waits among the pending proposals);
+// - 'certified-parent': the newest block's own parent and justify (a real QC for that parent, consistent with
+//   the parent hash), so the pair gets past any check of the parent against the justify and is refused only
+//   for its view.
 //
 // An honest validator must bound everything this touches by view window and by peer: proposals for views far
 // below its own are dropped before they are stored, evidence insertion stays constant-time however many keys
@@ -13,7 +17,7 @@
 // cannot be filled by blocks no proposal in its window needs.
 
 import { blockHash, hashKey } from '../../ledger/hashing.js'
-import type { Block, Hash, Proposal } from '../../ledger/types.js'
+import type { Block, BlockHeader, Hash, Proposal } from '../../ledger/types.js'
 import { leaderOf } from '../../node/consensus/block-tree.js'
 import { blockWith } from './blocks.js'
 import { readSyncFrame, syncFrame } from './frames.js'
@@ -29,6 +33,9 @@ import { ChainObserver } from './observed-chain.js'
 import { randomBytes, randomInt } from './random.js'
 import type { ByzantineFactory, Outgoing } from './types.js'
 
+export const oldViewSpamKinds = ['unknown-parent', 'certified-parent'] as const
+export type OldViewSpamKind = (typeof oldViewSpamKinds)[number]
+
 /** Old views spammed per tick (two proposals each, to every other validator). */
 export const oldViewSpamViewsPerTick = 8
 /** Without a parent to build on, a pair claims a height up to this far above the highest seen. */
@@ -41,14 +48,19 @@ export const oldViewSpamFixture: ByzantineFactory = (context) => {
   const others = otherValidators(context)
   const served = new Map<string, Block>()
   let cursor: number | undefined
+  let pairCount = 0
+
+  /** The newest plausible real block seen (height at most its view, not genesis). */
+  const newestSeen = (): Block | undefined =>
+    observer
+      .proposals()
+      .findLast(({ block }) => block.header.height <= block.header.view && block.header.height > 0)?.block
 
   /** A sibling of the newest plausible block seen: its parent and justify, another state root. */
   const madeUpParent = (): Block | undefined => {
-    const newest = observer
-      .proposals()
-      .findLast(({ block }) => block.header.height <= block.header.view && block.header.height > 0)
+    const newest = newestSeen()
     if (newest === undefined) return undefined
-    const { header } = newest.block
+    const { header } = newest
     const view = header.justify.view + 1
     const sibling = blockWith({
       height: header.height,
@@ -64,18 +76,27 @@ export const oldViewSpamFixture: ByzantineFactory = (context) => {
     return sibling
   }
 
-  const pairFor = (view: number): [Proposal, Proposal] => {
+  /** Parent, justify and height of a pair of the given kind. */
+  const placeOf = (kind: OldViewSpamKind): Pick<BlockHeader, 'height' | 'parentHash' | 'justify'> => {
+    const newest = kind === 'certified-parent' ? newestSeen() : undefined
+    if (newest !== undefined) {
+      const { height, parentHash, justify } = newest.header
+      return { height, parentHash, justify }
+    }
     const parent = madeUpParent()
     const parentHash: Hash = parent === undefined ? randomBytes(context.random, 32) : blockHash(parent.header)
     const height =
       parent === undefined
         ? observer.height + 1 + randomInt(context.random, oldViewSpamHeightSpread)
         : parent.header.height + 1
+    return { height, parentHash, justify: genesisQC(context) }
+  }
+
+  const pairFor = (view: number): [Proposal, Proposal] => {
+    const kind = oldViewSpamKinds[pairCount++ % oldViewSpamKinds.length] as OldViewSpamKind
     const base = {
-      height,
+      ...placeOf(kind),
       view,
-      parentHash,
-      justify: genesisQC(context),
       proposer: context.selfIndex,
       stateRoot: randomBytes(context.random, 32),
     }
