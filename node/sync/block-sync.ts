@@ -86,7 +86,7 @@ export class BlockSync {
   /** Replies from peers: heads and batches. Anything not asked for is dropped and counted. */
   onMessage(peer: string, message: SyncMessage): void {
     if (message.kind === 'head') {
-      this.#heads.set(peer, message.height)
+      this.#heads.set(peer, message.header.height)
       return
     }
     if (message.kind !== 'blocks') return

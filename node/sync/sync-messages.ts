@@ -1,3 +1,4 @@
+import { readBlockHeader, writeBlockHeader } from '../../ledger/codec/block.js'
 import {
   DecodeError,
   decodeBlock,
@@ -10,7 +11,7 @@ import {
   writeQC,
 } from '../../ledger/codec/index.js'
 import { syncBatchBlockCountMax, syncFrameBytesMax } from '../../ledger/limits.js'
-import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
+import type { Block, BlockHeader, Hash, QuorumCertificate } from '../../ledger/types.js'
 
 /** A committed block with the QC that certifies it. */
 export interface CertifiedBlock {
@@ -26,7 +27,8 @@ export type SyncMessage =
   | { readonly kind: 'get-block'; readonly hash: Hash }
   | { readonly kind: 'block'; readonly block: Block }
   | { readonly kind: 'get-head' }
-  | { readonly kind: 'head'; readonly height: number; readonly hash: Hash }
+  /** The committed head, authenticated: blockHash(header) must equal qc.blockHash and the QC must verify. */
+  | { readonly kind: 'head'; readonly header: BlockHeader; readonly qc: QuorumCertificate }
   | { readonly kind: 'get-blocks'; readonly fromHeight: number; readonly count: number }
   | { readonly kind: 'blocks'; readonly fromHeight: number; readonly blocks: readonly CertifiedBlock[] }
 
@@ -45,7 +47,9 @@ export function encodeSyncMessage(message: SyncMessage): Uint8Array {
     case 'get-head':
       return writer.finish()
     case 'head':
-      return writer.u64(message.height).bytes(message.hash, 32).finish()
+      writeBlockHeader(writer, message.header)
+      writeQC(writer, message.qc)
+      return writer.finish()
     case 'get-blocks':
       return writer.u64(message.fromHeight).u16(message.count).finish()
     case 'blocks':
@@ -77,10 +81,10 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
       reader.end()
       return { kind: 'get-head' }
     case kinds.head: {
-      const height = reader.u64('sync.height')
-      const hash = reader.bytes(32, 'sync.hash')
+      const header = readBlockHeader(reader)
+      const qc = readQC(reader)
       reader.end()
-      return { kind: 'head', height, hash }
+      return { kind: 'head', header, qc }
     }
     case kinds['get-blocks']: {
       const fromHeight = reader.u64('sync.fromHeight')

@@ -20,8 +20,13 @@ export class SyncServer {
   async answer(request: SyncMessage): Promise<SyncMessage | undefined> {
     switch (request.kind) {
       case 'get-head': {
+        // The head with the QC that certifies it (genesis is not stored: a node at genesis has none to offer).
         const head = this.store.head()
-        return { kind: 'head', height: head.height, hash: head.hash }
+        const block = await this.store.blockByHash(head.hash)
+        const qc = await this.store.qcForBlock(head.hash)
+        return block === undefined || qc === undefined
+          ? undefined
+          : { kind: 'head', header: block.header, qc }
       }
       case 'get-block': {
         const block = this.treeBlock(request.hash) ?? (await this.store.blockByHash(request.hash))

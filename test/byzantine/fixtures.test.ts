@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { keyPairFromSecret, sign, toHex, verify } from '../../crypto/index.js'
-import { decodeConsensusMessage, encodeConsensusMessage } from '../../ledger/codec/index.js'
+import {
+  decodeConsensusMessage,
+  decodeTx,
+  encodeConsensusMessage,
+  encodeTx,
+} from '../../ledger/codec/index.js'
 import {
   blockHash,
   timeoutSigningBytes,
@@ -22,6 +27,10 @@ import type {
 } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import type { ConsensusAction, MessageVerifier, RejectionReason } from '../../node/consensus/index.js'
+import type { ProtocolName } from '../../node/env/network.js'
+import { decodeEvidenceGossip, encodeEvidenceGossip } from '../../node/evidence/evidence-gossip.js'
+import { protocolLimits } from '../../node/protocols.js'
+import { decodeSyncMessage, encodeSyncMessage } from '../../node/sync/sync-messages.js'
 import {
   type ByzantineBehaviour,
   type ByzantineName,
@@ -44,6 +53,7 @@ import {
 } from '../../testnet/byzantine/index.js'
 import { byzantineContext, fullVerifier, signatureVerifier } from '../support/byzantine-context.js'
 import { ConsensusFixture, votesIn } from '../support/consensus-fixture.js'
+import { driveAll, transcript } from './drive.js'
 
 // The byzantine validator is index 1 of 4: it leads views 1, 5 and 9 (leader(v) = v mod 4).
 const self = 1
@@ -128,10 +138,6 @@ function drive(behaviour: ByzantineBehaviour): Outgoing[] {
   return out
 }
 
-/** The run, in wire bytes: recipient, delay and the encoded message. */
-const transcript = (out: readonly Outgoing[]): string[] =>
-  out.map((o) => `${o.to}:${o.delayMs ?? 0}:${toHex(encodeConsensusMessage(o.message))}`)
-
 describe('byzantine fixture registry', () => {
   it('names every fixture once, and each behaviour reports its own name', () => {
     expect(Object.keys(byzantineFixtures).sort()).toEqual([...byzantineNames].sort())
@@ -157,30 +163,66 @@ describe('byzantine fixture registry', () => {
       expect(behaviourOf(name).wipesSafetyStateOnRestart === true).toBe(name === 'amnesia')
     }
   })
+
+  it('only stream-hog reads nothing', () => {
+    for (const name of byzantineNames)
+      expect(behaviourOf(name).readsNothing === true).toBe(name === 'stream-hog')
+  })
 })
 
+/** Frames a fixture sends on purpose undecodable, by protocol (everything else must decode). */
+const junkByFixture: Partial<Record<ByzantineName, readonly ProtocolName[]>> = {
+  'evidence-spam': ['evidence'],
+  'tx-spam': ['tx'],
+  'random-mutation': ['consensus', 'sync', 'tx', 'evidence'],
+}
+
+/** Decodes a frame of `protocol` and re-encodes it; throws a DecodeError if it does not decode. */
+function reencoded(protocol: ProtocolName, frame: Uint8Array): Uint8Array {
+  switch (protocol) {
+    case 'consensus':
+      return encodeConsensusMessage(decodeConsensusMessage(frame))
+    case 'sync':
+      return encodeSyncMessage(decodeSyncMessage(frame))
+    case 'tx':
+      return encodeTx(decodeTx(frame))
+    case 'evidence':
+      return encodeEvidenceGossip(decodeEvidenceGossip(frame))
+  }
+}
+
 describe('every fixture', () => {
-  it.each(byzantineNames)('%s: sends only encodable messages to other validators', (name) => {
-    for (const o of drive(behaviourOf(name))) {
-      expect(others).toContain(o.to)
-      expect(o.delayMs ?? 0).toBeGreaterThanOrEqual(0)
-      // It travels: the real codec encodes it, and decoding gives back the same bytes.
-      const bytes = encodeConsensusMessage(o.message)
-      expect(encodeConsensusMessage(decodeConsensusMessage(bytes))).toEqual(bytes)
-    }
-  })
-
-  it.each(byzantineNames)('%s: the same seed gives the same messages, byte for byte', (name) => {
-    const first = transcript(drive(behaviourOf(name, 42)))
-    expect(transcript(drive(behaviourOf(name, 42)))).toEqual(first)
-  })
-
-  it.each(byzantineNames.filter((name) => !['silent', 'amnesia', 'withholding-leader'].includes(name)))(
-    '%s: draws its randomness from context.random (another seed, another run)',
+  it.each(byzantineNames)(
+    '%s: sends only to other validators, within frame limits, and only what decodes (junk only where it is the point)',
     (name) => {
-      expect(transcript(drive(behaviourOf(name, 43)))).not.toEqual(transcript(drive(behaviourOf(name, 42))))
+      const { sent } = driveAll(behaviourOf(name))
+      for (const s of sent) {
+        expect(others).toContain(s.to)
+        expect(s.delayMs).toBeGreaterThanOrEqual(0)
+        expect(s.frame.length).toBeLessThanOrEqual(protocolLimits[s.protocol].frameBytesMax)
+        // Messages (not raw frames) are encoded by the node itself: they always travel.
+        const isMessage = s.via === 'outgoing' || s.via === 'tick'
+        if (!isMessage && junkByFixture[name]?.includes(s.protocol)) continue
+        // It travels: the real codec decodes it, and encoding gives back the same bytes.
+        expect(reencoded(s.protocol, s.frame)).toEqual(s.frame)
+      }
     },
   )
+
+  it.each(byzantineNames)('%s: the same seed gives the same frames, byte for byte', (name) => {
+    const first = transcript(driveAll(behaviourOf(name, 42)))
+    expect(transcript(driveAll(behaviourOf(name, 42)))).toEqual(first)
+  })
+
+  it.each(
+    byzantineNames.filter(
+      (name) => !['silent', 'amnesia', 'withholding-leader', 'stream-hog'].includes(name),
+    ),
+  )('%s: draws its randomness from context.random (another seed, another run)', (name) => {
+    expect(transcript(driveAll(behaviourOf(name, 43)))).not.toEqual(
+      transcript(driveAll(behaviourOf(name, 42))),
+    )
+  })
 })
 
 describe('silent', () => {

@@ -195,7 +195,8 @@ const emptyBatches: Lie = (_request, honest) =>
 const silentOnBlocks: Lie = (request, honest) => (request.kind === 'get-blocks' ? undefined : honest)
 
 function claimsHead(height: number): Lie {
-  return (_request, honest) => (honest?.kind === 'head' ? { ...honest, height } : honest)
+  return (_request, honest) =>
+    honest?.kind === 'head' ? { ...honest, header: { ...honest.header, height } } : honest
 }
 
 describe('BlockSync over real stores', () => {

@@ -22,8 +22,8 @@ const arbitrarySyncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(
   arbitraryBlock(4).map((block) => ({ kind: 'block' as const, block })),
   fc.constant({ kind: 'get-head' as const }),
   fc
-    .record({ height: arbitrarySafeNat, hash: arbitraryHash })
-    .map((head) => ({ kind: 'head' as const, ...head })),
+    .record({ block: arbitraryBlock(0), qc: arbitraryQC })
+    .map(({ block, qc }) => ({ kind: 'head' as const, header: block.header, qc })),
   fc
     .record({ fromHeight: arbitrarySafeNat, count: fc.integer({ min: 1, max: syncBatchBlockCountMax }) })
     .map((range) => ({ kind: 'get-blocks' as const, ...range })),

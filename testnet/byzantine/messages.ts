@@ -102,3 +102,17 @@ export function isOwnProposal(
 } {
   return message.kind === 'proposal' && message.proposal.block.header.proposer === context.selfIndex
 }
+
+/** The smallest view ≥ `atLeast` (and ≥ 1) that we lead. */
+export function nextLedView(context: ByzantineContext, atLeast: number): number {
+  const n = context.validatorCount
+  const from = Math.max(1, atLeast)
+  return from + ((((context.selfIndex - from) % n) + n) % n)
+}
+
+/** The largest view ≤ `atMost` (and ≥ 1) that we lead, or undefined if there is none. */
+export function previousLedView(context: ByzantineContext, atMost: number): number | undefined {
+  const n = context.validatorCount
+  const view = atMost - ((((atMost - context.selfIndex) % n) + n) % n)
+  return view >= 1 ? view : undefined
+}

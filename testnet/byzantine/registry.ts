@@ -4,11 +4,23 @@ import { amnesiaFixture } from './amnesia.js'
 import { badSignaturesFixture } from './bad-signatures.js'
 import { doubleVoterFixture } from './double-voter.js'
 import { equivocatingLeaderFixture } from './equivocating-leader.js'
+import { evidenceSpamFixture } from './evidence-spam.js'
 import { forgedCertificatesFixture } from './forged-certificates.js'
 import { futureViewFloodFixture } from './future-view-flood.js'
+import { heightBombFixture } from './height-bomb.js'
 import { invalidBlockFixture } from './invalid-block.js'
+import { oldViewSpamFixture } from './old-view-spam.js'
+import { qcReplayFixture } from './qc-replay.js'
+import { randomMutationFixture } from './random-mutation.js'
+import { replayOthersFixture } from './replay-others.js'
 import { silentFixture } from './silent.js'
 import { staleReplayFixture } from './stale-replay.js'
+import { stateRootLiarFixture } from './state-root-liar.js'
+import { streamHogFixture } from './stream-hog.js'
+import { syncLiarFixture } from './sync-liar.js'
+import { syncRequestFloodFixture } from './sync-request-flood.js'
+import { tcEchoFixture } from './tc-echo.js'
+import { txSpamFixture } from './tx-spam.js'
 import type { ByzantineFactory } from './types.js'
 import { withholdingLeaderFixture } from './withholding-leader.js'
 
@@ -23,6 +35,18 @@ export const byzantineNames = [
   'withholding-leader',
   'invalid-block',
   'amnesia',
+  'height-bomb',
+  'qc-replay',
+  'sync-liar',
+  'state-root-liar',
+  'old-view-spam',
+  'evidence-spam',
+  'stream-hog',
+  'random-mutation',
+  'sync-request-flood',
+  'tx-spam',
+  'replay-others',
+  'tc-echo',
 ] as const
 export type ByzantineName = (typeof byzantineNames)[number]
 
@@ -37,6 +61,18 @@ export const byzantineFixtures: Readonly<Record<ByzantineName, ByzantineFactory>
   'withholding-leader': withholdingLeaderFixture,
   'invalid-block': invalidBlockFixture,
   amnesia: amnesiaFixture,
+  'height-bomb': heightBombFixture,
+  'qc-replay': qcReplayFixture,
+  'sync-liar': syncLiarFixture,
+  'state-root-liar': stateRootLiarFixture,
+  'old-view-spam': oldViewSpamFixture,
+  'evidence-spam': evidenceSpamFixture,
+  'stream-hog': streamHogFixture,
+  'random-mutation': randomMutationFixture,
+  'sync-request-flood': syncRequestFloodFixture,
+  'tx-spam': txSpamFixture,
+  'replay-others': replayOthersFixture,
+  'tc-echo': tcEchoFixture,
 })
 
 /**

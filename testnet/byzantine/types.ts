@@ -3,7 +3,9 @@
 // later. The shapes are node/'s outgoing-filter hook, under the names the fixtures use.
 export type {
   FilteredMessage as Outgoing,
+  IncomingVerdict,
   OutgoingFilter as ByzantineBehaviour,
   OutgoingFilterContext as ByzantineContext,
   OutgoingFilterFactory as ByzantineFactory,
+  RawFrame,
 } from '../../node/outgoing-filter.js'
