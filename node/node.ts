@@ -20,6 +20,7 @@ import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { type CommittedBlock, initialState, inputFromMessage, MessageVerifier } from './consensus/index.js'
 import { ConsensusOutbox } from './consensus-outbox.js'
 import { ConsensusDriver } from './driver.js'
+import { systemClock } from './env/clock.js'
 import {
   decodeEvidenceGossip,
   EvidencePool,
@@ -58,7 +59,7 @@ function penaltyFor(protocol: string, reason: string): PenaltyReason | undefined
   if (reason === 'invalid-qc' || reason === 'invalid-tc' || reason === 'wrong-leader')
     return 'forged-certificate'
   if (reason === 'flood') return 'flood'
-  if (protocol === 'sync' && reason !== 'unsolicited') return 'sync-misbehaviour'
+  if (protocol === 'sync' && reason !== 'unsolicited' && reason !== 'overloaded') return 'sync-misbehaviour'
   if (protocol === 'evidence' && reason !== 'overloaded' && reason !== 'pool-full') return 'invalid-frame'
   return undefined
 }
@@ -296,15 +297,23 @@ export class Node {
       block.txs.every((tx) => this.#txVerifier.verifySync(tx, toHex(txHash(tx))))
     this.#sync = new SyncService({
       store,
-      driver: this.#driver,
-      committer,
-      send: (peer, frame) => this.#p2p.send(peer, protocols.sync, frame),
-      broadcast: (frame) => this.#p2p.broadcast(protocols.sync, frame),
-      peers: () => this.#p2p.connectedPeers(),
+      consensus: {
+        pause: () => this.#driver.pause(),
+        resume: (state) => this.#driver.resume(state),
+        enqueue: (input) => this.#driver.enqueue(input),
+        treeBlock: (hash) => this.#driver.state.tree.get(toHex(hash))?.block,
+      },
+      network: {
+        send: (peer, frame) => this.#p2p.send(peer, protocols.sync, frame),
+        peers: () => this.#p2p.connectedPeers(),
+      },
+      commit: (committed) => committer.commit(committed),
+      genesis: { block: genesisRoot, qc },
       verifyQC: (certificate) => this.#verifier.verifyQC(certificate),
       verifyTxs,
       rebuildState: () => stateOverStore(this.#driver.state.safety),
-      metrics: this.metrics,
+      clock: systemClock(),
+      random: Math.random,
       logger: this.logger,
       onRejected: (peer, reason) => this.#reject('sync', reason, peer),
     })
@@ -386,7 +395,7 @@ export class Node {
   }
 
   get failure(): Error | null {
-    return this.#driver.failure
+    return this.#driver.failure ?? this.#sync.failure
   }
 
   status() {

@@ -1,7 +1,9 @@
 import {
   DecodeError,
   decodeBlock,
+  decodeBlockHeader,
   encodeBlock,
+  encodeBlockHeader,
   Reader,
   readBlock,
   readQC,
@@ -10,7 +12,7 @@ import {
   writeQC,
 } from '../../ledger/codec/index.js'
 import { syncBatchBlockCountMax, syncFrameBytesMax } from '../../ledger/limits.js'
-import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
+import type { Block, BlockHeader, Hash, QuorumCertificate } from '../../ledger/types.js'
 
 /** A committed block with the QC that certifies it. */
 export interface CertifiedBlock {
@@ -21,12 +23,14 @@ export interface CertifiedBlock {
 /**
  * Frames of /quorate/sync/1.0.0. Requests and replies are separate frames on one-way streams; a reply names
  * what it answers (the hash, or the first height), so unsolicited or stale replies are recognised and dropped.
+ * A head is the peer's committed head block's header with the QC that certifies it (the genesis header with
+ * the genesis QC before the first commit): its height is then proven, not claimed.
  */
 export type SyncMessage =
   | { readonly kind: 'get-block'; readonly hash: Hash }
   | { readonly kind: 'block'; readonly block: Block }
   | { readonly kind: 'get-head' }
-  | { readonly kind: 'head'; readonly height: number; readonly hash: Hash }
+  | { readonly kind: 'head'; readonly header: BlockHeader; readonly qc: QuorumCertificate }
   | { readonly kind: 'get-blocks'; readonly fromHeight: number; readonly count: number }
   | { readonly kind: 'blocks'; readonly fromHeight: number; readonly blocks: readonly CertifiedBlock[] }
 
@@ -45,7 +49,9 @@ export function encodeSyncMessage(message: SyncMessage): Uint8Array {
     case 'get-head':
       return writer.finish()
     case 'head':
-      return writer.u64(message.height).bytes(message.hash, 32).finish()
+      // The QC first, then the header as the rest of the frame.
+      writeQC(writer, message.qc)
+      return writer.bytes(encodeBlockHeader(message.header)).finish()
     case 'get-blocks':
       return writer.u64(message.fromHeight).u16(message.count).finish()
     case 'blocks':
@@ -77,10 +83,8 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
       reader.end()
       return { kind: 'get-head' }
     case kinds.head: {
-      const height = reader.u64('sync.height')
-      const hash = reader.bytes(32, 'sync.hash')
-      reader.end()
-      return { kind: 'head', height, hash }
+      const qc = readQC(reader)
+      return { kind: 'head', header: decodeBlockHeader(bytes.subarray(reader.offset)), qc }
     }
     case kinds['get-blocks']: {
       const fromHeight = reader.u64('sync.fromHeight')
