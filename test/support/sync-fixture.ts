@@ -547,6 +547,11 @@ export class ServiceHarness {
     return this.rejected.filter((each) => each.peer === peer).map((each) => each.reason)
   }
 
+  /** Waits for every exchange under way now (its reply handled). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight])
+  }
+
   /** Waits for every exchange still under way, then stops the service. */
   async close(): Promise<void> {
     await this.service.close()
