@@ -63,12 +63,12 @@ const progressLogBlocks = 500
 const stallMs = 3 * syncRequestTimeoutMs
 
 /**
- * Catch-up by block sync: ask peers for their (authenticated) heads, fetch committed blocks with their QCs in bounded batches
- * from several peers at once, verify every block (hash, parent link, QC against the validator set,
- * transaction signatures), and commit a block only once the fetched chain itself proves it committed: a
- * block B0 followed by B1 and B2 in consecutive views with a valid QC for B2 (the 3-chain rule), which holds
- * whatever a lying peer sends. Peers that send wrong, empty, unsolicited or late replies are penalised and set
- * aside; their ranges go to other peers.
+ * Catch-up by block sync: ask peers for their heads (authenticated, see HeadProber), fetch committed blocks
+ * with their QCs in bounded batches from several peers at once (each request taken from the per-peer request
+ * budget), verify every block (hash, parent link, QC against the validator set, transaction signatures), and
+ * commit a block only once the fetched chain itself proves it committed: a block B0 followed by B1 and B2 in
+ * consecutive views with a valid QC for B2 (the 3-chain rule), which holds whatever a lying peer sends. Peers
+ * that send wrong, empty, unsolicited or late replies are penalised and set aside; their ranges go to others.
  */
 export class BlockSync {
   phase: SyncPhase = 'idle'
@@ -233,17 +233,25 @@ export class BlockSync {
 
   #sendRequests(target: number): void {
     const peers = this.#usablePeers()
+    const unreachable = new Set<string>()
     while (this.#requests.size < syncRequestsInFlightMax) {
       const range = this.#nextRange(target)
       if (range === undefined) return
-      const lease = this.#leasePeer(peers, range.fromHeight)
+      const lease = this.#leasePeer(peers, range.fromHeight, unreachable)
       if (lease === undefined) {
         this.#retry.unshift(range)
         return
       }
+      if (
+        !this.#deps.send(lease.peer, { kind: 'get-blocks', fromHeight: range.fromHeight, count: range.count })
+      ) {
+        // Our own queue to it is full, or it just left: not its fault, and another peer may take the range.
+        lease.release()
+        unreachable.add(lease.peer)
+        this.#retry.unshift(range)
+        continue
+      }
       this.#requests.set(range.fromHeight, { peer: lease.peer, ...range, lease })
-      // A frame that cannot be queued times out like one that got no answer, and goes to another peer.
-      this.#deps.send(lease.peer, { kind: 'get-blocks', fromHeight: range.fromHeight, count: range.count })
     }
   }
 
@@ -264,9 +272,13 @@ export class BlockSync {
   }
 
   /** A lease on a usable peer that has the height and room in its request budget. */
-  #leasePeer(peers: readonly string[], fromHeight: number): RequestLease | undefined {
+  #leasePeer(
+    peers: readonly string[],
+    fromHeight: number,
+    unreachable: ReadonlySet<string>,
+  ): RequestLease | undefined {
     for (const peer of peers) {
-      if ((this.#heads.get(peer) ?? 0) < fromHeight) continue
+      if ((this.#heads.get(peer) ?? 0) < fromHeight || unreachable.has(peer)) continue
       const lease = this.#deps.budget.tryTake(peer, syncRequestTimeoutMs)
       if (lease !== undefined) return lease
     }
