@@ -36,5 +36,26 @@ export const syncBatchBlockCountMax = 64
 export const syncRequestsInFlightMax = 4
 export const syncRequestTimeoutMs = 5_000
 export const syncPeerBanMs = 10_000
-/** Catch up by block sync (not consensus) when a peer is this many blocks ahead. */
+/** Catch up by block sync (not consensus) when a peer proves (a head with its QC) it is this many blocks ahead. */
 export const blockSyncLagThreshold = 16
+/** After a block sync that did not close the gap, no new pause for this long, doubling up to the max. */
+export const blockSyncBackoffBaseMs = 5_000
+export const blockSyncBackoffMaxMs = 60_000
+
+/** Sync requests a server answers at once from one peer (more are a flood) and from all peers together. */
+export const syncRequestsServedPerPeerMax = 2
+export const syncRequestsServedMax = 8
+/**
+ * Sync requests (fetches, head probes, block-sync batches together) a validator has outstanding at one peer:
+ * half of what a server answers at once, so a request we gave up on that the server is still answering
+ * never pushes the next one over the server's bound.
+ */
+export const syncRequestsOutstandingPerPeerMax = 1
+/** Head probes asked for by consensus (a proposal far ahead proves nothing) go out at most this often. */
+export const headProbeIntervalMs = 2_000
+/** How long a head probe waits for its replies. */
+export const headReplyTimeoutMs = 1_000
+/** Missing blocks being fetched at once; further fetches are refused (and counted) until some finish. */
+export const blockFetchesOutstandingMax = 128
+/** How long one peer has to answer a get-block before the next peer is asked. */
+export const blockFetchAttemptTimeoutMs = 1_000

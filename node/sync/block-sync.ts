@@ -9,7 +9,9 @@ import {
 } from '../../ledger/limits.js'
 import type { Hash, QuorumCertificate } from '../../ledger/types.js'
 import type { CommittedBlock } from '../consensus/index.js'
+import { type Clock, sleep } from '../env/clock.js'
 import type { Logger } from '../logger.js'
+import type { PeerRequestBudget, RequestLease } from './request-budget.js'
 import type { CertifiedBlock, SyncMessage } from './sync-messages.js'
 
 export type SyncPhase = 'idle' | 'finding-peers' | 'block-sync'
@@ -20,15 +22,21 @@ export type SyncPenalty = 'invalid-block' | 'broken-link' | 'empty' | 'timeout' 
 export interface BlockSyncDeps {
   /** Connected validators' node keys. */
   readonly peers: () => readonly string[]
-  readonly send: (peer: string, message: SyncMessage) => void
+  /** False when the frame could not be queued (the peer is gone). */
+  readonly send: (peer: string, message: SyncMessage) => boolean
+  /** The per-peer request budget shared with fetches and head probes. */
+  readonly budget: PeerRequestBudget
+  /** Asks `peers` for their heads and returns the authenticated heights heard (HeadProber.collect). */
+  readonly collectHeads: (
+    peers: readonly string[],
+    signal: AbortSignal,
+  ) => Promise<ReadonlyMap<string, number>>
   readonly head: () => { readonly height: number; readonly hash: Hash }
   readonly verifyQC: (qc: QuorumCertificate) => boolean
   readonly verifyTxs: (block: CertifiedBlock['block']) => boolean
   /** Executes and stores one committed block (the node's one commit path). */
   readonly commit: (committed: CommittedBlock) => Promise<void>
-  readonly nowMs: () => number
-  /** Waits `ms` on the validator's clock (resolves early when `signal` aborts). */
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  readonly clock: Clock
   readonly onPenalty: (peer: string, penalty: SyncPenalty) => void
   readonly logger: Logger
 }
@@ -37,7 +45,7 @@ interface Request {
   readonly peer: string
   readonly fromHeight: number
   readonly count: number
-  readonly sentAtMs: number
+  readonly lease: RequestLease
 }
 
 interface Received {
@@ -46,8 +54,8 @@ interface Received {
   readonly blocks: readonly CommittedBlock[]
 }
 
-/** How long to wait for peers to tell their heads. */
-const headWaitMs = 1_000
+/** How long to wait for a first peer to connect (just after start). */
+const connectWaitMs = 1_000
 const pollMs = 50
 /** Log progress every this many committed blocks. */
 const progressLogBlocks = 500
@@ -55,12 +63,12 @@ const progressLogBlocks = 500
 const stallMs = 3 * syncRequestTimeoutMs
 
 /**
- * Catch-up by block sync: ask peers for their heads, fetch committed blocks with their QCs in bounded batches
- * from several peers at once, verify every block (hash, parent link, QC against the validator set,
- * transaction signatures), and commit a block only once the fetched chain itself proves it committed: a
- * block B0 followed by B1 and B2 in consecutive views with a valid QC for B2 (the 3-chain rule), which holds
- * whatever a lying peer sends. Peers that send wrong, empty, unsolicited or late replies are penalised and set
- * aside; their ranges go to other peers.
+ * Catch-up by block sync: ask peers for their heads (authenticated, see HeadProber), fetch committed blocks
+ * with their QCs in bounded batches from several peers at once (each request taken from the per-peer request
+ * budget), verify every block (hash, parent link, QC against the validator set, transaction signatures), and
+ * commit a block only once the fetched chain itself proves it committed: a block B0 followed by B1 and B2 in
+ * consecutive views with a valid QC for B2 (the 3-chain rule), which holds whatever a lying peer sends. Peers
+ * that send wrong, empty, unsolicited or late replies are penalised and set aside; their ranges go to others.
  */
 export class BlockSync {
   phase: SyncPhase = 'idle'
@@ -83,19 +91,15 @@ export class BlockSync {
     return this.phase !== 'idle'
   }
 
-  /** Replies from peers: heads and batches. Anything not asked for is dropped and counted. */
-  onMessage(peer: string, message: SyncMessage): void {
-    if (message.kind === 'head') {
-      this.#heads.set(peer, message.header.height)
-      return
-    }
-    if (message.kind !== 'blocks') return
+  /** Batches from peers. Anything not asked for is dropped and counted. */
+  onMessage(peer: string, message: Extract<SyncMessage, { kind: 'blocks' }>): void {
     const request = this.#requests.get(message.fromHeight)
     if (request === undefined || request.peer !== peer) {
       this.#deps.onPenalty(peer, 'unsolicited')
       return
     }
     this.#requests.delete(message.fromHeight)
+    request.lease.release()
     const verdict = this.#verifyBatch(request, message.blocks)
     if (verdict !== 'ok') {
       this.#penalise(peer, verdict)
@@ -120,11 +124,16 @@ export class BlockSync {
   }
 
   /**
-   * Runs until this node is within blockSyncLagThreshold blocks of the highest head its peers report (or no
-   * peer can help). Returns the verified blocks above the new head that are not yet proven committed: the
-   * caller hands them to consensus, which commits them when it sees their QCs.
+   * Runs until this node is within blockSyncLagThreshold blocks of the highest authenticated head its peers
+   * report (or no peer can help). `knownHeads`: heads already authenticated (the ones that proved the gap).
+   * Returns the verified blocks above the new head that are not yet proven committed: the caller hands them
+   * to consensus, which commits them when it sees their QCs. A failed commit ends it (the error is thrown).
    */
-  async catchUp(signal: AbortSignal): Promise<CommittedBlock[]> {
+  async catchUp(
+    signal: AbortSignal,
+    knownHeads: ReadonlyMap<string, number> = new Map(),
+  ): Promise<CommittedBlock[]> {
+    for (const [peer, height] of knownHeads) this.#heads.set(peer, height)
     try {
       // Rounds repeat while they make progress (peers move on while we sync); a round that links nothing ends
       // it, so peers that lie about their heads cannot keep us here.
@@ -146,31 +155,37 @@ export class BlockSync {
     } finally {
       this.phase = 'idle'
       this.#unproven = []
+      this.#heads.clear()
+      // Requests still out keep their leases until their timeouts: the peers may still be answering them.
       this.#requests.clear()
       this.#received.clear()
       this.#retry.length = 0
     }
   }
 
+  /**
+   * Heads are authenticated, so they are kept across rounds and only raised here (a peer that cannot serve
+   * what it advertised is lowered in onMessage); a peer whose budget is busy keeps the head it gave before.
+   */
   async #refreshHeads(signal: AbortSignal): Promise<void> {
-    this.#heads.clear()
-    // Just after start no peer may be connected yet: give them the same short wait.
-    const connectDeadline = this.#deps.nowMs() + headWaitMs
-    while (this.#usablePeers().length === 0 && this.#deps.nowMs() < connectDeadline && !signal.aborted) {
-      await this.#deps.sleep(pollMs, signal)
+    // Just after start no peer may be connected yet: give them a short wait.
+    const connectDeadlineMs = this.#deps.clock.nowMs() + connectWaitMs
+    while (
+      this.#usablePeers().length === 0 &&
+      this.#deps.clock.nowMs() < connectDeadlineMs &&
+      !signal.aborted
+    ) {
+      await sleep(this.#deps.clock, pollMs, signal)
     }
-    const peers = this.#usablePeers()
-    for (const peer of peers) this.#deps.send(peer, { kind: 'get-head' })
-    const deadline = this.#deps.nowMs() + headWaitMs
-    while (this.#heads.size < peers.length && this.#deps.nowMs() < deadline && !signal.aborted)
-      await this.#deps.sleep(pollMs, signal)
+    const heard = await this.#deps.collectHeads(this.#usablePeers(), signal)
+    for (const [peer, height] of heard) this.#heads.set(peer, height)
   }
 
   async #fetchUpTo(target: number, signal: AbortSignal): Promise<void> {
     this.#nextToRequest = this.#deps.head().height + this.#unproven.length + 1
     let lastLoggedHeight = this.#deps.head().height
     let applied = lastLoggedHeight + this.#unproven.length
-    let lastProgressMs = this.#deps.nowMs()
+    let lastProgressMs = this.#deps.clock.nowMs()
     while (!signal.aborted) {
       this.#expireRequests()
       this.#sendRequests(target)
@@ -182,31 +197,34 @@ export class BlockSync {
       }
       if (height + this.#unproven.length !== applied) {
         applied = height + this.#unproven.length
-        lastProgressMs = this.#deps.nowMs()
+        lastProgressMs = this.#deps.clock.nowMs()
       }
-      // Done when the target is reached, or when no peer (heads are lowered as peers fail to serve what they
-      // advertised) has anything above what we hold.
-      const reachable = Math.min(target, Math.max(0, ...this.#heads.values()))
+      // Done when the target is reached, or when no usable peer (heads are lowered as peers fail to serve
+      // what they advertised, and peers that failed us are set aside) has anything above what we hold.
+      const reachable = Math.min(
+        target,
+        Math.max(0, ...this.#usablePeers().map((peer) => this.#heads.get(peer) ?? 0)),
+      )
       const waitingFor = [...this.#requests.values()].some((request) => request.fromHeight <= reachable)
       if (applied >= reachable && !waitingFor) return
-      if (this.#deps.nowMs() - lastProgressMs > stallMs) {
+      if (this.#deps.clock.nowMs() - lastProgressMs > stallMs) {
         this.#deps.logger.warn({ height, target }, 'block sync: no progress; handing over to consensus')
         return
       }
-      await this.#deps.sleep(pollMs, signal)
+      await sleep(this.#deps.clock, pollMs, signal)
     }
   }
 
   #usablePeers(): string[] {
-    const now = this.#deps.nowMs()
+    const now = this.#deps.clock.nowMs()
     for (const [peer, until] of this.#bannedUntilMs) if (until <= now) this.#bannedUntilMs.delete(peer)
     return this.#deps.peers().filter((peer) => !this.#bannedUntilMs.has(peer))
   }
 
   #expireRequests(): void {
-    const now = this.#deps.nowMs()
+    const now = this.#deps.clock.nowMs()
     for (const [fromHeight, request] of this.#requests) {
-      if (now - request.sentAtMs < syncRequestTimeoutMs) continue
+      if (request.lease.expiresAtMs > now) continue
       this.#requests.delete(fromHeight)
       this.#penalise(request.peer, 'timeout')
       this.#retry.push({ fromHeight, count: request.count })
@@ -215,16 +233,25 @@ export class BlockSync {
 
   #sendRequests(target: number): void {
     const peers = this.#usablePeers()
+    const unreachable = new Set<string>()
     while (this.#requests.size < syncRequestsInFlightMax) {
       const range = this.#nextRange(target)
       if (range === undefined) return
-      const peer = this.#pickPeer(peers, range.fromHeight)
-      if (peer === undefined) {
+      const lease = this.#leasePeer(peers, range.fromHeight, unreachable)
+      if (lease === undefined) {
         this.#retry.unshift(range)
         return
       }
-      this.#requests.set(range.fromHeight, { peer, ...range, sentAtMs: this.#deps.nowMs() })
-      this.#deps.send(peer, { kind: 'get-blocks', fromHeight: range.fromHeight, count: range.count })
+      if (
+        !this.#deps.send(lease.peer, { kind: 'get-blocks', fromHeight: range.fromHeight, count: range.count })
+      ) {
+        // Our own queue to it is full, or it just left: not its fault, and another peer may take the range.
+        lease.release()
+        unreachable.add(lease.peer)
+        this.#retry.unshift(range)
+        continue
+      }
+      this.#requests.set(range.fromHeight, { peer: lease.peer, ...range, lease })
     }
   }
 
@@ -244,11 +271,18 @@ export class BlockSync {
     return { fromHeight, count }
   }
 
-  /** A usable peer that has the height and no request of ours in flight. */
-  #pickPeer(peers: readonly string[], fromHeight: number): string | undefined {
-    const load = (peer: string) => [...this.#requests.values()].filter((r) => r.peer === peer).length
-    // One request per peer at a time: peers answer a few at once and drop the rest as a flood.
-    return peers.filter((peer) => (this.#heads.get(peer) ?? 0) >= fromHeight && load(peer) === 0)[0]
+  /** A lease on a usable peer that has the height and room in its request budget. */
+  #leasePeer(
+    peers: readonly string[],
+    fromHeight: number,
+    unreachable: ReadonlySet<string>,
+  ): RequestLease | undefined {
+    for (const peer of peers) {
+      if ((this.#heads.get(peer) ?? 0) < fromHeight || unreachable.has(peer)) continue
+      const lease = this.#deps.budget.tryTake(peer, syncRequestTimeoutMs)
+      if (lease !== undefined) return lease
+    }
+    return undefined
   }
 
   #verifyBatch(request: Request, blocks: readonly CertifiedBlock[]): 'ok' | SyncPenalty {
@@ -321,7 +355,7 @@ export class BlockSync {
 
   #penalise(peer: string, penalty: SyncPenalty): void {
     this.#deps.onPenalty(peer, penalty)
-    this.#bannedUntilMs.set(peer, this.#deps.nowMs() + syncPeerBanMs)
+    this.#bannedUntilMs.set(peer, this.#deps.clock.nowMs() + syncPeerBanMs)
     this.#deps.logger.warn({ peer: peer.slice(0, 16), penalty }, 'block sync: peer penalised')
   }
 }

@@ -1,8 +1,9 @@
-import { readBlockHeader, writeBlockHeader } from '../../ledger/codec/block.js'
 import {
   DecodeError,
   decodeBlock,
+  decodeBlockHeader,
   encodeBlock,
+  encodeBlockHeader,
   Reader,
   readBlock,
   readQC,
@@ -22,12 +23,13 @@ export interface CertifiedBlock {
 /**
  * Frames of /quorate/sync/1.0.0. Requests and replies are separate frames on one-way streams; a reply names
  * what it answers (the hash, or the first height), so unsolicited or stale replies are recognised and dropped.
+ * A head is the peer's committed head block's header with the QC that certifies it (the genesis header with
+ * the genesis QC before the first commit): its height is then proven, not claimed.
  */
 export type SyncMessage =
   | { readonly kind: 'get-block'; readonly hash: Hash }
   | { readonly kind: 'block'; readonly block: Block }
   | { readonly kind: 'get-head' }
-  /** The committed head, authenticated: blockHash(header) must equal qc.blockHash and the QC must verify. */
   | { readonly kind: 'head'; readonly header: BlockHeader; readonly qc: QuorumCertificate }
   | { readonly kind: 'get-blocks'; readonly fromHeight: number; readonly count: number }
   | { readonly kind: 'blocks'; readonly fromHeight: number; readonly blocks: readonly CertifiedBlock[] }
@@ -47,9 +49,9 @@ export function encodeSyncMessage(message: SyncMessage): Uint8Array {
     case 'get-head':
       return writer.finish()
     case 'head':
-      writeBlockHeader(writer, message.header)
+      // The QC first, then the header as the rest of the frame.
       writeQC(writer, message.qc)
-      return writer.finish()
+      return writer.bytes(encodeBlockHeader(message.header)).finish()
     case 'get-blocks':
       return writer.u64(message.fromHeight).u16(message.count).finish()
     case 'blocks':
@@ -81,10 +83,8 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
       reader.end()
       return { kind: 'get-head' }
     case kinds.head: {
-      const header = readBlockHeader(reader)
       const qc = readQC(reader)
-      reader.end()
-      return { kind: 'head', header, qc }
+      return { kind: 'head', header: decodeBlockHeader(bytes.subarray(reader.offset)), qc }
     }
     case kinds['get-blocks']: {
       const fromHeight = reader.u64('sync.fromHeight')

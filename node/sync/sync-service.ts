@@ -1,75 +1,119 @@
-import { toHex } from '../../crypto/hex.js'
+import { bytesEqual } from '../../crypto/hex.js'
 import { DecodeError } from '../../ledger/codec/index.js'
-import { blockSyncLagThreshold } from '../../ledger/limits.js'
+import { blockSyncBackoffBaseMs, blockSyncBackoffMaxMs, blockSyncLagThreshold } from '../../ledger/limits.js'
 import type { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
-import type { BlockCommitter } from '../committer.js'
-import type { ConsensusState } from '../consensus/index.js'
-import type { ConsensusDriver } from '../driver.js'
-import { type Clock, sleep } from '../env/clock.js'
+import type { CommittedBlock, ConsensusInput, ConsensusState } from '../consensus/index.js'
+import type { Clock, Timer } from '../env/clock.js'
 import type { Logger } from '../logger.js'
-import type { NodeMetrics } from '../metrics.js'
-import { BlockFetcher } from './block-fetcher.js'
+import { BlockFetcher, type FetchSkip } from './block-fetcher.js'
 import { BlockSync } from './block-sync.js'
+import { type AuthenticatedHead, HeadProber } from './head-prober.js'
+import { PeerRequestBudget } from './request-budget.js'
 import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from './sync-messages.js'
-import { SyncServer } from './sync-server.js'
+import { type CertifiedGenesis, SyncServer } from './sync-server.js'
+
+/** What sync needs of consensus (the driver, in production). */
+export interface ConsensusPort {
+  /** Stops consensus (timers cancelled, inputs dropped) once the current step's writes are done. */
+  pause(): Promise<void>
+  /** Resumes over a state rebuilt from the store. */
+  resume(state: ConsensusState): void
+  enqueue(input: ConsensusInput): void
+  /** An uncommitted block of the consensus tree, by hash (served to peers). */
+  treeBlock(hash: Hash): Block | undefined
+}
+
+/** The sync protocol's side of the per-peer network. Peers are validators' node keys (hex). */
+export interface SyncNetwork {
+  /** False when the frame was dropped (not connected, queue full, closing). */
+  send(peer: string, frame: Uint8Array): boolean
+  /** Peers connected now. */
+  peers(): readonly string[]
+}
+
+export type SyncStore = Pick<
+  LedgerStore,
+  'head' | 'blockByHeight' | 'blockByHash' | 'qcForBlock' | 'pendingBlocks'
+>
 
 export interface SyncServiceDeps {
-  readonly store: LedgerStore
-  readonly driver: ConsensusDriver
-  readonly committer: BlockCommitter
-  readonly send: (peer: string, frame: Uint8Array) => void
-  readonly broadcast: (frame: Uint8Array) => void
-  readonly peers: () => readonly string[]
+  readonly store: SyncStore
+  readonly consensus: ConsensusPort
+  readonly network: SyncNetwork
+  /** Executes and stores one committed block: the node's one commit path (BlockCommitter). */
+  readonly commit: (committed: CommittedBlock) => Promise<unknown>
+  readonly genesis: CertifiedGenesis
   readonly verifyQC: (qc: QuorumCertificate) => boolean
   readonly verifyTxs: (block: Block) => boolean
   /** A fresh consensus state over the store's committed head, keeping the current safety state. */
   readonly rebuildState: () => Promise<ConsensusState>
   readonly clock: Clock
-  readonly metrics: NodeMetrics
+  readonly random: () => number
   readonly logger: Logger
   /** A peer's sync message was rejected (counted, and the peer scored, by the node). */
   readonly onRejected: (peer: string, reason: string) => void
 }
 
-/** Sync requests answered at once, per peer and over all peers (block sync asks each peer one at a time). */
-const syncRequestsServedPerPeerMax = 2
-const syncRequestsServedMax = 8
-
 /**
  * Everything on /quorate/sync/1.0.0: answering peers, fetching single missing blocks for consensus, and
- * catching up by block sync (with consensus paused) when this node is behind.
+ * catching up by block sync (with consensus paused) when this node is proven behind: a peer's head, certified
+ * by a QC and asked for by us, more than blockSyncLagThreshold above our committed head. Nothing one peer
+ * sends can pause consensus without that proof, and a block sync that could not close the gap backs off
+ * before the next one, so no peer can keep this node paused.
  */
 export class SyncService {
   readonly blockSync: BlockSync
   readonly #deps: SyncServiceDeps
+  readonly #budget: PeerRequestBudget
   readonly #server: SyncServer
+  readonly #prober: HeadProber
   readonly #fetcher: BlockFetcher
   readonly #abort = new AbortController()
   #catchUp: Promise<void> | null = null
-  /** Sync requests being answered, per peer. */
-  readonly #serving = new Map<string, number>()
+  /** No block sync (no pause) starts before this; set after a block sync that did not close the gap. */
+  #noPauseBeforeMs = 0
+  #backoffMs = 0
+  #reprobeTimer: Timer | null = null
+  #failure: Error | null = null
 
   constructor(deps: SyncServiceDeps) {
     this.#deps = deps
-    this.#server = new SyncServer(deps.store, (hash) => deps.driver.state.tree.get(toHex(hash))?.block)
-    this.#fetcher = new BlockFetcher(
-      (hash) => deps.broadcast(encodeSyncMessage({ kind: 'get-block', hash })),
-      (block) => deps.verifyQC(block.header.justify),
-      deps.verifyTxs,
-      () => deps.clock.nowMs(),
-    )
+    const send = (peer: string, message: SyncMessage) => deps.network.send(peer, encodeSyncMessage(message))
+    const peers = () => deps.network.peers()
+    this.#budget = new PeerRequestBudget(deps.clock)
+    this.#server = new SyncServer(deps.store, deps.genesis, (hash) => deps.consensus.treeBlock(hash))
+    this.#prober = new HeadProber({
+      budget: this.#budget,
+      send,
+      peers,
+      verifyQC: deps.verifyQC,
+      clock: deps.clock,
+    })
+    const genesisHash = deps.genesis.qc.blockHash
+    this.#fetcher = new BlockFetcher({
+      budget: this.#budget,
+      send,
+      peers,
+      isCommitted: async (hash) =>
+        bytesEqual(hash, genesisHash) || (await deps.store.qcForBlock(hash)) !== undefined,
+      verifyQC: deps.verifyQC,
+      verifyTxs: deps.verifyTxs,
+      clock: deps.clock,
+      random: deps.random,
+    })
     this.blockSync = new BlockSync({
-      peers: deps.peers,
-      send: (peer, message) => deps.send(peer, encodeSyncMessage(message)),
+      peers,
+      send,
+      budget: this.#budget,
+      collectHeads: (asked, signal) => this.#prober.collect(asked, signal),
       head: () => deps.store.head(),
       verifyQC: deps.verifyQC,
       verifyTxs: deps.verifyTxs,
       commit: async (committed) => {
-        await deps.committer.commit(committed)
+        await deps.commit(committed)
       },
-      nowMs: () => deps.clock.nowMs(),
-      sleep: (ms, signal) => sleep(deps.clock, ms, signal),
+      clock: deps.clock,
       onPenalty: (peer, penalty) => deps.onRejected(peer, penalty),
       logger: deps.logger,
     })
@@ -79,41 +123,37 @@ export class SyncService {
     return this.#catchUp !== null
   }
 
+  /** Set when consensus could not be resumed after block sync (its state could not be rebuilt): stop. */
+  get failure(): Error | null {
+    return this.#failure
+  }
+
+  /** Fetches that were not made, by reason (for metrics). */
+  get fetchesSkipped(): Readonly<Record<FetchSkip, number>> {
+    return this.#fetcher.skipped
+  }
+
   fetchBlock(hash: Hash): void {
     this.#fetcher.fetch(hash)
   }
 
-  /** A verified proposal this far ahead of our committed head means we are behind: catch up by block sync. */
+  /**
+   * A verified proposal this far ahead of our committed head hints that we are behind. One validator signs
+   * a proposal, so its height proves nothing: it only asks peers for their heads (rate-limited), and a head
+   * that proves the gap starts block sync.
+   */
   noticeHeight(height: number): void {
-    if (height > this.#deps.store.head().height + blockSyncLagThreshold) void this.catchUp()
+    if (this.#catchUp !== null) return
+    if (height > this.#deps.store.head().height + blockSyncLagThreshold) this.#prober.probeSoon()
   }
 
   /**
-   * Pauses consensus, syncs committed blocks from peers, then resumes consensus over the new head with the
-   * fetched-but-unproven tail and the saved pending blocks in its tree. Single-flight.
+   * At boot: with consensus not yet started, asks peers for their heads, syncs committed blocks if one proves
+   * a gap, then starts consensus over the new head with the fetched-but-unproven tail and the saved pending
+   * blocks in its tree. Single-flight.
    */
   catchUp(): Promise<void> {
-    this.#catchUp ??= this.#runCatchUp().finally(() => {
-      this.#catchUp = null
-    })
-    return this.#catchUp
-  }
-
-  async #runCatchUp(): Promise<void> {
-    const { driver, store } = this.#deps
-    await driver.pause()
-    let tail: Block[] = []
-    try {
-      tail = (await this.blockSync.catchUp(this.#abort.signal)).map(({ block }) => block)
-    } catch (error) {
-      this.#deps.logger.error({ err: error }, 'block sync failed; resuming consensus')
-    }
-    if (this.#abort.signal.aborted) return
-    driver.resume(await this.#deps.rebuildState())
-    const nowMs = this.#deps.clock.nowMs()
-    for (const block of [...tail, ...(await store.pendingBlocks())])
-      driver.enqueue({ kind: 'block-fetched', block, nowMs })
-    driver.enqueue({ kind: 'start', nowMs })
+    return this.#startCatchUp(new Map())
   }
 
   async onFrame(peer: string, frame: Uint8Array): Promise<void> {
@@ -129,29 +169,16 @@ export class SyncService {
       case 'get-head':
       case 'get-block':
       case 'get-blocks': {
-        // Answering reads the store: one request per peer at a time and a few overall, the rest dropped
-        // (an honest peer waits for its answer before asking again, so only floods lose anything).
-        const servingForPeer = this.#serving.get(peer) ?? 0
-        const servingTotal = [...this.#serving.values()].reduce((sum, count) => sum + count, 0)
-        if (servingForPeer >= syncRequestsServedPerPeerMax || servingTotal >= syncRequestsServedMax) {
-          this.#deps.onRejected(peer, 'flood')
-          return
-        }
-        this.#serving.set(peer, servingForPeer + 1)
-        try {
-          const reply = await this.#server.answer(message)
-          if (reply !== undefined) this.#deps.send(peer, encodeSyncMessage(reply))
-        } finally {
-          const left = (this.#serving.get(peer) ?? 1) - 1
-          if (left === 0) this.#serving.delete(peer)
-          else this.#serving.set(peer, left)
-        }
+        const verdict = await this.#server.serve(peer, message, (reply) =>
+          this.#deps.network.send(peer, encodeSyncMessage(reply)),
+        )
+        if (verdict !== 'served') this.#deps.onRejected(peer, verdict)
         return
       }
       case 'block': {
-        const verdict = this.#fetcher.accept(message.block)
+        const verdict = this.#fetcher.accept(peer, message.block)
         if (verdict.ok)
-          this.#deps.driver.enqueue({
+          this.#deps.consensus.enqueue({
             kind: 'block-fetched',
             block: verdict.block,
             nowMs: this.#deps.clock.nowMs(),
@@ -159,7 +186,12 @@ export class SyncService {
         else this.#deps.onRejected(peer, verdict.reason)
         return
       }
-      case 'head':
+      case 'head': {
+        const verdict = this.#prober.accept(peer, message)
+        if (verdict.ok) this.#onHead(peer, verdict.head)
+        else this.#deps.onRejected(peer, verdict.reason)
+        return
+      }
       case 'blocks':
         this.blockSync.onMessage(peer, message)
         return
@@ -169,6 +201,87 @@ export class SyncService {
   /** Stops a running catch-up (on shutdown) and waits for its current write. */
   async close(): Promise<void> {
     this.#abort.abort()
+    this.#reprobeTimer?.cancel()
+    this.#fetcher.close()
     await this.#catchUp
+  }
+
+  /** An authenticated head: proof of a gap if it is far enough above our committed head. */
+  #onHead(peer: string, head: AuthenticatedHead): void {
+    if (this.#catchUp !== null || this.#abort.signal.aborted) return
+    if (head.height <= this.#deps.store.head().height + blockSyncLagThreshold) return
+    const nowMs = this.#deps.clock.nowMs()
+    if (nowMs < this.#noPauseBeforeMs) {
+      this.#reprobeAfterBackoff(nowMs)
+      return
+    }
+    void this.#startCatchUp(new Map([[peer, head.height]]))
+  }
+
+  /** Backing off: once it ends, ask again (the gap may have closed, or peers may serve it now). */
+  #reprobeAfterBackoff(nowMs: number): void {
+    if (this.#reprobeTimer !== null) return
+    this.#reprobeTimer = this.#deps.clock.setTimer(this.#noPauseBeforeMs - nowMs, () => {
+      this.#reprobeTimer = null
+      if (this.#catchUp === null && !this.#abort.signal.aborted) this.#prober.ask(this.#deps.network.peers())
+    })
+  }
+
+  #startCatchUp(knownHeads: ReadonlyMap<string, number>): Promise<void> {
+    this.#catchUp ??= this.#runCatchUp(knownHeads)
+      .catch((error: unknown) => {
+        this.#failure = error instanceof Error ? error : new Error(String(error))
+        this.#deps.logger.fatal({ err: error }, 'could not resume consensus after block sync')
+      })
+      .finally(() => {
+        this.#catchUp = null
+      })
+    return this.#catchUp
+  }
+
+  /**
+   * Pauses consensus, syncs committed blocks from peers, then resumes consensus over a state rebuilt from the
+   * store. A failed commit ends the sync: consensus resumes from what the store holds, never from memory.
+   */
+  async #runCatchUp(knownHeads: ReadonlyMap<string, number>): Promise<void> {
+    const { consensus, store, clock, logger } = this.#deps
+    await consensus.pause()
+    // The blocks being fetched were for the tree that block sync is about to replace.
+    this.#fetcher.clear()
+    let tail: Block[] = []
+    let failed = false
+    try {
+      tail = (await this.blockSync.catchUp(this.#abort.signal, knownHeads)).map(({ block }) => block)
+    } catch (error) {
+      failed = true
+      logger.error({ err: error }, 'block sync failed; resuming consensus from the store')
+    }
+    if (this.#abort.signal.aborted) return
+    const state = await this.#deps.rebuildState()
+    const pending = await store.pendingBlocks()
+    consensus.resume(state)
+    const nowMs = clock.nowMs()
+    for (const block of [...tail, ...pending]) consensus.enqueue({ kind: 'block-fetched', block, nowMs })
+    consensus.enqueue({ kind: 'start', nowMs })
+    const reached = store.head().height + tail.length
+    this.#backOffUnless(!failed && this.blockSync.targetHeight - reached <= blockSyncLagThreshold, nowMs)
+  }
+
+  /** A block sync that left the gap open (peers could not serve it) delays the next pause, exponentially. */
+  #backOffUnless(gapClosed: boolean, nowMs: number): void {
+    if (gapClosed) {
+      this.#backoffMs = 0
+      return
+    }
+    this.#backoffMs = Math.min(blockSyncBackoffMaxMs, Math.max(blockSyncBackoffBaseMs, this.#backoffMs * 2))
+    this.#noPauseBeforeMs = nowMs + this.#backoffMs
+    this.#deps.logger.warn(
+      {
+        height: this.#deps.store.head().height,
+        target: this.blockSync.targetHeight,
+        backoffMs: this.#backoffMs,
+      },
+      'block sync: gap not closed; backing off',
+    )
   }
 }

@@ -15,15 +15,21 @@ import { peerFaultAdmissionCodes } from './tx-intake.js'
 /** Bound on consensus messages in verification at once; more are dropped (and counted) rather than queued. */
 export const verificationsInFlightMax = 1_024
 
-/** How a rejected message scores its sender (reasons an honest peer can also cause, like 'overloaded', don't). */
+/**
+ * How a rejected message scores its sender: only what no honest peer ever sends costs points. Rejections an
+ * honest peer can cause (a late or unrequested reply, a timeout, an empty answer from a peer that fell behind,
+ * a busy server, a batch that does not link to another peer's, whichever of the two lied) are counted and the
+ * sender set aside locally by block sync, but never lower its p2p score: no input from one peer may make an
+ * honest validator penalise another.
+ */
 export function penaltyFor(protocol: ProtocolName, reason: string): PenaltyReason | undefined {
   if (reason === 'malformed' || reason.startsWith('admission-')) return 'invalid-frame'
   if (reason === 'bad-signature' || reason === 'invalid-tx') return 'bad-signature'
   if (reason === 'invalid-qc' || reason === 'invalid-tc' || reason === 'wrong-leader')
     return 'forged-certificate'
   if (reason === 'flood') return 'flood'
-  if (protocol === 'sync' && reason !== 'unsolicited') return 'sync-misbehaviour'
-  if (protocol === 'evidence' && reason !== 'overloaded' && reason !== 'pool-full') return 'invalid-frame'
+  if (protocol === 'sync' && reason === 'invalid-block') return 'invalid-block'
+  if (protocol === 'evidence' && reason === 'unknown-validator') return 'invalid-frame'
   return undefined
 }
 

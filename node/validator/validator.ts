@@ -8,7 +8,7 @@ import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } fro
 import type { StoreError, TxLocation } from '../../ledger/store/index.js'
 import type { Account, Hash } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
-import { BlockCommitter } from '../committer.js'
+import { BlockCommitter, StateDivergenceError } from '../committer.js'
 import {
   type CommittedBlock,
   type ConsensusConfig,
@@ -88,6 +88,7 @@ export class Validator implements RpcBackend {
   readonly #waiters: CommitWaiters
   readonly #committedListeners = new Set<CommittedListener>()
   #started = false
+  #halted: Error | null = null
   #closing: Promise<void> | null = null
 
   private constructor(
@@ -159,11 +160,26 @@ export class Validator implements RpcBackend {
     const genesisRoot = genesisBlock(genesis)
     this.#sync = new SyncService({
       store: storage.ledger,
-      driver: this.#driver,
-      committer,
-      send: (peer, frame) => this.#network.send(peer, 'sync', frame),
-      broadcast: (frame) => this.#network.broadcast('sync', frame),
-      peers: () => this.#network.connectedPeers(),
+      consensus: {
+        pause: () => this.#driver.pause(),
+        resume: (state) => this.#driver.resume(state),
+        enqueue: (input) => this.#driver.enqueue(input),
+        treeBlock: (hash) => this.#driver.state.tree.get(toHex(hash))?.block,
+      },
+      network: {
+        send: (peer, frame) => this.#network.send(peer, 'sync', frame),
+        peers: () => this.#network.connectedPeers(),
+      },
+      commit: async (committed) => {
+        try {
+          await committer.commit(committed)
+        } catch (error) {
+          // A block the quorum certified carries another state than ours: never build on it.
+          if (error instanceof StateDivergenceError) this.#halt(error)
+          throw error
+        }
+      },
+      genesis: { block: genesisRoot, qc: genesisQC(genesis) },
       verifyQC: (certificate) => base.verifier.verifyQC(certificate),
       verifyTxs: (block) => block.txs.every((tx) => base.txVerifier.verifySync(tx, toHex(txHash(tx)))),
       rebuildState: async () =>
@@ -173,7 +189,7 @@ export class Validator implements RpcBackend {
           this.#driver.state.safety,
         ),
       clock: env.clock,
-      metrics: env.metrics,
+      random: env.random,
       logger: env.logger,
       onRejected: (peer, reason) => this.#router.reject('sync', reason, peer),
     })
@@ -293,9 +309,9 @@ export class Validator implements RpcBackend {
     return this.#fixture?.readsNothing === true
   }
 
-  /** Set when consensus stopped on a broken invariant; the process must exit. */
+  /** Set when the validator stopped on a broken invariant (consensus, sync or state); the process must exit. */
   get failure(): Error | null {
-    return this.#driver.failure
+    return this.#halted ?? this.#driver.failure ?? this.#sync.failure
   }
 
   /** The current consensus state (read-only; for status, tests and the simulator's checks). */
@@ -383,6 +399,14 @@ export class Validator implements RpcBackend {
       this.#waiters.close()
     })()
     return this.#closing
+  }
+
+  /** Stops taking part for good: consensus stops, sync stops; `failure` tells the owner to exit. */
+  #halt(error: Error): void {
+    if (this.#halted !== null) return
+    this.#halted = error
+    this.#env.logger.fatal({ err: error }, 'validator halted')
+    void this.close()
   }
 
   #onCommitted(committed: CommittedBlock): void {

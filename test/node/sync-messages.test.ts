@@ -11,6 +11,7 @@ import { syncBatchBlockCountMax, syncFrameBytesMax } from '../../ledger/limits.j
 import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/sync-messages.js'
 import {
   arbitraryBlock,
+  arbitraryBlockHeader,
   arbitraryHash,
   arbitraryQC,
   arbitrarySafeNat,
@@ -22,8 +23,8 @@ const arbitrarySyncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(
   arbitraryBlock(4).map((block) => ({ kind: 'block' as const, block })),
   fc.constant({ kind: 'get-head' as const }),
   fc
-    .record({ block: arbitraryBlock(0), qc: arbitraryQC })
-    .map(({ block, qc }) => ({ kind: 'head' as const, header: block.header, qc })),
+    .record({ header: arbitraryBlockHeader, qc: arbitraryQC })
+    .map((head) => ({ kind: 'head' as const, ...head })),
   fc
     .record({ fromHeight: arbitrarySafeNat, count: fc.integer({ min: 1, max: syncBatchBlockCountMax }) })
     .map((range) => ({ kind: 'get-blocks' as const, ...range })),
@@ -115,6 +116,25 @@ describe('sync message codec', () => {
     )
   })
 
+  it('round-trips head (a header with the QC that certifies it)', () => {
+    fc.assert(
+      fc.property(arbitraryBlockHeader, arbitraryQC, (header, qc) => {
+        const message: SyncMessage = { kind: 'head', header, qc }
+        expect(decodeSyncMessage(encodeSyncMessage(message))).toEqual(message)
+      }),
+      propertyParameters(100),
+    )
+  })
+
+  it('round-trips every kind', () => {
+    fc.assert(
+      fc.property(arbitrarySyncMessage, (message) => {
+        expect(decodeSyncMessage(encodeSyncMessage(message))).toEqual(message)
+      }),
+      propertyParameters(300),
+    )
+  })
+
   it('lays frames out as version 1, kind, then the 32-byte hash or the block encoding', () => {
     const hash = new Uint8Array(32).fill(7)
     expect(encodeSyncMessage({ kind: 'get-block', hash })).toEqual(Uint8Array.from([1, 1, ...hash]))
@@ -179,7 +199,16 @@ describe('sync message codec', () => {
 
   it('random bytes only ever decode canonically or throw DecodeError', () => {
     // Random tails behind each valid prefix, so the property reaches past the version and kind bytes.
-    const prefixes = [[], [1], [1, 1], [1, 2], [1, 2, 1], [1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1]]
+    const prefixes = [
+      [],
+      [1],
+      [1, 1],
+      [1, 2],
+      [1, 2, 1],
+      [1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+      [1, 4],
+      [1, 4, 1],
+    ]
     fc.assert(
       fc.property(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 400 }), (prefix, tail) => {
         expectDecodeErrorOrCanonical(Uint8Array.from([...prefix, ...tail]))

@@ -1,7 +1,9 @@
-// Block sync over real LevelDB stores, wired in-process: a committed chain with real QCs (produced by the
-// deterministic simulated cluster), peers that serve it through the real SyncServer (honestly, or with a lie
-// on top), and a node under test running the real BlockSync with the real BlockCommitter. Every request and
-// reply crosses the /quorate/sync/1.0.0 codec, and replies arrive asynchronously, as over the network.
+// Sync over real LevelDB stores (or in-memory ones on simulated time), wired in-process: a committed chain
+// with real QCs (produced by the deterministic simulated cluster), peers that serve it through the real
+// SyncServer (honestly, or with a lie on top), and a node under test running the real BlockSync with the real
+// BlockCommitter (SyncingNode), or the whole SyncService with consensus recorded (ServiceHarness). Every
+// request and reply crosses the /quorate/sync/1.0.0 codec, and replies arrive asynchronously, as over the
+// network.
 
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,13 +15,22 @@ import { txHash } from '../../ledger/hashing.js'
 import { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
 import { BlockCommitter } from '../../node/committer.js'
-import { type CommittedBlock, MessageVerifier } from '../../node/consensus/index.js'
+import {
+  type CommittedBlock,
+  type ConsensusInput,
+  type ConsensusState,
+  MessageVerifier,
+} from '../../node/consensus/index.js'
+import { type Clock, sleep, type Timer } from '../../node/env/clock.js'
 import { Mempool } from '../../node/mempool/mempool.js'
 import { NodeMetrics } from '../../node/metrics.js'
 import { loadTreeRoot } from '../../node/recovery.js'
-import { BlockSync, type SyncPenalty } from '../../node/sync/block-sync.js'
+import { BlockSync } from '../../node/sync/block-sync.js'
+import { HeadProber } from '../../node/sync/head-prober.js'
+import { PeerRequestBudget } from '../../node/sync/request-budget.js'
 import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../node/sync/sync-messages.js'
-import { SyncServer } from '../../node/sync/sync-server.js'
+import { type CertifiedGenesis, type ServedStore, SyncServer } from '../../node/sync/sync-server.js'
+import { type ConsensusPort, SyncService, type SyncStore } from '../../node/sync/sync-service.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
 import { Cluster, simChainId } from '../sim/cluster.js'
 
@@ -76,6 +87,11 @@ export class SyncFixture {
     const fixture = new SyncFixture(seed, cluster, chain, stateRoots, sourceDir)
     fixture.#dirs.push(sourceDir)
     return fixture
+  }
+
+  /** The genesis block and its QC (the head of a store with nothing committed). */
+  get genesis(): CertifiedGenesis {
+    return fixtureGenesis(this.cluster)
   }
 
   /** The served chain's head height. */
@@ -192,8 +208,13 @@ export function newVerifier(cluster: Cluster): ChainVerifier {
   }
 }
 
-export function honestPeer(id: string, store: LedgerStore): SyncPeer {
-  const server = new SyncServer(store, () => undefined)
+/** The genesis block and its QC: what a peer at height 0 answers a get-head with. */
+export function fixtureGenesis(cluster: Cluster): CertifiedGenesis {
+  return { block: cluster.chain.block, qc: cluster.chain.qc }
+}
+
+export function honestPeer(id: string, store: ServedStore, genesis: CertifiedGenesis): SyncPeer {
+  const server = new SyncServer(store, genesis, () => undefined)
   return { id, answer: (request) => server.answer(request) }
 }
 
@@ -203,19 +224,57 @@ export function honestPeer(id: string, store: LedgerStore): SyncPeer {
  */
 export function lyingPeer(
   id: string,
-  store: LedgerStore,
+  store: ServedStore,
+  genesis: CertifiedGenesis,
   lie: (request: SyncMessage, honest: SyncMessage | undefined) => SyncMessage | undefined,
 ): SyncPeer {
-  const server = new SyncServer(store, () => undefined)
+  const server = new SyncServer(store, genesis, () => undefined)
   return { id, answer: async (request) => lie(request, await server.answer(request)) }
 }
 
+/**
+ * A read-only store in memory holding the first `height` blocks of `chain`, each read answered after
+ * `readDelayMs()` on `clock` (a slow disk, in simulated time). Nothing is ever committed to it.
+ */
+export function memoryStore(
+  chain: readonly CommittedBlock[],
+  height: number,
+  genesis: CertifiedGenesis,
+  clock: Clock,
+  readDelayMs: () => number = () => 0,
+): SyncStore {
+  const held = chain.slice(0, height)
+  const byHash = new Map(held.map((each) => [toHex(each.hash), each]))
+  const head = held.at(-1)
+  const read = async <T>(value: T): Promise<T> => {
+    const delayMs = readDelayMs()
+    if (delayMs > 0) await sleep(clock, delayMs)
+    return value
+  }
+  return {
+    head: () => ({
+      height,
+      hash: head?.hash ?? genesis.qc.blockHash,
+      stateRoot: head?.block.header.stateRoot ?? genesis.block.header.stateRoot,
+    }),
+    blockByHeight: (at) => read(at >= 1 && at <= height ? held[at - 1]!.block : undefined),
+    blockByHash: (hash) => read(byHash.get(toHex(hash))?.block),
+    qcForBlock: (hash) => read(byHash.get(toHex(hash))?.qc),
+    pendingBlocks: () => read([]),
+  }
+}
+
 /** Real time plus an offset a test can move forward (to pass request timeouts and peer bans at once). */
-export class TestClock {
+export class TestClock implements Clock {
   #offsetMs = 0
   #timer: ReturnType<typeof setInterval> | undefined
 
   readonly nowMs = (): number => Date.now() + this.#offsetMs
+
+  setTimer(delayMs: number, callback: () => void): Timer {
+    const handle = setTimeout(callback, Math.max(0, delayMs))
+    return { cancel: () => clearTimeout(handle) }
+  }
 
   advance(ms: number): void {
     this.#offsetMs += ms
@@ -233,20 +292,81 @@ export class TestClock {
   }
 }
 
+interface ManualTimer {
+  readonly dueMs: number
+  readonly order: number
+  readonly callback: () => void
+}
+
+/** Lets every promise that is ready settle (in-memory work only: no disk, no network). */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Simulated time: it moves only when the test advances it, and timers fire in due order (ties in the order
+ * they were set), with ready promises settled after each. Deterministic for in-memory work.
+ */
+export class ManualClock implements Clock {
+  #nowMs: number
+  #order = 0
+  readonly #timers = new Set<ManualTimer>()
+
+  constructor(startMs = 1_000_000) {
+    this.#nowMs = startMs
+  }
+
+  nowMs(): number {
+    return this.#nowMs
+  }
+
+  setTimer(delayMs: number, callback: () => void): Timer {
+    const timer: ManualTimer = { dueMs: this.#nowMs + Math.max(0, delayMs), order: this.#order++, callback }
+    this.#timers.add(timer)
+    return { cancel: () => this.#timers.delete(timer) }
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  async advance(ms: number): Promise<void> {
+    const targetMs = this.#nowMs + ms
+    for (;;) {
+      await flushMicrotasks()
+      let next: ManualTimer | undefined
+      for (const timer of this.#timers) {
+        if (timer.dueMs > targetMs) continue
+        if (
+          next === undefined ||
+          timer.dueMs < next.dueMs ||
+          (timer.dueMs === next.dueMs && timer.order < next.order)
+        )
+          next = timer
+      }
+      if (next === undefined) break
+      this.#timers.delete(next)
+      this.#nowMs = Math.max(this.#nowMs, next.dueMs)
+      next.callback()
+    }
+    this.#nowMs = targetMs
+    await flushMicrotasks()
+  }
+}
+
 export interface SyncingNodeOptions {
   readonly peers: readonly SyncPeer[]
   readonly verifier: ChainVerifier
+  readonly genesis: CertifiedGenesis
   readonly clock?: TestClock
 }
 
 /**
- * The node under test: an empty store, the real BlockCommitter and BlockSync. Its `send` hands each request
- * to the peer (through the codec) and delivers the reply on a later turn of the event loop; everything
- * BlockSync sends and every penalty it gives are recorded.
+ * The node under test: an empty store, the real BlockCommitter, BlockSync, HeadProber and request budget.
+ * Its `send` hands each request to the peer (through the codec) and delivers the reply on a later turn of
+ * the event loop; everything it sends and every penalty it gives are recorded.
  */
 export class SyncingNode {
   readonly blockSync: BlockSync
-  readonly penalties: Array<{ readonly peer: string; readonly penalty: SyncPenalty }> = []
+  readonly prober: HeadProber
+  readonly penalties: Array<{ readonly peer: string; readonly penalty: string }> = []
   readonly sent: Array<{ readonly peer: string; readonly message: SyncMessage; readonly phase: string }> = []
   /** get-blocks sent whose reply has not been delivered yet, as `${peer}@${fromHeight}`. */
   readonly outstanding = new Set<string>()
@@ -262,34 +382,52 @@ export class SyncingNode {
     committer: BlockCommitter,
   ) {
     const verifier = options.verifier
-    const nowMs = options.clock?.nowMs ?? Date.now
+    const clock: Clock = options.clock ?? new TestClock()
+    const budget = new PeerRequestBudget(clock)
+    const send = (peer: string, message: SyncMessage) => this.#send(peer, message)
+    const peerIds = () => this.peers.map((peer) => peer.id)
+    this.prober = new HeadProber({ budget, send, peers: peerIds, verifyQC: verifier.verifyQC, clock })
     this.blockSync = new BlockSync({
-      peers: () => this.peers.map((peer) => peer.id),
-      send: (peer, message) => this.#send(peer, message),
+      peers: peerIds,
+      send,
+      budget,
+      collectHeads: (asked, signal) => this.prober.collect(asked, signal),
       head: () => store.head(),
       verifyQC: verifier.verifyQC,
       verifyTxs: verifier.verifyTxs,
       commit: async (committed) => {
         await committer.commit(committed)
       },
-      nowMs,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      clock,
       onPenalty: (peer, penalty) => this.penalties.push({ peer, penalty }),
       logger: pino({ level: 'silent' }),
     })
   }
 
-  static async create(fixture: SyncFixture, options: SyncingNodeOptions): Promise<SyncingNode> {
+  static async create(
+    fixture: SyncFixture,
+    options: Omit<SyncingNodeOptions, 'genesis'>,
+  ): Promise<SyncingNode> {
     const store = await fixture.openEmptyStore()
-    return new SyncingNode(store, options.peers, options, await newCommitter(store, fixture.cluster))
+    return new SyncingNode(
+      store,
+      options.peers,
+      { ...options, genesis: fixture.genesis },
+      await newCommitter(store, fixture.cluster),
+    )
   }
 
   /** Delivers `message` from `peer` as if it arrived over the network (through the codec). */
   deliver(peer: string, message: SyncMessage): void {
-    this.blockSync.onMessage(peer, decodeSyncMessage(encodeSyncMessage(message)))
+    const decoded = decodeSyncMessage(encodeSyncMessage(message))
+    if (decoded.kind === 'blocks') this.blockSync.onMessage(peer, decoded)
+    else if (decoded.kind === 'head') {
+      const verdict = this.prober.accept(peer, decoded)
+      if (!verdict.ok) this.penalties.push({ peer, penalty: verdict.reason })
+    } else this.wiringErrors.push(new Error(`a sync client got a ${decoded.kind}`))
   }
 
-  penaltiesOf(peer: string): SyncPenalty[] {
+  penaltiesOf(peer: string): string[] {
     return this.penalties.filter((each) => each.peer === peer).map((each) => each.penalty)
   }
 
@@ -298,12 +436,12 @@ export class SyncingNode {
     await Promise.allSettled([...this.#inFlight])
   }
 
-  #send(peerId: string, message: SyncMessage): void {
+  #send(peerId: string, message: SyncMessage): boolean {
     this.sent.push({ peer: peerId, message, phase: this.blockSync.phase })
     const peer = this.peers.find((each) => each.id === peerId)
     if (peer === undefined) {
       this.wiringErrors.push(new Error(`sent to unknown peer ${peerId}`))
-      return
+      return false
     }
     const key = message.kind === 'get-blocks' ? `${peerId}@${message.fromHeight}` : undefined
     if (key !== undefined) {
@@ -316,11 +454,140 @@ export class SyncingNode {
       const bytes = encodeSyncMessage(reply)
       await new Promise((resolve) => setImmediate(resolve))
       if (key !== undefined) this.outstanding.delete(key)
-      this.blockSync.onMessage(peerId, decodeSyncMessage(bytes))
+      this.deliver(peerId, decodeSyncMessage(bytes))
     })().catch((error: unknown) => {
       this.wiringErrors.push(error)
     })
     this.#inFlight.add(exchange)
     void exchange.finally(() => this.#inFlight.delete(exchange))
+    return true
   }
 }
+
+/** Consensus as sync sees it: records pauses, resumes and inputs; drops inputs while paused, as the driver does. */
+export class RecordingConsensus implements ConsensusPort {
+  paused = false
+  readonly pausedAtMs: number[] = []
+  readonly resumedAtMs: number[] = []
+  readonly resumedWith: ConsensusState[] = []
+  readonly enqueued: ConsensusInput[] = []
+  droppedWhilePaused = 0
+
+  constructor(private readonly clock: Clock) {}
+
+  async pause(): Promise<void> {
+    this.paused = true
+    this.pausedAtMs.push(this.clock.nowMs())
+  }
+
+  resume(state: ConsensusState): void {
+    this.paused = false
+    this.resumedAtMs.push(this.clock.nowMs())
+    this.resumedWith.push(state)
+  }
+
+  enqueue(input: ConsensusInput): void {
+    if (this.paused) this.droppedWhilePaused++
+    else this.enqueued.push(input)
+  }
+
+  treeBlock(): Block | undefined {
+    return undefined
+  }
+}
+
+export interface ServiceHarnessOptions {
+  readonly store: SyncStore
+  readonly peers: readonly SyncPeer[]
+  readonly clock: Clock
+  readonly verifier: ChainVerifier
+  readonly genesis: CertifiedGenesis
+  readonly commit?: (committed: CommittedBlock) => Promise<unknown>
+  readonly rebuildState?: () => Promise<ConsensusState>
+  readonly random?: () => number
+}
+
+/**
+ * The real SyncService wired to in-process peers over the /quorate/sync/1.0.0 codec, with consensus
+ * recorded. Replies come back on a later turn of the event loop; what the node sends and every rejection it
+ * reports are recorded.
+ */
+export class ServiceHarness {
+  readonly service: SyncService
+  readonly consensus: RecordingConsensus
+  readonly sent: Array<{ readonly peer: string; readonly message: SyncMessage; readonly atMs: number }> = []
+  readonly rejected: Array<{ readonly peer: string; readonly reason: string }> = []
+  readonly wiringErrors: unknown[] = []
+  readonly #peers: readonly SyncPeer[]
+  readonly #inFlight = new Set<Promise<void>>()
+
+  constructor(options: ServiceHarnessOptions) {
+    this.#peers = options.peers
+    this.consensus = new RecordingConsensus(options.clock)
+    this.service = new SyncService({
+      store: options.store,
+      consensus: this.consensus,
+      network: {
+        send: (peer, frame) => this.#send(peer, frame, options.clock),
+        peers: () => this.#peers.map((peer) => peer.id),
+      },
+      commit: options.commit ?? (async () => undefined),
+      genesis: options.genesis,
+      verifyQC: options.verifier.verifyQC,
+      verifyTxs: options.verifier.verifyTxs,
+      rebuildState: options.rebuildState ?? (async () => rebuiltStateMarker),
+      clock: options.clock,
+      random: options.random ?? Math.random,
+      logger: pino({ level: 'silent' }),
+      onRejected: (peer, reason) => this.rejected.push({ peer, reason }),
+    })
+  }
+
+  /** Delivers `message` from `peer` as if it arrived over the network (through the codec). */
+  async deliver(peer: string, message: SyncMessage): Promise<void> {
+    await this.service.onFrame(peer, encodeSyncMessage(message))
+  }
+
+  sentTo(peer: string, kind: SyncMessage['kind']): number {
+    return this.sent.filter((each) => each.peer === peer && each.message.kind === kind).length
+  }
+
+  rejectionsOf(peer: string): string[] {
+    return this.rejected.filter((each) => each.peer === peer).map((each) => each.reason)
+  }
+
+  /** Waits for every exchange under way now (its reply handled). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  /** Waits for every exchange still under way, then stops the service. */
+  async close(): Promise<void> {
+    await this.service.close()
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  #send(peerId: string, frame: Uint8Array, clock: Clock): boolean {
+    const message = decodeSyncMessage(frame)
+    this.sent.push({ peer: peerId, message, atMs: clock.nowMs() })
+    const peer = this.#peers.find((each) => each.id === peerId)
+    if (peer === undefined) {
+      this.wiringErrors.push(new Error(`sent to unknown peer ${peerId}`))
+      return false
+    }
+    const exchange = (async () => {
+      const reply = await peer.answer(message)
+      if (reply === undefined) return
+      await new Promise((resolve) => setImmediate(resolve))
+      await this.service.onFrame(peerId, encodeSyncMessage(reply))
+    })().catch((error: unknown) => {
+      this.wiringErrors.push(error)
+    })
+    this.#inFlight.add(exchange)
+    void exchange.finally(() => this.#inFlight.delete(exchange))
+    return true
+  }
+}
+
+/** What the harness's default rebuildState returns: a test only checks that this very value was resumed with. */
+export const rebuiltStateMarker = Object.freeze({ rebuilt: true }) as unknown as ConsensusState

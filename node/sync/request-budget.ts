@@ -1,0 +1,95 @@
+import { syncRequestsOutstandingPerPeerMax } from '../../ledger/limits.js'
+import { TokenBucket } from '../../p2p/token-bucket.js'
+import type { Clock } from '../env/clock.js'
+import { protocolLimits } from '../protocols.js'
+
+/**
+ * Sync requests sent to one peer per second, sustained and at once: half of what the peer's p2p layer admits
+ * from us on the sync protocol. The other half is room for our replies to its own requests (bounded the same
+ * way on its side), so the frames we send it never exceed its admission rate.
+ */
+export const syncRequestsPerSecondMax = protocolLimits.sync.framesPerSecondMax / 2
+export const syncRequestBurstMax = protocolLimits.sync.burstFramesMax / 2
+
+/** One request's hold on a peer's budget: until its reply came (release) or its timeout passed. */
+export interface RequestLease {
+  readonly peer: string
+  readonly expiresAtMs: number
+  /** The reply came (or the request was never sent): the slot is free again. Idempotent. */
+  release(): void
+}
+
+interface Slot {
+  readonly expiresAtMs: number
+  released: boolean
+}
+
+export interface RequestBudgetLimits {
+  readonly outstandingPerPeerMax: number
+  readonly perSecondMax: number
+  readonly burstMax: number
+}
+
+const defaultLimits: RequestBudgetLimits = {
+  outstandingPerPeerMax: syncRequestsOutstandingPerPeerMax,
+  perSecondMax: syncRequestsPerSecondMax,
+  burstMax: syncRequestBurstMax,
+}
+
+/**
+ * The one outbound budget per peer that every sync request (single-block fetches, head probes, block-sync
+ * batches) takes from: a bounded number outstanding and a token bucket for the rate. An honest validator then
+ * never looks like a flooder to an honest server, whatever its own peers make it fetch. Peers are validators'
+ * node keys, so the maps are bounded by the validator set.
+ */
+export class PeerRequestBudget {
+  readonly #clock: Clock
+  readonly #limits: RequestBudgetLimits
+  readonly #slots = new Map<string, Slot[]>()
+  readonly #buckets = new Map<string, TokenBucket>()
+
+  constructor(clock: Clock, limits: RequestBudgetLimits = defaultLimits) {
+    this.#clock = clock
+    this.#limits = limits
+  }
+
+  /**
+   * A lease for one request to `peer` that holds for at most `timeoutMs`, or undefined when the peer already
+   * has the most requests outstanding or the rate allows none now (no token is spent then).
+   */
+  tryTake(peer: string, timeoutMs: number): RequestLease | undefined {
+    const nowMs = this.#clock.nowMs()
+    const slots = this.#liveSlots(peer, nowMs)
+    if (slots.length >= this.#limits.outstandingPerPeerMax) return undefined
+    if (!this.#bucket(peer, nowMs).tryTake(nowMs)) return undefined
+    const slot: Slot = { expiresAtMs: nowMs + timeoutMs, released: false }
+    slots.push(slot)
+    return {
+      peer,
+      expiresAtMs: slot.expiresAtMs,
+      release: () => {
+        slot.released = true
+      },
+    }
+  }
+
+  /** Requests outstanding at `peer` now. */
+  outstanding(peer: string): number {
+    return this.#liveSlots(peer, this.#clock.nowMs()).length
+  }
+
+  #liveSlots(peer: string, nowMs: number): Slot[] {
+    const live = (this.#slots.get(peer) ?? []).filter((slot) => !slot.released && slot.expiresAtMs > nowMs)
+    this.#slots.set(peer, live)
+    return live
+  }
+
+  #bucket(peer: string, nowMs: number): TokenBucket {
+    let bucket = this.#buckets.get(peer)
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.#limits.burstMax, this.#limits.perSecondMax, nowMs)
+      this.#buckets.set(peer, bucket)
+    }
+    return bucket
+  }
+}
