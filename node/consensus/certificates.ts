@@ -23,7 +23,10 @@ export function processQC(context: StepContext, qc: QuorumCertificate): void {
   if (qc.view > safety.highQC.view) context.update({ safety: { ...safety, highQC: qc } })
   const certified = context.state.tree.get(toHex(qc.blockHash))
   if (certified !== undefined) applyChainRules(context, certified, qc)
-  else requestBlock(context, qc.blockHash, qc.view)
+  // Only our highQC's block is worth fetching here: a lower certified block is an ancestor of it (fetched as
+  // its missing parent) or on a fork we will never extend (a proposal that does extend it fetches its parent
+  // itself). Otherwise any peer could turn every stale QC it replays into a fetch towards every peer.
+  else if (qc.view >= context.state.safety.highQC.view) requestBlock(context, qc.blockHash, qc.view)
   if (qc.view + 1 > context.state.view) {
     context.update({ viewsWithoutQC: 0 })
     enterView(context, qc.view + 1, 'qc')

@@ -32,9 +32,9 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
   if (header.view < lowestKeptView(context.state)) return
   const root = context.state.tree.get(context.state.rootHashHex)!
   if (header.height <= root.block.header.height) return
-  // A block's parent is the block its justify certifies. A proposal naming another parent is invalid, and its
-  // parentHash is a hash the leader alone chose: fetching it would let the leader plant uncertified blocks.
-  if (!bytesEqual(header.parentHash, header.justify.blockHash)) return
+  // A block's parent is the block its justify certifies, in an earlier view. A proposal naming another parent
+  // is invalid, and its parentHash is a hash the leader alone chose: fetching it would plant uncertified blocks.
+  if (!bytesEqual(header.parentHash, header.justify.blockHash) || header.justify.view >= header.view) return
 
   const hash = blockHash(header)
   const first = context.state.proposals.get(header.view)
@@ -53,7 +53,8 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
 
   processQC(context, header.justify)
   if (proposal.lastViewTC !== null) processTC(context, proposal.lastViewTC)
-  // The certificates moved us forward at most to header.view, so the proposal is still in the window.
+  // The certificates moved us forward at most to header.view (justify.view < view, lastViewTC.view = view − 1),
+  // so the proposal is still in the window.
 
   const check = addBlock(context, proposal.block, hash, { checkStateRoot: true, nowMs })
   if (check === 'missing-parent') {

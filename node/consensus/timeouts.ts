@@ -82,8 +82,8 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
     timeouts: withEntry(context.state.timeouts, timeout.view, withEntry(bySender, timeout.sender, timeout)),
   })
   processQC(context, timeout.highQC)
-  // processQC moves us at most to highQC.view + 1 ≤ timeout.view, so the timeout is still counted; the check
-  // keeps that true even for a timeout the verifier did not see (our own).
+  // processQC moves us at most to highQC.view + 1 ≤ timeout.view (a highQC is always below its timeout's view),
+  // so the timeout is still counted; checked anyway, since entering a view prunes the map.
   const updated = context.state.timeouts.get(timeout.view)
   if (updated === undefined || timeout.view < context.state.view) return
   const n = context.validatorCount
@@ -104,7 +104,7 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
  * timeouts that have stopped coming (we only repeat our timeout for our current view): send it our TC, but at
  * most once per sender per timer period of ours, however often it repeats its timeout. Not only once per
  * (sender, view): a relay lost to a one-way cut would then never be repeated, and the sender and the replicas
- * that left its view could wait for each other for good (sim seed 34, n = 4, one Byzantine relayer).
+ * that left its view could wait for each other for good (found by the simulator: n = 4, a one-way cut).
  */
 function onTimeoutOfLeftView(context: StepContext, timeout: Timeout): void {
   if (timeout.highQC.view > context.state.safety.highQC.view) processQC(context, timeout.highQC)

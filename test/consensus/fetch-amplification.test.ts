@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/hex.js'
 import { blockHash } from '../../ledger/hashing.js'
+import { futureViewWindow } from '../../ledger/limits.js'
 import { ConsensusFixture } from '../support/consensus-fixture.js'
 import {
   certify,
@@ -76,6 +77,21 @@ describe('fetch amplification through the core', () => {
     actions.push(...deliver(fx, timeoutMessage(fx, 1, 9, fx.qcFor(u8!))))
     expect(fx.state.safety.highQC.view).toBe(8)
     expect(fetchesIn(actions)).toEqual([u7!, u8!].map((block) => toHex(blockHash(block.header))))
+  })
+
+  it('timeouts in the window carrying a QC below our highQC fetch nothing', () => {
+    const fx = new ConsensusFixture(3)
+    fx.input({ kind: 'start', nowMs: 0 })
+    deliver(fx, { kind: 'timeout-certificate', tc: fx.tcFor(9, 0) })
+    const [u7, u8] = [7, 8].map((view) => variant(fx.child(fx.genesis, view, fx.genesisQC), 100 + view))
+    const actions = deliver(fx, timeoutMessage(fx, 0, 10, fx.qcFor(u8!)))
+    // Validator 1 times out in every later view of the window (alone: nobody joins it), each time with the
+    // stale QC(u7), above the root but below our highQC.
+    for (let view = 11; view <= 10 + futureViewWindow; view++) {
+      actions.push(...deliver(fx, timeoutMessage(fx, 1, view, fx.qcFor(u7!))))
+    }
+    expect(fetchesIn(actions)).toEqual([toHex(blockHash(u8!.header))])
+    expect(fx.state.view).toBe(10)
   })
 
   it('a timeout spammer gets our TC once per timer period of ours, not once per message', () => {

@@ -103,7 +103,7 @@ describe('old-view spam', () => {
     expect(evidenceKeyCount(fx.state)).toBe(0)
   })
 
-  it('evidence keys are pruned with the window, and each misbehaviour is still recorded once', () => {
+  it('evidence keys, first and pending proposals are pruned with the window; each misbehaviour is recorded once', () => {
     const fx = replicaAtView(10)
     const recorded: string[] = []
     for (let view = 10; view < 400; view++) {
@@ -116,6 +116,8 @@ describe('old-view spam', () => {
       }
       expect(evidenceKeyCount(fx.state)).toBeLessThanOrEqual(windowViewCount)
       expect(fx.state.evidenceKeys.size).toBeLessThanOrEqual(windowViewCount)
+      expect(fx.state.proposals.size).toBeLessThanOrEqual(windowViewCount)
+      expect(fx.state.pendingProposals.size).toBeLessThanOrEqual(windowViewCount)
     }
     expect(recorded).toEqual(byzantineViews(10, 399).map((each) => `double-proposal@${each}`))
     // Everything below the window is gone.
