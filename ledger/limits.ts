@@ -19,7 +19,15 @@ export const viewTimeoutBaseMs = 1_000
 export const viewTimeoutMaxMs = 30_000
 export const viewTimeoutBackoffExponentMax = 5
 export const futureViewWindow = 16
-export const futureMessageCountMax = 512
+/**
+ * Proposals for views more than this far below the current view are ignored (and so are those at or below the
+ * committed root's view). Late proposals of the previous view or two are still useful: votes are broadcast, so
+ * QC(v) (or a TC) can overtake proposal v, and block v is then the parent the next proposal extends. Anything
+ * older is fetched by hash if a QC needs it. Without a lower bound a leader could sign proposals for every old
+ * view it led, each costing us a tree block, a pending slot, a fetch or an evidence key; with it, every
+ * per-view structure of the core holds at most proposalPastViewWindow + 1 + futureViewWindow views.
+ */
+export const proposalPastViewWindow = 2
 export const blockTreeBlockCountMax = 4_096
 export const maxClockDriftMs = 5_000
 

@@ -2,10 +2,11 @@ import { bytesEqual, toHex } from '../../crypto/hex.js'
 import type { QuorumCertificate, TimeoutCertificate } from '../../ledger/types.js'
 import { pathToRoot, pruneTree } from './block-tree.js'
 import type { StepContext } from './context.js'
-import { filterMap } from './context.js'
 import { recordEvidence } from './evidence.js'
+import { requestBlock } from './missing-blocks.js'
 import type { CommittedBlock, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
+import { pruneToViewWindow } from './view-window.js'
 
 /** Thrown when a rule that protects safety is broken: the replica must stop, not continue in an unknown state. */
 export class SafetyViolationError extends Error {
@@ -22,7 +23,10 @@ export function processQC(context: StepContext, qc: QuorumCertificate): void {
   if (qc.view > safety.highQC.view) context.update({ safety: { ...safety, highQC: qc } })
   const certified = context.state.tree.get(toHex(qc.blockHash))
   if (certified !== undefined) applyChainRules(context, certified, qc)
-  else if (qc.view > 0) context.emit({ kind: 'fetch-block', hash: qc.blockHash })
+  // Only our highQC's block is worth fetching here: a lower certified block is an ancestor of it (fetched as
+  // its missing parent) or on a fork we will never extend (a proposal that does extend it fetches its parent
+  // itself). Otherwise any peer could turn every stale QC it replays into a fetch towards every peer.
+  else if (qc.view >= context.state.safety.highQC.view) requestBlock(context, qc.blockHash, qc.view)
   if (qc.view + 1 > context.state.view) {
     context.update({ viewsWithoutQC: 0 })
     enterView(context, qc.view + 1, 'qc')
@@ -88,13 +92,12 @@ function commitPath(
   }
   const newRoot = blocks[blocks.length - 1]!
   const newRootHex = toHex(newRoot.hash)
-  const rootView = newRoot.block.header.view
   context.update({
     tree: pruneTree(context.state.tree, newRootHex),
     rootHashHex: newRootHex,
     committingHeight: newRoot.block.header.height,
-    proposals: filterMap(context.state.proposals, (view) => view > rootView),
   })
+  pruneToViewWindow(context)
   context.emit({ kind: 'commit', blocks })
 }
 

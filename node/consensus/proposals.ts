@@ -1,25 +1,40 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { blockHash, proposalSigningBytes, txRoot, voteSigningBytes } from '../../ledger/hashing.js'
-import { blockTreeBlockCountMax, futureMessageCountMax, futureViewWindow } from '../../ledger/limits.js'
+import { blockTreeBlockCountMax } from '../../ledger/limits.js'
 import type { Block, BlockHeader, Hash, Proposal, Vote } from '../../ledger/types.js'
 import { childEntry, impliedCommitHeightOfChild, leaderOf } from './block-tree.js'
 import { applyChainRules, processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
 import { recordEvidence } from './evidence.js'
+import { requestBlock } from './missing-blocks.js'
 import type { PayloadInput, TreeEntry } from './types.js'
+import { isBeyondFutureWindow, lowestKeptView, rootViewOf } from './view-window.js'
 import { onVote } from './votes.js'
 
 /** Why a block was not added to the tree (waiting is not a rejection: the block is kept for later). */
 export type BlockCheck = 'ok' | 'missing-parent' | 'awaiting-execution' | 'invalid'
 
-/** Handles a verified proposal: certificates first, then the block, then maybe a vote. */
+/**
+ * Handles a verified proposal: view window first, then certificates, then the block, then maybe a vote.
+ * Every per-view structure it touches (first proposal, pending proposal, evidence key) is bounded by the window.
+ */
 export function onProposal(context: StepContext, proposal: Proposal, nowMs: number, isRetry = false): void {
   const header = proposal.block.header
+  if (header.proposer !== leaderOf(header.view, context.validatorCount)) return
+  if (isBeyondFutureWindow(context.state, header.view)) {
+    // Too far ahead to keep, but its certificates are verified: a replica far behind catches up from them
+    // (enters justify.view + 1 or lastViewTC.view + 1), and then handles the proposal if it is now in reach.
+    catchUpFrom(context, proposal)
+    if (isBeyondFutureWindow(context.state, header.view)) return
+  }
+  // Late proposals of the last views are still useful; older ones are fetched by hash if a QC needs them.
+  if (header.view < lowestKeptView(context.state)) return
   const root = context.state.tree.get(context.state.rootHashHex)!
   if (header.height <= root.block.header.height) return
-  if (header.view > context.state.view + futureViewWindow) return
-  if (header.proposer !== leaderOf(header.view, context.validatorCount)) return
+  // A block's parent is the block its justify certifies, in an earlier view. A proposal naming another parent
+  // is invalid, and its parentHash is a hash the leader alone chose: fetching it would plant uncertified blocks.
+  if (!bytesEqual(header.parentHash, header.justify.blockHash) || header.justify.view >= header.view) return
 
   const hash = blockHash(header)
   const first = context.state.proposals.get(header.view)
@@ -31,25 +46,44 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
     )
     return
   }
+  // The same proposal again while it waits: nothing new (its certificates were used, its parent requested).
+  if (!isRetry && context.state.pendingProposals.has(header.view)) return
   if (first === undefined)
     context.update({ proposals: withEntry(context.state.proposals, header.view, proposal) })
 
   processQC(context, header.justify)
   if (proposal.lastViewTC !== null) processTC(context, proposal.lastViewTC)
+  // The certificates moved us forward at most to header.view (justify.view < view, lastViewTC.view = view − 1),
+  // so the proposal is still in the window.
 
   const check = addBlock(context, proposal.block, hash, { checkStateRoot: true, nowMs })
-  if (check === 'missing-parent' || check === 'awaiting-execution') {
+  if (check === 'missing-parent') {
+    // A parent certified at or below the root's view is committed history or a dead fork: never valid.
+    if (header.justify.view <= rootViewOf(context.state)) return
     keepPending(context, proposal, nowMs)
-    if (!isRetry && check === 'missing-parent') context.emit({ kind: 'fetch-block', hash: header.parentHash })
+    if (!isRetry) requestBlock(context, header.parentHash, header.justify.view)
+    return
+  }
+  if (check === 'awaiting-execution') {
+    keepPending(context, proposal, nowMs)
     return
   }
   if (check === 'invalid') return
   maybeVote(context, header, hash)
 }
 
+/** Certificates of a message too far ahead to keep: each counts only if it moves us forward. */
+function catchUpFrom(context: StepContext, proposal: Proposal): void {
+  const { justify } = proposal.block.header
+  if (justify.view > context.state.safety.highQC.view) processQC(context, justify)
+  if (proposal.lastViewTC !== null) processTC(context, proposal.lastViewTC)
+}
+
 /**
  * Validates a block against its parent and inserts it into the tree. Proposals check the state root (we vote on
- * them); fetched blocks are authenticated by their hash and certified by a QC, so they skip that check.
+ * them); fetched blocks are authenticated by their hash and certified by a QC, so they enter unchecked
+ * (`stateRootChecked` false). A proposal for a block already in the tree is checked then, if it was not yet: the
+ * state root is checked on every path before a vote.
  */
 export function addBlock(
   context: StepContext,
@@ -58,16 +92,24 @@ export function addBlock(
   options: { checkStateRoot: boolean; nowMs: number },
 ): BlockCheck {
   const hashHex = toHex(hash)
-  if (context.state.tree.has(hashHex)) return 'ok'
+  const known = context.state.tree.get(hashHex)
+  if (known !== undefined) {
+    if (!options.checkStateRoot || known.stateRootChecked === true) return 'ok'
+    const check = checkStateRoot(context, known)
+    if (check === 'ok') {
+      const checked: TreeEntry = { ...known, stateRootChecked: true }
+      context.update({ tree: withEntry(context.state.tree, hashHex, checked) })
+    }
+    return check
+  }
   const header = block.header
   const parent = context.state.tree.get(toHex(header.parentHash))
   if (parent === undefined) return 'missing-parent'
   if (!isValidChild(context, parent, block, options.nowMs)) return 'invalid'
-  const entry = childEntry(parent, block, hash)
+  const entry: TreeEntry = { ...childEntry(parent, block, hash), stateRootChecked: options.checkStateRoot }
   if (options.checkStateRoot) {
-    if (entry.impliedCommitHeight > context.state.executedHeight) return 'awaiting-execution'
-    const expected = context.state.stateRoots.get(entry.impliedCommitHeight)
-    if (expected === undefined || !bytesEqual(expected, header.stateRoot)) return 'invalid'
+    const check = checkStateRoot(context, entry)
+    if (check !== 'ok') return check
   }
   if (context.state.tree.size >= blockTreeBlockCountMax) return 'invalid'
   context.update({ tree: withEntry(context.state.tree, hashHex, entry) })
@@ -79,6 +121,16 @@ export function addBlock(
   const { highQC } = context.state.safety
   if (bytesEqual(highQC.blockHash, hash)) applyChainRules(context, entry, highQC)
   return 'ok'
+}
+
+/**
+ * The header's stateRoot must be the root after its implied commit height. Deterministic: once a height has
+ * executed its root never changes, so a block found wrong is wrong for good (it never gets a vote).
+ */
+function checkStateRoot(context: StepContext, entry: TreeEntry): BlockCheck {
+  if (entry.impliedCommitHeight > context.state.executedHeight) return 'awaiting-execution'
+  const expected = context.state.stateRoots.get(entry.impliedCommitHeight)
+  return expected !== undefined && bytesEqual(expected, entry.block.header.stateRoot) ? 'ok' : 'invalid'
 }
 
 function isValidChild(context: StepContext, parent: TreeEntry, block: Block, nowMs: number): boolean {
@@ -117,11 +169,12 @@ function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void 
   onVote(context, vote)
 }
 
+/** At most one pending proposal per view (the first one), within the view window: nothing to evict. */
 function keepPending(context: StepContext, proposal: Proposal, receivedAtMs: number): void {
-  const pending = context.state.pendingProposals
-  if (pending.some((entry) => entry.proposal === proposal)) return
-  const kept = pending.length >= futureMessageCountMax ? pending.slice(1) : pending
-  context.update({ pendingProposals: [...kept, { proposal, receivedAtMs }] })
+  const { pendingProposals } = context.state
+  context.update({
+    pendingProposals: withEntry(pendingProposals, proposal.block.header.view, { proposal, receivedAtMs }),
+  })
 }
 
 /** Leader: a batch arrived from the mempool for our view. Propose once execution has caught up. */

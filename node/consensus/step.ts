@@ -1,7 +1,9 @@
+import { bytesEqual } from '../../crypto/hex.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash, SafetyState, TimeoutCertificate } from '../../ledger/types.js'
 import { processTC } from './certificates.js'
 import { filterMap, StepContext, withEntry } from './context.js'
+import { requestBlock } from './missing-blocks.js'
 import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
 import { onTimeout, onTimer } from './timeouts.js'
 import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
@@ -63,8 +65,9 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     proposedView: options.safety.lastVotedView,
     payloadRequestedView: options.safety.lastVotedView,
     pendingPayload: null,
-    pendingProposals: [],
-    evidenceKeys: new Set(),
+    pendingProposals: new Map(),
+    evidenceKeys: new Map(),
+    tcRelayedTo: new Set(),
   }
 }
 
@@ -130,11 +133,18 @@ function onExecuted(context: StepContext, height: number, stateRoot: Hash): void
   })
 }
 
+/**
+ * A block fetched by hash (or restored at boot): certified, so it enters the tree without the state-root check;
+ * a proposal for it later is checked before any vote. Its parent is requested only if it is the certified one
+ * and above the root's view (committed history is never fetched).
+ */
 function onBlockFetched(context: StepContext, block: Block, nowMs: number): void {
   const root = context.state.tree.get(context.state.rootHashHex)!
-  if (block.header.height <= root.block.header.height) return
-  const check = addBlock(context, block, blockHash(block.header), { checkStateRoot: false, nowMs })
-  if (check === 'missing-parent') context.emit({ kind: 'fetch-block', hash: block.header.parentHash })
+  const { header } = block
+  if (header.height <= root.block.header.height) return
+  if (!bytesEqual(header.parentHash, header.justify.blockHash)) return
+  const check = addBlock(context, block, blockHash(header), { checkStateRoot: false, nowMs })
+  if (check === 'missing-parent') requestBlock(context, header.parentHash, header.justify.view)
 }
 
 /** Proposals that waited for an ancestor or for execution get another chance once either has arrived. */
@@ -143,11 +153,13 @@ function retryPending(context: StepContext, before: ConsensusState): void {
   let executedHeight = before.executedHeight
   for (let round = 0; round < 8; round++) {
     const pending = context.state.pendingProposals
-    if (pending.length === 0) return
+    if (pending.size === 0) return
     if (context.state.tree.size === treeSize && context.state.executedHeight === executedHeight) return
     treeSize = context.state.tree.size
     executedHeight = context.state.executedHeight
-    context.update({ pendingProposals: [] })
-    for (const { proposal, receivedAtMs } of pending) onProposal(context, proposal, receivedAtMs, true)
+    context.update({ pendingProposals: new Map() })
+    // In view order, so a waiting parent is added before its waiting child.
+    const byView = [...pending.entries()].sort(([a], [b]) => a - b)
+    for (const [, { proposal, receivedAtMs }] of byView) onProposal(context, proposal, receivedAtMs, true)
   }
 }

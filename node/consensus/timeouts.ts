@@ -1,5 +1,4 @@
 import { timeoutSigningBytes } from '../../ledger/hashing.js'
-import { futureViewWindow } from '../../ledger/limits.js'
 import { faultTolerance, quorumSize } from '../../ledger/quorum.js'
 import type { Timeout, TimeoutCertificate } from '../../ledger/types.js'
 import { processQC, processTC } from './certificates.js'
@@ -8,10 +7,14 @@ import { withEntry } from './context.js'
 import { recordEvidence } from './evidence.js'
 import { viewTimeoutMs } from './timers.js'
 import { enterView } from './view-change.js'
+import { isBeyondFutureWindow } from './view-window.js'
 
 /** Our timer for the current view expired: time out (or repeat our timeout) and keep the timer running. */
 export function onTimer(context: StepContext, view: number): void {
   if (view !== context.state.view) return
+  // A TC we relayed may have been lost (a one-way cut): replicas still timing out in a view we left may get it
+  // again, once per timer period.
+  context.update({ tcRelayedTo: new Set() })
   sendTimeout(context, view)
   const { params } = context.state.config
   context.emit({ kind: 'schedule-timer', view, delayMs: viewTimeoutMs(params, context.state.viewsWithoutQC) })
@@ -44,24 +47,24 @@ function sendTimeout(context: StepContext, view: number): void {
   onTimeout(context, timeout)
 }
 
-/** Collects verified timeouts: f+1 for a view ≥ ours makes us join; a quorum forms TC(view). */
+/**
+ * Collects verified timeouts: f+1 for a view ≥ ours makes us join; a quorum forms TC(view). The view window and
+ * the per-(view, sender) duplicate check come before anything else, so a peer that repeats timeouts (or replays
+ * old QCs inside them) gets at most one look at each QC per view it may time out in.
+ */
 export function onTimeout(context: StepContext, timeout: Timeout): void {
-  processQC(context, timeout.highQC)
-  const { view, timeouts, lastViewTC } = context.state
-  if (timeout.view < view) {
-    // The sender still times out in a view we left by a TC: relay it, or it may wait for timeouts that have
-    // stopped coming (we only repeat our timeout for our current view).
-    if (lastViewTC !== null && lastViewTC.view >= timeout.view && timeout.sender !== context.self) {
-      context.emit({
-        kind: 'send',
-        to: timeout.sender,
-        message: { kind: 'timeout-certificate', tc: lastViewTC },
-      })
-    }
+  const { view } = context.state
+  if (isBeyondFutureWindow(context.state, timeout.view)) {
+    // Too far ahead to keep, but its highQC is verified: a replica far behind catches up from it (it enters
+    // highQC.view + 1). Only a higher QC counts, so repeating it does nothing.
+    if (timeout.highQC.view > context.state.safety.highQC.view) processQC(context, timeout.highQC)
     return
   }
-  if (timeout.view > view + futureViewWindow) return
-  const bySender = timeouts.get(timeout.view) ?? new Map<number, Timeout>()
+  if (timeout.view < view) {
+    onTimeoutOfLeftView(context, timeout)
+    return
+  }
+  const bySender = context.state.timeouts.get(timeout.view) ?? new Map<number, Timeout>()
   const earlier = bySender.get(timeout.sender)
   if (earlier !== undefined) {
     if (earlier.highQC.view !== timeout.highQC.view) {
@@ -75,8 +78,14 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
     }
     return
   }
-  const updated = withEntry(bySender, timeout.sender, timeout)
-  context.update({ timeouts: withEntry(timeouts, timeout.view, updated) })
+  context.update({
+    timeouts: withEntry(context.state.timeouts, timeout.view, withEntry(bySender, timeout.sender, timeout)),
+  })
+  processQC(context, timeout.highQC)
+  // processQC moves us at most to highQC.view + 1 ≤ timeout.view (a highQC is always below its timeout's view),
+  // so the timeout is still counted; checked anyway, since entering a view prunes the map.
+  const updated = context.state.timeouts.get(timeout.view)
+  if (updated === undefined || timeout.view < context.state.view) return
   const n = context.validatorCount
   const ownTimeout = context.state.safety.lastTimeout
   const joined = ownTimeout !== null && ownTimeout.view >= timeout.view
@@ -87,6 +96,23 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
     return // sendTimeout re-entered onTimeout with our own timeout, which handled the TC.
   }
   if (updated.size === quorumSize(n)) processTC(context, formTC(timeout.view, updated))
+}
+
+/**
+ * A timeout for a view we already left. Its highQC is used only if it raises ours (each raise is a step
+ * forward, so a replayed old QC costs nothing). If we left that view by a TC, the sender may be waiting for
+ * timeouts that have stopped coming (we only repeat our timeout for our current view): send it our TC, but at
+ * most once per sender per timer period of ours, however often it repeats its timeout. Not only once per
+ * (sender, view): a relay lost to a one-way cut would then never be repeated, and the sender and the replicas
+ * that left its view could wait for each other for good (found by the simulator: n = 4, a one-way cut).
+ */
+function onTimeoutOfLeftView(context: StepContext, timeout: Timeout): void {
+  if (timeout.highQC.view > context.state.safety.highQC.view) processQC(context, timeout.highQC)
+  const { lastViewTC, tcRelayedTo } = context.state
+  if (lastViewTC === null || lastViewTC.view < timeout.view || timeout.sender === context.self) return
+  if (tcRelayedTo.has(timeout.sender)) return
+  context.update({ tcRelayedTo: new Set([...tcRelayedTo, timeout.sender]) })
+  context.emit({ kind: 'send', to: timeout.sender, message: { kind: 'timeout-certificate', tc: lastViewTC } })
 }
 
 function formTC(view: number, bySender: ReadonlyMap<number, Timeout>): TimeoutCertificate {

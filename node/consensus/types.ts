@@ -43,6 +43,12 @@ export interface TreeEntry {
   readonly grandparentView: number
   /** Height committed by the QCs in this block's ancestry; its stateRoot is the root after that height. */
   readonly impliedCommitHeight: number
+  /**
+   * True once the header's stateRoot was checked against our own execution result. Absent or false for blocks
+   * that entered the tree without the check (fetched by hash, restored at boot, the root): a proposal for such a
+   * block is checked before any vote, so a block fetched first and proposed later gets no vote unchecked.
+   */
+  readonly stateRootChecked?: boolean
 }
 
 /** Proof that one validator signed two conflicting messages for one view (the ledger's evidence record). */
@@ -68,7 +74,7 @@ export interface ConsensusState {
   readonly timeouts: ReadonlyMap<number, ReadonlyMap<number, Timeout>>
   /** The TC that ended the previous view, if it ended by timeout: carried in our proposal as leader. */
   readonly lastViewTC: TimeoutCertificate | null
-  /** First proposal seen per view (for equivocation evidence and to vote once). */
+  /** First proposal seen per view of the window (for equivocation evidence and to vote once). */
   readonly proposals: ReadonlyMap<number, Proposal>
   /** Highest view we proposed in, so we propose at most once per view. */
   readonly proposedView: number
@@ -76,10 +82,18 @@ export interface ConsensusState {
   readonly payloadRequestedView: number
   /** Leader only: the batch handed to us for a view, waiting for execution to catch up. */
   readonly pendingPayload: PayloadInput | null
-  /** Proposals that wait for an ancestor or for execution; bounded. */
-  readonly pendingProposals: readonly PendingProposal[]
-  /** Evidence keys already reported, so each misbehaviour is recorded once. */
-  readonly evidenceKeys: ReadonlySet<string>
+  /**
+   * Proposals that wait for an ancestor or for execution, by view: at most one per view of the window, so a
+   * leader's spam for its own views can never evict another leader's proposal.
+   */
+  readonly pendingProposals: ReadonlyMap<number, PendingProposal>
+  /** Evidence already reported, by view (kind and offender within it), pruned with the view window. */
+  readonly evidenceKeys: ReadonlyMap<number, ReadonlySet<string>>
+  /**
+   * Senders of timeouts for views we left that we sent our TC to since we entered this view or our timer for it
+   * last fired: each gets it at most once per timer period, however often it repeats its timeout.
+   */
+  readonly tcRelayedTo: ReadonlySet<number>
 }
 
 export interface PendingProposal {

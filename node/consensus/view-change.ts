@@ -2,6 +2,7 @@ import { futureViewWindow } from '../../ledger/limits.js'
 import type { StepContext } from './context.js'
 import { filterMap } from './context.js'
 import { viewTimeoutMs } from './timers.js'
+import { pruneToViewWindow } from './view-window.js'
 
 export type ViewEntryReason = 'qc' | 'tc' | 'start' | 'join'
 
@@ -18,7 +19,9 @@ export function enterView(context: StepContext, view: number, reason: ViewEntryR
     ),
     timeouts: filterMap(state.timeouts, (timeoutView) => timeoutView >= view),
     pendingPayload: null,
+    tcRelayedTo: new Set(),
   })
+  pruneToViewWindow(context)
   context.emit({ kind: 'entered-view', view, reason })
   context.emit({
     kind: 'schedule-timer',
