@@ -25,6 +25,11 @@ export class NodeMetrics {
   readonly rpcRejections = this.#counter('quorate_rpc_rejections_total', 'JSON-RPC requests rejected', [
     'reason',
   ])
+  readonly gossipDropped = this.#counter(
+    'quorate_gossip_dropped_total',
+    "Gossip frames (tx, evidence) not sent because a peer's outbound gossip queue was full, by protocol",
+    ['protocol'],
+  )
   readonly evidence = this.#counter('quorate_evidence_total', 'Misbehaviour recorded as evidence', ['kind'])
   readonly storeCorruption = this.#counter(
     'quorate_store_corruption_total',

@@ -32,6 +32,7 @@ import { CommitWaiters } from './commit-waiters.js'
 import type { ValidatorEnvironment, ValidatorSettings, ValidatorStorage } from './environment.js'
 import { FixtureHarness } from './fixture-harness.js'
 import { FrameRouter } from './frame-router.js'
+import { GossipPacer } from './gossip-pacer.js'
 import { TxIntake } from './tx-intake.js'
 
 /** How far ahead of the next expected nonce an account may queue transactions. */
@@ -83,6 +84,7 @@ export class Validator implements RpcBackend {
   readonly #sync: SyncService
   readonly #outbox: ConsensusOutbox
   readonly #fixture: FixtureHarness | null
+  readonly #pacer: GossipPacer
   readonly #router: FrameRouter
   readonly #intake: TxIntake
   readonly #waiters: CommitWaiters
@@ -114,7 +116,10 @@ export class Validator implements RpcBackend {
     const nodeKeys = genesis.validators.map((v) => toHex(v.nodeKey))
     this.#fixture =
       base.filter === null ? null : new FixtureHarness(base.filter, nodeKeys, env.network, env.clock)
-    this.#network = this.#fixture?.network() ?? env.network
+    this.#pacer = new GossipPacer(this.#fixture?.network() ?? env.network, env.clock, (protocol) =>
+      env.metrics.gossipDropped.inc({ protocol }),
+    )
+    this.#network = this.#pacer.network()
     this.#outbox = new ConsensusOutbox(
       genesis.validators.map((v) => v.nodeKey),
       base.selfIndex,
@@ -394,6 +399,7 @@ export class Validator implements RpcBackend {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#fixture?.close()
+      this.#pacer.close()
       await this.#sync.close()
       await this.#driver.close()
       this.#waiters.close()

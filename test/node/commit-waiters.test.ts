@@ -1,35 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { Clock } from '../../node/env/clock.js'
 import { CommitWaiters } from '../../node/validator/commit-waiters.js'
-
-/** A clock whose timers fire only when the test advances it. */
-function manualClock() {
-  let nowMs = 0
-  const timers = new Set<{ atMs: number; run: () => void }>()
-  const clock: Clock = {
-    nowMs: () => nowMs,
-    setTimer: (delayMs, run) => {
-      const timer = { atMs: nowMs + delayMs, run }
-      timers.add(timer)
-      return { cancel: () => timers.delete(timer) }
-    },
-  }
-  const advance = (ms: number) => {
-    nowMs += ms
-    for (const timer of [...timers]) {
-      if (timer.atMs > nowMs) continue
-      timers.delete(timer)
-      timer.run()
-    }
-  }
-  return { clock, advance, pending: () => timers.size }
-}
+import { ManualClock } from '../support/manual-clock.js'
 
 const signal = new AbortController().signal
 
 describe('waiting for a transaction to commit (broadcast_tx_commit)', () => {
   it('a commit that lands while the transaction is being looked up is not missed', async () => {
-    const { clock, advance } = manualClock()
+    const clock = new ManualClock(0)
     const waiters = new CommitWaiters(clock)
     const answer = waiters.waitForCommit('aa', {
       timeoutMs: 1_000,
@@ -40,26 +17,26 @@ describe('waiting for a transaction to commit (broadcast_tx_commit)', () => {
         return undefined
       },
     })
-    advance(2_000)
+    clock.advance(2_000)
     expect(await answer).toEqual({ height: 7, index: 1 })
   })
 
   it('answers at once when the transaction is already committed, and cancels its timer', async () => {
-    const { clock, pending } = manualClock()
+    const clock = new ManualClock(0)
     const waiters = new CommitWaiters(clock)
     const location = { height: 3, index: 0 }
     expect(
       await waiters.waitForCommit('aa', { timeoutMs: 1_000, signal, lookup: async () => location }),
     ).toEqual(location)
-    expect(pending()).toBe(0)
+    expect(clock.pendingTimerCount).toBe(0)
   })
 
   it('gives up after the timeout, and on abort', async () => {
-    const { clock, advance } = manualClock()
+    const clock = new ManualClock(0)
     const waiters = new CommitWaiters(clock)
     const timedOut = waiters.waitForCommit('aa', { timeoutMs: 1_000, signal, lookup: async () => undefined })
     await Promise.resolve()
-    advance(1_000)
+    clock.advance(1_000)
     expect(await timedOut).toBeUndefined()
     const abort = new AbortController()
     const aborted = waiters.waitForCommit('bb', {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { P2PConfigError } from '../../p2p/errors.js'
 import { PeerGuard, type PeerPolicy } from '../../p2p/peer-guard.js'
 import type { PeerEvent } from '../../p2p/types.js'
-import { ManualClock } from './manual-clock.js'
+import { ManualClock } from '../support/manual-clock.js'
 
 const peerA = 'a'.repeat(64)
 const peerB = 'b'.repeat(64)
