@@ -29,6 +29,11 @@ export const futureViewWindow = 16
  */
 export const proposalPastViewWindow = 2
 export const blockTreeBlockCountMax = 4_096
+/**
+ * Fetched blocks kept while their parent is still being fetched. A gap wider than blockSyncLagThreshold is
+ * closed by block sync; this covers the narrower ones with room to spare.
+ */
+export const orphanBlockCountMax = 64
 export const maxClockDriftMs = 5_000
 
 export const rpcBodyBytesMax = 1_048_576

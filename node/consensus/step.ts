@@ -4,6 +4,7 @@ import type { Block, Hash, SafetyState, TimeoutCertificate } from '../../ledger/
 import { processTC } from './certificates.js'
 import { filterMap, StepContext, withEntry } from './context.js'
 import { requestBlock } from './missing-blocks.js'
+import { adoptOrphans, keepOrphan } from './orphans.js'
 import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
 import { onTimeout, onTimer } from './timeouts.js'
 import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
@@ -66,6 +67,7 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     payloadRequestedView: options.safety.lastVotedView,
     pendingPayload: null,
     pendingProposals: new Map(),
+    orphanBlocks: new Map(),
     evidenceKeys: new Map(),
     tcRelayedTo: new Set(),
   }
@@ -116,6 +118,7 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
       onBlockFetched(context, input.block, input.nowMs)
       break
   }
+  adoptOrphans(context)
   retryPending(context, state)
   requestPayloadWhenReady(context)
   tryPropose(context)
@@ -143,8 +146,12 @@ function onBlockFetched(context: StepContext, block: Block, nowMs: number): void
   const { header } = block
   if (header.height <= root.block.header.height) return
   if (!bytesEqual(header.parentHash, header.justify.blockHash)) return
-  const check = addBlock(context, block, blockHash(header), { checkStateRoot: false, nowMs })
-  if (check === 'missing-parent') requestBlock(context, header.parentHash, header.justify.view)
+  const hash = blockHash(header)
+  const check = addBlock(context, block, hash, { checkStateRoot: false, nowMs })
+  if (check === 'missing-parent') {
+    keepOrphan(context, block, hash, nowMs)
+    requestBlock(context, header.parentHash, header.justify.view)
+  }
 }
 
 /** Proposals that waited for an ancestor or for execution get another chance once either has arrived. */

@@ -87,6 +87,12 @@ export interface ConsensusState {
    * leader's spam for its own views can never evict another leader's proposal.
    */
   readonly pendingProposals: ReadonlyMap<number, PendingProposal>
+  /**
+   * Fetched blocks whose parent is not in the tree yet, by hex hash (bounded by orphanBlockCountMax): a chain
+   * of missing blocks is fetched newest first, each one naming its parent, and joins the tree at once when
+   * the lowest arrives, instead of one block per later proposal.
+   */
+  readonly orphanBlocks: ReadonlyMap<string, OrphanBlock>
   /** Evidence already reported, by view (kind and offender within it), pruned with the view window. */
   readonly evidenceKeys: ReadonlyMap<number, ReadonlySet<string>>
   /**
@@ -94,6 +100,12 @@ export interface ConsensusState {
    * last fired: each gets it at most once per timer period, however often it repeats its timeout.
    */
   readonly tcRelayedTo: ReadonlySet<number>
+}
+
+export interface OrphanBlock {
+  readonly block: Block
+  readonly hash: Hash
+  readonly receivedAtMs: number
 }
 
 export interface PendingProposal {

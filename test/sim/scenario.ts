@@ -48,14 +48,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const drawnValidators = [4, 7, 10][plan.int(0, 2)]!
   const validators = options.validators ?? drawnValidators
   const f = Math.floor((validators - 1) / 3)
-  const byzantineCount = options.honestOnly ? 0 : plan.int(0, f)
+  const byzantineCount = options.honestOnly ? 0 : options.fixture !== undefined ? f : plan.int(0, f)
   const indices = shuffle(
     plan,
     Array.from({ length: validators }, (_, i) => i),
   )
   const byzantine = indices.slice(0, byzantineCount).map((index) => ({
     index,
-    name: byzantineNames[plan.int(0, byzantineNames.length - 1)]!,
+    name: options.fixture ?? byzantineNames[plan.int(0, byzantineNames.length - 1)]!,
   }))
   const nodes: NodeSpec[] = Array.from({ length: validators }, (_, index) => {
     const fixture = byzantine.find((b) => b.index === index)
