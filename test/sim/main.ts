@@ -2,16 +2,19 @@
 // simulation sweeps of whole validators. Every run checks agreement, validity, no honest equivocation, no honest
 // validator penalising another, exactly-once transfers and liveness after the faults heal; a failure prints the
 // seed and the command that replays it, and the process exits 1.
+// `npm run sim -- --fixtures K [--validators 4,7]`: every malicious fixture run by f validators, K seeds each.
 // `npm run sim -- --harm [--validators 4,7] [--duration-ms D] [--fixture NAME]`: the harm table (harm.ts).
 import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
-import { isByzantineName } from '../../testnet/byzantine/index.js'
+import { type ByzantineName, byzantineNames, isByzantineName } from '../../testnet/byzantine/index.js'
 import { harmLatencyRatioMax, harmTable, harmThroughputRatioMin } from './harm.js'
-import { runScenario } from './scenario.js'
+import { fixtureSeed, runScenario } from './scenario.js'
 import { runTwins, twinsScenario } from './twins.js'
 
 const usage =
-  'usage: npm run sim -- [--seeds K] [--first-seed S | --seed S] [--validators N] [--twins M] [--jobs J]\n' +
+  'usage: npm run sim -- [--seeds K] [--first-seed S | --seed S] [--validators N] [--fixture NAME] [--twins M]\n' +
+  '                      [--jobs J]\n' +
+  '       npm run sim -- --fixtures K [--validators 4,7]\n' +
   '       npm run sim -- --harm [--validators 4,7] [--duration-ms 60000] [--fixture NAME] [--seed S]'
 
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     harm: { type: 'boolean', default: false },
     'duration-ms': { type: 'string', default: '60000' },
     fixture: { type: 'string' },
+    fixtures: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -44,11 +48,17 @@ if (values.help) {
 }
 
 if (values.harm) process.exit(await harmMode())
+if (values.fixtures !== undefined) process.exit(await fixturesMode(integer(values.fixtures, 'fixtures', 1)))
 const count = values.seed === undefined ? integer(values.seeds, 'seeds', 0) : 1
 const firstSeed = integer(values.seed ?? values['first-seed'], 'first-seed', 0)
 const validators = values.validators === undefined ? undefined : integer(values.validators, 'validators', 4)
 const twins = integer(values.twins, 'twins', 0)
 const jobs = integer(values.jobs, 'jobs', 1)
+if (values.fixture !== undefined && !isByzantineName(values.fixture)) {
+  write(`unknown fixture ${JSON.stringify(values.fixture)}\n${usage}`)
+  process.exit(2)
+}
+const scenarioFixture: ByzantineName | undefined = values.fixture
 if (jobs > 1) process.exit(await inParallel(jobs))
 let failures = 0
 if (count > 0) failures += await scenarioSweep()
@@ -63,7 +73,11 @@ async function scenarioSweep(): Promise<number> {
   const recovery: number[] = []
   for (let i = 0; i < count; i++) {
     const seed = firstSeed + i
-    const result = await runScenario({ seed, ...(validators === undefined ? {} : { validators }) })
+    const result = await runScenario({
+      seed,
+      ...(validators === undefined ? {} : { validators }),
+      ...(scenarioFixture === undefined ? {} : { fixture: scenarioFixture }),
+    })
     views += result.views
     if (result.faults.some((fault) => fault.includes('power cut'))) powerCuts++
     recovery.push(...result.recoveryViews)
@@ -76,7 +90,8 @@ async function scenarioSweep(): Promise<number> {
       for (const violation of result.violations) write(`  ${violation.kind}: ${violation.detail}`)
       if (result.violations.length > 0) {
         failed++
-        write(`  reproduce: npm run sim -- --seed ${seed} --validators ${result.validators}`)
+        const fixtureFlag = scenarioFixture === undefined ? '' : ` --fixture ${scenarioFixture}`
+        write(`  reproduce: npm run sim -- --seed ${seed} --validators ${result.validators}${fixtureFlag}`)
       }
     }
     if ((i + 1) % 50 === 0)
@@ -187,6 +202,34 @@ async function harmMode(): Promise<number> {
       `  reproduce: npm run sim -- --harm --validators ${row.validators} --fixture ${row.fixture} --seed ${seed}`,
     )
   return failed.length > 0 ? 1 : 0
+}
+
+/** Every fixture with f of n validators running it, in the random fault scenarios, `rounds` seeds each. */
+async function fixturesMode(rounds: number): Promise<number> {
+  const validatorCounts = (values.validators ?? '4,7')
+    .split(',')
+    .map((each) => integer(each, 'validators', 4))
+  const startedMs = Date.now()
+  let runs = 0
+  let failed = 0
+  for (const n of validatorCounts) {
+    for (const [index, fixture] of byzantineNames.entries()) {
+      for (let round = 0; round < rounds; round++) {
+        const seed = fixtureSeed(n, index, round)
+        const result = await runScenario({ seed, validators: n, fixture })
+        runs++
+        if (result.violations.length === 0) continue
+        failed++
+        write(`FAIL fixture=${fixture} n=${n} seed=${seed} height=${result.committedHeight}`)
+        for (const fault of result.faults) write(`  fault ${fault}`)
+        for (const violation of result.violations.slice(0, 10))
+          write(`  ${violation.kind}: ${violation.detail}`)
+      }
+      write(`fixture ${fixture} n=${n}: ${rounds} runs, ${seconds(startedMs)} s`)
+    }
+  }
+  write(`fixtures: ${runs} runs, ${failed} failed, wall ${seconds(startedMs)} s`)
+  return failed > 0 ? 1 : 0
 }
 
 function seconds(sinceMs: number): string {

@@ -171,6 +171,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   }
 }
 
+/** The seed of the `round`-th run of fixture number `fixtureIndex` (in byzantineNames) with n validators. */
+export function fixtureSeed(validators: number, fixtureIndex: number, round = 0): number {
+  return 1_000 + validators * 100 + fixtureIndex + round * 10_000
+}
+
 function shuffle<T>(prng: Prng, items: readonly T[]): T[] {
   const copy = [...items]
   for (let i = copy.length - 1; i > 0; i--) {
