@@ -136,11 +136,13 @@ export class Node {
     const host = await lifecycle.open(
       'p2p host',
       () =>
-        P2PHost.create(
-          hostOptions(config, genesis.validators, nodeKey.secretKey, metrics, logger, (frame) =>
+        P2PHost.create({
+          ...hostOptions(config, genesis.validators, nodeKey.secretKey, metrics, logger, (frame) =>
             validator?.onFrame(...frame),
           ),
-        ),
+          // The 'never reads' fixture: inbound streams are accepted and never read (testnet mode only).
+          stallInboundStreams: fixture?.readsNothing === true,
+        }),
       (opened) => opened.close(),
     )
     validator = await lifecycle.open(

@@ -1,11 +1,9 @@
 import { type ByzantineName, byzantineNames } from '../../testnet/byzantine/index.js'
+import { harmLatencyRatioMax, harmThroughputRatioMin } from '../support/harm-bounds.js'
 import { checkExactlyOnce, checkSafety } from './checkers.js'
 import { Cluster, type NodeSpec, type Violation } from './cluster.js'
 
-/** The goal (DESIGN §9): with f Byzantine validators, at least this share of the throughput with f crashed… */
-export const harmThroughputRatioMin = 0.8
-/** …and a p99 submit-to-commit latency at most this many times the one with f crashed. */
-export const harmLatencyRatioMax = 2
+export { harmLatencyRatioMax, harmThroughputRatioMin }
 
 export interface HarmRunOptions {
   readonly seed: number
