@@ -50,7 +50,8 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
     if (hasCode(error, 'LEVEL_LOCKED')) {
       throw new StoreError('locked', `the database in ${dir} is in use by another process`, { cause: error })
     }
-    throw new StoreError('io', `cannot open the database in ${dir}: ${messageOf(error)}`, { cause: error })
+    const code = hasCode(error, 'LEVEL_CORRUPTION') ? 'corrupt' : 'io'
+    throw new StoreError(code, `cannot open the database in ${dir}: ${messageOf(error)}`, { cause: error })
   }
   return db
 }
@@ -167,7 +168,10 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
 }
 
 function ioError(operation: 'read' | 'write', error: unknown): StoreError {
-  return new StoreError('io', `database ${operation} failed: ${messageOf(error)}`, { cause: error })
+  // LevelDB found its own files damaged (a bad block checksum, a truncated table): the data is corrupt, which
+  // the operator handles differently from a failing disk.
+  const code = hasCode(error, 'LEVEL_CORRUPTION') ? 'corrupt' : 'io'
+  return new StoreError(code, `database ${operation} failed: ${messageOf(error)}`, { cause: error })
 }
 
 function hasCode(error: unknown, code: string): boolean {

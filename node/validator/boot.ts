@@ -77,7 +77,7 @@ async function loadSafety(inputs: BootInputs): Promise<SafetyState> {
 }
 
 /** Store and decode failures found while booting mean the data cannot be trusted: say what to do. */
-function asCorruptData(error: unknown, dataDir: string): unknown {
+export function asCorruptData(error: unknown, dataDir: string): unknown {
   if (error instanceof CorruptDataError) return error
   if (error instanceof StoreError && error.code !== 'io' && error.code !== 'closed')
     return corruptDataError(dataDir, error.message, error)

@@ -6,7 +6,7 @@ import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
 import { txHash } from '../../ledger/hashing.js'
 import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
 import type { StoreError, TxLocation } from '../../ledger/store/index.js'
-import type { Account, Hash } from '../../ledger/types.js'
+import type { Account, Hash, QuorumCertificate } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
 import { BlockCommitter, StateDivergenceError } from '../committer.js'
 import {
@@ -27,7 +27,7 @@ import { loadTreeRoot } from '../recovery.js'
 import type { RpcBackend } from '../rpc/backend.js'
 import { SyncService } from '../sync/sync-service.js'
 import { TxVerifier } from '../tx-verifier.js'
-import { bootFromStorage, consensusStateOver } from './boot.js'
+import { asCorruptData, bootFromStorage, consensusStateOver } from './boot.js'
 import { CommitWaiters } from './commit-waiters.js'
 import type { ValidatorEnvironment, ValidatorSettings, ValidatorStorage } from './environment.js'
 import { FixtureHarness } from './fixture-harness.js'
@@ -237,6 +237,34 @@ export class Validator implements RpcBackend {
       verifyTx: (tx) => txVerifier.verifySync(tx, toHex(txHash(tx))),
       verifyTxAsync: (tx) => txVerifier.verifyAsync(tx, toHex(txHash(tx))),
     })
+    try {
+      return await Validator.#create(env, storage, settings, {
+        selfIndex,
+        validators,
+        txVerifier,
+        verifier,
+        qc,
+      })
+    } catch (error) {
+      throw asCorruptData(error, storage.dataDir)
+    }
+  }
+
+  /** Everything after the identity check reads storage: what it finds unreadable is corrupt data. */
+  static async #create(
+    env: ValidatorEnvironment,
+    storage: ValidatorStorage,
+    settings: ValidatorSettings,
+    known: {
+      readonly selfIndex: number
+      readonly validators: readonly Uint8Array[]
+      readonly txVerifier: TxVerifier
+      readonly verifier: MessageVerifier
+      readonly qc: QuorumCertificate
+    },
+  ): Promise<Validator> {
+    const { genesis } = settings
+    const { selfIndex, validators, txVerifier, verifier, qc } = known
     const signConsensus = (message: Uint8Array) => sign(message, settings.consensusSecretKey)
     const filter = settings.byzantine ?? null
     if (filter !== null) env.logger.warn({ fixture: filter.name }, 'running as a MALICIOUS test fixture')
