@@ -7,5 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time even on a 2-core machine (vitest's default leaves one core idle): the simulator and the
+    // end-to-end tests wait on each other's I/O and timers more than they compete for CPU, and every bound in
+    // the suite leaves room for a loaded machine.
+    maxWorkers: 2,
   },
 })
