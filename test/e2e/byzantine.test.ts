@@ -5,15 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rpcCall } from '../../node/rpc/client.js'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
+import { metricTotal } from '../support/metrics-scrape.js'
 import { checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
-
-async function metric(url: string, prefix: string): Promise<number> {
-  const text = await (await fetch(url)).text()
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(prefix))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
-}
 
 interface EvidenceAnswer {
   readonly total: number
@@ -61,7 +54,9 @@ describe('real validator processes running malicious fixtures (n = 7, f = 2)', (
       top,
     )
     for (const validator of honest) {
-      const rejected = await metric(validator.metrics, 'quorate_rejected_messages_total{protocol="consensus"')
+      const rejected = await metricTotal(validator.metrics, 'quorate_rejected_messages_total', {
+        protocol: 'consensus',
+      })
       expect(rejected, `${validator.name} counts the forged messages it rejected`).toBeGreaterThan(0)
     }
 
@@ -78,7 +73,7 @@ describe('real validator processes running malicious fixtures (n = 7, f = 2)', (
       },
       60_000,
     )
-    expect(await metric(honest[0]!.metrics, 'quorate_evidence_total')).toBeGreaterThan(0)
+    expect(await metricTotal(honest[0]!.metrics, 'quorate_evidence_total')).toBeGreaterThan(0)
 
     // Evidence survives a restart.
     const { processes } = testnet

@@ -22,6 +22,7 @@ import {
   hostileProtocols,
   undecodableBodies,
 } from '../support/hostile-peer.js'
+import { readMetrics, type Sample, total } from '../support/metrics-scrape.js'
 import { checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
 
 const seed = propertySeed()
@@ -33,33 +34,6 @@ const floodMs = 3_000
 const blocksAfterAttackMin = 10
 /** How long a validator may take to process (and count) what it was sent. */
 const countSettleTimeoutMs = 15_000
-
-interface Sample {
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly value: number
-}
-
-/** Parses the Prometheus text format (prom-client's output: no timestamps). */
-async function readMetrics(url: string): Promise<Sample[]> {
-  const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text()
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line)
-    if (match === null) continue
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) })
-  }
-  return samples
-}
-
-/** The sum of the samples of `name` whose labels include all of `labels`. */
-function total(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value))
-    .reduce((sum, s) => sum + s.value, 0)
-}
 
 /** What an honest validator counted since a snapshot: each kind of bad input has its own counter. */
 interface Counts {

@@ -9,21 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rpcCall } from '../../node/rpc/client.js'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
+import { readMetrics, total } from '../support/metrics-scrape.js'
 import { checkAgreementUpTo, status, waitFor } from '../support/rpc-checks.js'
 
 const honestIndices = [0, 1, 2, 3, 4]
 
 /** `status` with the block-sync phase ('idle', 'finding-peers' while it asks for heads, 'block-sync'). */
 const syncStatus = (rpc: string) => rpcCall<{ height: number; sync: { phase: string } }>(rpc, 'status', {})
-
-/** The sum of every sample of a Prometheus counter whose line starts with `prefix`. */
-async function metric(url: string, prefix: string): Promise<number> {
-  const text = await (await fetch(url)).text()
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(prefix))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
-}
 
 describe('real processes running node-layer fixtures (n = 7: height-bomb and sync-liar)', () => {
   let testnet: RunningTestnet
@@ -64,16 +56,14 @@ describe('real processes running node-layer fixtures (n = 7: height-bomb and syn
     )
     expect(pausedForSync, 'an honest validator ran block sync (consensus paused)').toBe(0)
     for (const validator of honest) {
-      const forged = await metric(
-        validator.metrics,
-        'quorate_rejected_messages_total{protocol="sync",reason="invalid-qc"',
-      )
+      const samples = await readMetrics(validator.metrics)
+      const forged = total(samples, 'quorate_rejected_messages_total', {
+        protocol: 'sync',
+        reason: 'invalid-qc',
+      })
       expect(forged, `${validator.name} rejected the liar's forged heads`).toBeGreaterThan(0)
       for (const peer of honestIndices) {
-        const bans = await metric(
-          validator.metrics,
-          `quorate_peer_events_total{kind="banned",reason="",peer="${peer}"}`,
-        )
+        const bans = total(samples, 'quorate_peer_events_total', { kind: 'banned', peer: String(peer) })
         expect(bans, `${validator.name} banned honest validator ${peer}`).toBe(0)
       }
     }

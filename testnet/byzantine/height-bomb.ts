@@ -14,7 +14,7 @@ import { futureViewWindow } from '../../ledger/limits.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { blockWith } from './blocks.js'
 import { genesisQC, nextLedView, otherValidators, proposalMessage, signProposal, toEach } from './messages.js'
-import { ChainObserver } from './observed-chain.js'
+import { ChainObserver, watchingHooks } from './observed-chain.js'
 import { randomBytes, randomInt } from './random.js'
 import type { ByzantineFactory, Outgoing } from './types.js'
 
@@ -69,14 +69,7 @@ export const heightBombFixture: ByzantineFactory = (context) => {
 
   return {
     name: 'height-bomb',
-    outgoing: (message, to) => {
-      observer.ownMessage(message)
-      return toEach(message, to)
-    },
-    incoming: (protocol, _from, frame) => {
-      observer.peerFrame(protocol, frame)
-      return { pass: true }
-    },
+    ...watchingHooks(observer),
     tick: () => {
       const out: Outgoing[] = []
       const last = observer.view + futureViewWindow

@@ -10,7 +10,8 @@ import { futureViewWindow } from '../../ledger/limits.js'
 import type { ConsensusMessage, Proposal, QuorumCertificate } from '../../ledger/types.js'
 import type { ProtocolName } from '../../node/env/network.js'
 import { readConsensusFrame } from './frames.js'
-import { messageView } from './messages.js'
+import { messageView, toEach } from './messages.js'
+import type { ByzantineBehaviour } from './types.js'
 
 /** Default bounds of what is remembered (oldest forgotten first). */
 export const observedQCCountMax = 64
@@ -107,5 +108,22 @@ export class ChainObserver {
     }
     this.#qcs.push(qc)
     this.#qcKeys.add(key)
+  }
+}
+
+/**
+ * The hooks of a fixture that is honest in what its core sends and only watches the chain: its own messages
+ * leave unchanged, every frame that reaches it passes on to the honest code, and both feed `observer`.
+ */
+export function watchingHooks(observer: ChainObserver): Pick<ByzantineBehaviour, 'outgoing' | 'incoming'> {
+  return {
+    outgoing: (message, to) => {
+      observer.ownMessage(message)
+      return toEach(message, to)
+    },
+    incoming: (protocol, _from, frame) => {
+      observer.peerFrame(protocol, frame)
+      return { pass: true }
+    },
   }
 }

@@ -14,7 +14,7 @@
 import { futureViewWindow } from '../../ledger/limits.js'
 import type { QuorumCertificate } from '../../ledger/types.js'
 import { otherValidators, signTimeout, timeoutMessage, toEach } from './messages.js'
-import { ChainObserver } from './observed-chain.js'
+import { ChainObserver, watchingHooks } from './observed-chain.js'
 import { randomInt } from './random.js'
 import type { ByzantineFactory, Outgoing } from './types.js'
 
@@ -35,14 +35,7 @@ export const qcReplayFixture: ByzantineFactory = (context) => {
 
   return {
     name: 'qc-replay',
-    outgoing: (message, to) => {
-      observer.ownMessage(message)
-      return toEach(message, to)
-    },
-    incoming: (protocol, _from, frame) => {
-      observer.peerFrame(protocol, frame)
-      return { pass: true }
-    },
+    ...watchingHooks(observer),
     tick: () => {
       const qcs = observer.qcs()
       if (qcs.length === 0 || others.length === 0) return []

@@ -13,8 +13,8 @@ import { syncBatchBlockCountMax } from '../../ledger/limits.js'
 import { protocolLimits } from '../../node/protocols.js'
 import type { SyncMessage } from '../../node/sync/sync-messages.js'
 import { type RawFrame, syncFrame } from './frames.js'
-import { otherValidators, toEach } from './messages.js'
-import { ChainObserver } from './observed-chain.js'
+import { otherValidators } from './messages.js'
+import { ChainObserver, watchingHooks } from './observed-chain.js'
 import { pick, randomBytes, randomInt } from './random.js'
 import type { ByzantineFactory } from './types.js'
 
@@ -55,14 +55,7 @@ export const syncRequestFloodFixture: ByzantineFactory = (context) => {
 
   return {
     name: 'sync-request-flood',
-    outgoing: (message, to) => {
-      observer.ownMessage(message)
-      return toEach(message, to)
-    },
-    incoming: (protocol, _from, frame) => {
-      observer.peerFrame(protocol, frame)
-      return { pass: true }
-    },
+    ...watchingHooks(observer),
     tickFrames: () => {
       const out: RawFrame[] = []
       for (const to of others) {

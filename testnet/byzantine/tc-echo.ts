@@ -9,7 +9,7 @@
 
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { genesisQC, otherValidators, signTimeout, timeoutMessage, toEach } from './messages.js'
-import { ChainObserver } from './observed-chain.js'
+import { ChainObserver, watchingHooks } from './observed-chain.js'
 import { randomInt } from './random.js'
 import type { ByzantineFactory, Outgoing } from './types.js'
 
@@ -36,14 +36,7 @@ export const tcEchoFixture: ByzantineFactory = (context) => {
 
   return {
     name: 'tc-echo',
-    outgoing: (message, to) => {
-      observer.ownMessage(message)
-      return toEach(message, to)
-    },
-    incoming: (protocol, _from, frame) => {
-      observer.peerFrame(protocol, frame)
-      return { pass: true }
-    },
+    ...watchingHooks(observer),
     tick: () => {
       // Views 1 .. current − 1, at most tcEchoViewSpan below the current one.
       const span = Math.min(tcEchoViewSpan, observer.view - 1)
