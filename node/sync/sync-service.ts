@@ -3,6 +3,7 @@ import { DecodeError } from '../../ledger/codec/index.js'
 import { blockSyncBackoffBaseMs, blockSyncBackoffMaxMs, blockSyncLagThreshold } from '../../ledger/limits.js'
 import type { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
+import { StateDivergenceError } from '../committer.js'
 import type { CommittedBlock, ConsensusInput, ConsensusState } from '../consensus/index.js'
 import type { Clock, Timer } from '../env/clock.js'
 import type { Logger } from '../logger.js'
@@ -123,7 +124,10 @@ export class SyncService {
     return this.#catchUp !== null
   }
 
-  /** Set when consensus could not be resumed after block sync (its state could not be rebuilt): stop. */
+  /**
+   * Set when block sync stopped the validator: a synced block's state root differs from ours (the committer's
+   * StateDivergenceError), or consensus could not be resumed (its state could not be rebuilt).
+   */
   get failure(): Error | null {
     return this.#failure
   }
@@ -231,7 +235,7 @@ export class SyncService {
     this.#catchUp ??= this.#runCatchUp(knownHeads)
       .catch((error: unknown) => {
         this.#failure = error instanceof Error ? error : new Error(String(error))
-        this.#deps.logger.fatal({ err: error }, 'could not resume consensus after block sync')
+        this.#deps.logger.fatal({ err: error }, 'block sync stopped the validator')
       })
       .finally(() => {
         this.#catchUp = null
@@ -253,6 +257,9 @@ export class SyncService {
     try {
       tail = (await this.blockSync.catchUp(this.#abort.signal, knownHeads)).map(({ block }) => block)
     } catch (error) {
+      // A certified block whose state root is not ours: never resume on top of a state the quorum disagrees
+      // with. The failure stops the validator (consensus stays paused).
+      if (error instanceof StateDivergenceError) throw error
       failed = true
       logger.error({ err: error }, 'block sync failed; resuming consensus from the store')
     }

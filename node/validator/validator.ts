@@ -8,7 +8,7 @@ import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } fro
 import type { StoreError, TxLocation } from '../../ledger/store/index.js'
 import type { Account, Hash, QuorumCertificate } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
-import { BlockCommitter, StateDivergenceError } from '../committer.js'
+import { BlockCommitter } from '../committer.js'
 import {
   type CommittedBlock,
   type ConsensusConfig,
@@ -90,7 +90,6 @@ export class Validator implements RpcBackend {
   readonly #waiters: CommitWaiters
   readonly #committedListeners = new Set<CommittedListener>()
   #started = false
-  #halted: Error | null = null
   #closing: Promise<void> | null = null
 
   private constructor(
@@ -175,15 +174,7 @@ export class Validator implements RpcBackend {
         send: (peer, frame) => this.#network.send(peer, 'sync', frame),
         peers: () => this.#network.connectedPeers(),
       },
-      commit: async (committed) => {
-        try {
-          await committer.commit(committed)
-        } catch (error) {
-          // A block the quorum certified carries another state than ours: never build on it.
-          if (error instanceof StateDivergenceError) this.#halt(error)
-          throw error
-        }
-      },
+      commit: (committed) => committer.commit(committed),
       genesis: { block: genesisRoot, qc: genesisQC(genesis) },
       verifyQC: (certificate) => base.verifier.verifyQC(certificate),
       verifyTxs: (block) => block.txs.every((tx) => base.txVerifier.verifySync(tx, toHex(txHash(tx)))),
@@ -344,7 +335,7 @@ export class Validator implements RpcBackend {
 
   /** Set when the validator stopped on a broken invariant (consensus, sync or state); the process must exit. */
   get failure(): Error | null {
-    return this.#halted ?? this.#driver.failure ?? this.#sync.failure
+    return this.#driver.failure ?? this.#sync.failure
   }
 
   /** The current consensus state (read-only; for status, tests and the simulator's checks). */
@@ -433,14 +424,6 @@ export class Validator implements RpcBackend {
       this.#waiters.close()
     })()
     return this.#closing
-  }
-
-  /** Stops taking part for good: consensus stops, sync stops; `failure` tells the owner to exit. */
-  #halt(error: Error): void {
-    if (this.#halted !== null) return
-    this.#halted = error
-    this.#env.logger.fatal({ err: error }, 'validator halted')
-    void this.close()
   }
 
   #onCommitted(committed: CommittedBlock): void {

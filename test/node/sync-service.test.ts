@@ -30,6 +30,7 @@ import {
   syncRequestsServedPerPeerMax,
 } from '../../ledger/limits.js'
 import type { Hash } from '../../ledger/types.js'
+import { StateDivergenceError } from '../../node/committer.js'
 import type { CommittedBlock } from '../../node/consensus/index.js'
 import { protocolLimits } from '../../node/protocols.js'
 import { syncRequestBurstMax, syncRequestsPerSecondMax } from '../../node/sync/request-budget.js'
@@ -343,6 +344,38 @@ describe('SyncService: a failed commit during block sync', () => {
     expect(consensus.pausedAtMs.length, reproduce).toBe(2)
     expect(store.head().height, reproduce).toBe(fixture.provenHeight)
     expect(attempted.filter((height) => height === failAtHeight - 1).length).toBe(1)
+  })
+})
+
+describe('SyncService: a state divergence found by block sync', () => {
+  it('stops the validator: failure set, consensus stays paused, nothing after the divergent block is committed', async () => {
+    const clock = new TestClock()
+    const store = await fixture.openEmptyStore()
+    const committer = await newCommitter(store, fixture.cluster)
+    const divergeAtHeight = 40
+    const commit = async (committed: CommittedBlock) => {
+      const { height, stateRoot } = committed.block.header
+      if (height === divergeAtHeight)
+        throw new StateDivergenceError(
+          height,
+          height - 3,
+          stateRoot.map((byte) => byte ^ 1),
+          stateRoot,
+        )
+      return committer.commit(committed)
+    }
+    const peers = [honestPeer('honest-1', await fixture.openPeerStore(), fixture.genesis)]
+    harness = new ServiceHarness({ store, peers, clock, verifier, genesis: fixture.genesis, commit })
+    const { consensus } = harness
+    harness.service.noticeHeight(fixture.headHeight)
+    await waitUntil(() => harness!.service.failure !== null, 60_000)
+
+    expect(harness.wiringErrors).toEqual([])
+    expect(harness.service.failure, reproduce).toBeInstanceOf(StateDivergenceError)
+    expect(store.head().height).toBe(divergeAtHeight - 1)
+    expect(consensus.pausedAtMs.length).toBe(1)
+    expect(consensus.resumedAtMs, 'consensus is never resumed over a diverged state').toEqual([])
+    expect(consensus.enqueued).toEqual([])
   })
 })
 
