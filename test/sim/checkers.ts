@@ -94,10 +94,21 @@ export function longest(nodes: readonly SimNode[]): SimNode {
   return nodes.reduce((a, b) => (a.committedHeight >= b.committedHeight ? a : b))
 }
 
+/** No honest validator stopped on a broken invariant (its process would have exited with code 1). */
+export function checkRunning(cluster: Cluster): Violation[] {
+  return cluster.honestNodes.flatMap((node) => {
+    const failure = node.validator?.failure
+    return failure === null || failure === undefined
+      ? []
+      : [{ kind: 'halted' as const, detail: `node ${node.id} stopped: ${failure.name}: ${failure.message}` }]
+  })
+}
+
 /** Every safety checker; liveness is checked by the scenario runner, which knows when faults healed. */
 export function checkSafety(cluster: Cluster): Violation[] {
   return [
     ...cluster.violations,
+    ...checkRunning(cluster),
     ...checkAgreement(cluster),
     ...checkValidity(cluster),
     ...checkExactlyOnce(cluster, false),
