@@ -86,6 +86,9 @@ export async function benchLoad(options: BenchLoadOptions): Promise<{ report: Lo
     validators: options.validators,
     accounts: maxClients,
     basePort: options.basePort,
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true })
+    throw error
   })
   progress.done()
   let generator: LoadGeneratorProcess | undefined

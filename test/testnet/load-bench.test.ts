@@ -171,5 +171,6 @@ describe('the load benchmark, seconds long', () => {
     const rows = printed.filter((line) => /^\| \d+ \|/.test(line))
     expect(rows.map((row) => Number(row.split('|')[1]))).toEqual(clientCounts)
     expect(printed.some((line) => line.startsWith('idle '))).toBe(true)
+    expect(printed.some((line) => line.startsWith('etcd 3.4.23 (4 members) from '))).toBe(true)
   })
 })

@@ -79,11 +79,13 @@ export class LoadGeneratorProcess {
       const event = await this.#next()
       switch (event.type) {
         case 'window-start':
-          snapshots.push(listener.windowStart())
+        case 'window-end': {
+          const taken = event.type === 'window-start' ? listener.windowStart() : listener.windowEnd()
+          // Awaited below with the others; until then a failure must not count as an unhandled rejection.
+          taken.catch(() => {})
+          snapshots.push(taken)
           break
-        case 'window-end':
-          snapshots.push(listener.windowEnd())
-          break
+        }
         case 'progress':
           listener.progress(event.committed, event.errors)
           break

@@ -84,6 +84,9 @@ export async function measureLevel(
         },
       },
     )
+  } catch (error) {
+    sampler.cancel()
+    throw error
   } finally {
     context.progress.done()
   }

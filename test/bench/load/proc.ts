@@ -113,6 +113,11 @@ export class PeakRssSampler {
     })
   }
 
+  /** Stops sampling, for a level that failed. */
+  cancel(): void {
+    clearInterval(this.#timer)
+  }
+
   /** Takes a last sample, stops, and returns the peak of each pid in bytes. */
   stop(): number[] {
     clearInterval(this.#timer)

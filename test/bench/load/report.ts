@@ -117,6 +117,16 @@ export function formatReport(report: LoadReport): string[] {
         `${fixed(level.ratio_to_etcd, 3)} |`,
     )
   }
+  if (report.etcd !== null) {
+    const etcdCeiling = report.etcd.ed25519_bound?.verify_per_s_async
+    lines.push(
+      `etcd ${report.etcd.version ?? '?'} (${report.etcd.members ?? '?'} members) from ${report.etcd.file}` +
+        (typeof etcdCeiling === 'number'
+          ? `; that run's Ed25519 ceiling: ${grouped(etcdCeiling)} async verifications/s (this run: ` +
+            `${grouped(ceiling.verify_per_s_async)}/s)`
+          : ''),
+    )
+  }
   const { idle } = report
   lines.push(
     `idle ${idle.duration_s.toFixed(0)} s: ${fixed(idle.blocks_per_minute, 0)} blocks/min, ` +
