@@ -7,6 +7,7 @@ import { type EtcdResults, etcdRowFor } from './etcd-results.js'
 import type { LoadGeneratorProcess } from './generator-process.js'
 import { busyPercent, cpuSeconds, type MachineCpuTimes, machineCpuTimes, PeakRssSampler } from './proc.js'
 import type { ProgressLine } from './progress.js'
+import type { LevelSummary } from './protocol.js'
 import { type LevelReport, significant } from './report.js'
 import { scrapeViewChanges, type ViewChangeCounts, viewChangeDelta } from './view-changes.js'
 
@@ -58,7 +59,7 @@ export async function measureLevel(
   const phase = `load ${clients} client${clients === 1 ? '' : 's'}`
   let before: Snapshot | undefined
   let after: Snapshot | undefined
-  let summary: Awaited<ReturnType<LoadGeneratorProcess['runLevel']>>
+  let summary: LevelSummary
   try {
     summary = await context.generator.runLevel(
       { type: 'level', clients, warmupMs, durationMs },
