@@ -48,7 +48,10 @@ export interface DriverDeps {
   readonly metrics: NodeMetrics
   readonly logger: Logger
   readonly clock: Clock
-  /** Minimum time between a parent block and its child, so an idle chain does not spin out empty blocks. */
+  /**
+   * Minimum time between a parent block and an idle child (no transactions in the mempool or in uncommitted
+   * ancestors), so an idle chain does not spin out empty blocks. Blocks with work are proposed at once.
+   */
   readonly blockIntervalMs: number
 }
 
@@ -65,7 +68,8 @@ export class ConsensusDriver {
   readonly #executed: ConsensusInput[] = []
   #draining: Promise<void> | null = null
   readonly #timers = new Map<number, Timer>()
-  readonly #payloadTimers = new Set<Timer>()
+  /** Idle blocks waiting out the block interval, by view: proposed early when work arrives. */
+  readonly #idlePayloads = new Map<number, { readonly timer: Timer; readonly due: () => void }>()
   #closed = false
   /** While block sync runs, consensus is paused: inputs are dropped and no timer runs. */
   #paused = false
@@ -164,8 +168,8 @@ export class ConsensusDriver {
   #clearTimers(): void {
     for (const timer of this.#timers.values()) timer.cancel()
     this.#timers.clear()
-    for (const timer of this.#payloadTimers) timer.cancel()
-    this.#payloadTimers.clear()
+    for (const { timer } of this.#idlePayloads.values()) timer.cancel()
+    this.#idlePayloads.clear()
   }
 
   async #perform(action: ConsensusAction): Promise<void> {
@@ -185,7 +189,7 @@ export class ConsensusDriver {
         this.#scheduleTimer(action.view, action.delayMs)
         return
       case 'request-payload':
-        this.#schedulePayload(action.view, action.parentHash)
+        this.#schedulePayload(action.view, action.parentHash, action.chainHasTxs)
         return
       case 'persist-block':
         await store.savePendingBlock(action.block, action.hash)
@@ -248,16 +252,32 @@ export class ConsensusDriver {
     )
   }
 
-  /** As leader: wait out the block interval, then hand the core a batch that extends the parent. */
-  #schedulePayload(view: number, parentHash: Hash): void {
+  /**
+   * As leader: with work (transactions in the mempool, or uncommitted ancestors that carry some), hand the core
+   * a batch at once: the leader proposes as soon as it holds its parent's QC (optimistic responsiveness). An
+   * idle block waits out the block interval after its parent, or less if a transaction arrives meanwhile.
+   */
+  #schedulePayload(view: number, parentHash: Hash, chainHasTxs: boolean): void {
+    if (chainHasTxs || this.#deps.mempool.size > 0) {
+      this.enqueue({ kind: 'payload-due', view, parentHash })
+      return
+    }
     const parent = this.#state.tree.get(toHex(parentHash))
     const earliestMs = (parent?.block.header.timestampMs ?? 0) + this.#deps.blockIntervalMs
     const delayMs = Math.max(0, earliestMs - this.#deps.clock.nowMs())
-    const timer = this.#deps.clock.setTimer(delayMs, () => {
-      this.#payloadTimers.delete(timer)
+    const due = () => {
+      this.#idlePayloads.delete(view)
       this.enqueue({ kind: 'payload-due', view, parentHash })
-    })
-    this.#payloadTimers.add(timer)
+    }
+    this.#idlePayloads.set(view, { timer: this.#deps.clock.setTimer(delayMs, due), due })
+  }
+
+  /** A transaction entered the mempool: an idle block waiting out the block interval is proposed now. */
+  noticeWork(): void {
+    for (const { timer, due } of [...this.#idlePayloads.values()]) {
+      timer.cancel()
+      due()
+    }
   }
 
   /** Execute and write in one atomic batch, then tell the core the resulting state root (ahead of other inputs). */

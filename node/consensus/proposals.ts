@@ -2,7 +2,7 @@ import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { blockHash, proposalSigningBytes, txRoot, voteSigningBytes } from '../../ledger/hashing.js'
 import { blockTreeBlockCountMax } from '../../ledger/limits.js'
 import type { Block, BlockHeader, Hash, Proposal, Vote } from '../../ledger/types.js'
-import { childEntry, impliedCommitHeightOfChild, leaderOf } from './block-tree.js'
+import { childEntry, impliedCommitHeightOfChild, leaderOf, pathToRoot } from './block-tree.js'
 import { applyChainRules, processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
@@ -198,7 +198,9 @@ export function requestPayloadWhenReady(context: StepContext): void {
   // The batch leaves out what the parent's ancestors hold, so the parent must be in the tree first.
   if (!context.state.tree.has(toHex(safety.highQC.blockHash))) return
   context.update({ payloadRequestedView: view })
-  context.emit({ kind: 'request-payload', view, parentHash: safety.highQC.blockHash })
+  const chain = pathToRoot(context.state.tree, toHex(safety.highQC.blockHash), context.state.rootHashHex)
+  const chainHasTxs = chain?.some((entry) => entry.block.txs.length > 0) ?? false
+  context.emit({ kind: 'request-payload', view, parentHash: safety.highQC.blockHash, chainHasTxs })
 }
 
 export function tryPropose(context: StepContext): void {

@@ -146,7 +146,17 @@ export type ConsensusAction =
   | { readonly kind: 'send'; readonly to: number; readonly message: ConsensusMessage }
   | { readonly kind: 'broadcast'; readonly message: ConsensusMessage }
   | { readonly kind: 'schedule-timer'; readonly view: number; readonly delayMs: number }
-  | { readonly kind: 'request-payload'; readonly view: number; readonly parentHash: Hash }
+  /**
+   * As leader of `view`: the driver hands back a batch extending `parentHash`. `chainHasTxs` is true when an
+   * uncommitted block on the parent's chain carries transactions: the block is needed to commit them even if
+   * empty, so the driver proposes at once instead of pacing it as an idle block.
+   */
+  | {
+      readonly kind: 'request-payload'
+      readonly view: number
+      readonly parentHash: Hash
+      readonly chainHasTxs: boolean
+    }
   | { readonly kind: 'persist-block'; readonly block: Block; readonly hash: Hash }
   /** Keep the TC we entered a view with (not synced; the next vote or timeout is). */
   | { readonly kind: 'persist-tc'; readonly tc: TimeoutCertificate }

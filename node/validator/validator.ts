@@ -20,7 +20,7 @@ import { ConsensusOutbox } from '../consensus-outbox.js'
 import { ConsensusDriver } from '../driver.js'
 import type { PeerNetwork, ProtocolName } from '../env/network.js'
 import { EvidencePool, EvidenceVerifier, encodeEvidenceGossip } from '../evidence/index.js'
-import type { AdmissionResult } from '../mempool/admission.js'
+import { AdmissionCode, type AdmissionResult } from '../mempool/admission.js'
 import { Mempool } from '../mempool/mempool.js'
 import type { OutgoingFilter } from '../outgoing-filter.js'
 import { loadTreeRoot } from '../recovery.js'
@@ -199,7 +199,7 @@ export class Validator implements RpcBackend {
       consensus: (input) => this.#driver.enqueue(input),
       noticeProposalHeight: (height) => this.#sync.noticeHeight(height),
       sync: (peer, frame) => this.#sync.onFrame(peer, frame),
-      admitTx: (frame) => this.#intake.admit(frame),
+      admitTx: (frame) => this.#admitted(this.#intake.admit(frame)),
       evidence: base.evidence,
     })
   }
@@ -396,7 +396,14 @@ export class Validator implements RpcBackend {
 
   /** A client's transaction: admitted, journaled (on disk before it is acknowledged), gossiped. */
   submitTx(bytes: Uint8Array): Promise<AdmissionResult> {
-    return this.#intake.submit(bytes)
+    return this.#admitted(this.#intake.submit(bytes))
+  }
+
+  /** An admitted transaction is work: a leader pacing an idle block proposes now. */
+  async #admitted(admission: Promise<AdmissionResult>): Promise<AdmissionResult> {
+    const result = await admission
+    if (result.code === AdmissionCode.ok) this.#driver.noticeWork()
+    return result
   }
 
   waitForCommit(
