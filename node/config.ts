@@ -38,7 +38,13 @@ export interface NodeConfig {
   readonly logLevel: LogLevel
   /** Enables test-only admin switches (partitions, clock skew). Never on in production. */
   readonly testnetMode: boolean
-  /** As leader, wait this long after the parent block before proposing (0: as fast as consensus goes). */
+  /**
+   * False (default): the chain is quiescent, no blocks and no messages while no transaction waits; leaders
+   * propose as soon as they hold the parent's QC and have work. True: empty blocks keep coming, paced by
+   * blockIntervalMs (CometBFT's create_empty_blocks).
+   */
+  readonly createEmptyBlocks: boolean
+  /** With createEmptyBlocks: an empty block waits this long after its parent (0: as fast as consensus goes). */
   readonly blockIntervalMs: number
   /** When set, RPC requests need `Authorization: Bearer <token>` (overridden by QUORATE_RPC_TOKEN). */
   readonly rpcBearerToken?: string
@@ -51,6 +57,7 @@ export const defaultConfig: NodeConfig = {
   peers: [],
   logLevel: 'info',
   testnetMode: false,
+  createEmptyBlocks: false,
   blockIntervalMs: 100,
 }
 
@@ -97,6 +104,7 @@ const fieldNames = [
   'peers',
   'log_level',
   'testnet_mode',
+  'create_empty_blocks',
   'block_interval_ms',
   'rpc_bearer_token',
 ] as const
@@ -125,6 +133,10 @@ export function parseConfig(json: unknown): NodeConfig {
     logLevel: json.log_level === undefined ? defaultConfig.logLevel : parseLogLevel(json.log_level),
     testnetMode:
       json.testnet_mode === undefined ? defaultConfig.testnetMode : parseBoolean(json.testnet_mode),
+    createEmptyBlocks:
+      json.create_empty_blocks === undefined
+        ? defaultConfig.createEmptyBlocks
+        : parseBoolean(json.create_empty_blocks),
     blockIntervalMs:
       json.block_interval_ms === undefined
         ? defaultConfig.blockIntervalMs
@@ -142,6 +154,7 @@ export function formatConfig(config: NodeConfig): string {
     peers: config.peers.map((peer) => ({ node_key: toHex(peer.nodeKey), address: peer.address })),
     log_level: config.logLevel,
     testnet_mode: config.testnetMode,
+    create_empty_blocks: config.createEmptyBlocks,
     block_interval_ms: config.blockIntervalMs,
     ...(config.rpcBearerToken === undefined ? {} : { rpc_bearer_token: config.rpcBearerToken }),
   }

@@ -18,10 +18,20 @@ import { takeBatch } from './mempool/batch.js'
 import type { Mempool } from './mempool/mempool.js'
 import type { NodeMetrics } from './metrics.js'
 
-/** The core's inputs, plus the leader's batch falling due (turned into a 'payload' input in the loop). */
+/**
+ * The core's inputs, plus two that become inputs in the loop, where the mempool is read: the leader's batch
+ * falling due ('payload'; `emptyAllowed` false when the block is only worth proposing with transactions) and the
+ * view timer expiring ('timer', told whether a proposable transaction waits).
+ */
 export type DriverEvent =
   | ConsensusInput
-  | { readonly kind: 'payload-due'; readonly view: number; readonly parentHash: Hash }
+  | {
+      readonly kind: 'payload-due'
+      readonly view: number
+      readonly parentHash: Hash
+      readonly emptyAllowed: boolean
+    }
+  | { readonly kind: 'timer-due'; readonly view: number }
 
 /** What the driver needs from the network: consensus frames out, block fetches out. */
 export interface DriverNetwork {
@@ -53,6 +63,10 @@ export interface DriverDeps {
    * ancestors), so an idle chain does not spin out empty blocks. Blocks with work are proposed at once.
    */
   readonly blockIntervalMs: number
+  /** False: a quiescent chain; an idle leader waits for a transaction instead of pacing empty blocks. */
+  readonly createEmptyBlocks: boolean
+  /** Re-sends the mempool's transactions to peers: we time out with work, and the leader may not have it. */
+  readonly gossipPendingTxs: () => void
 }
 
 /**
@@ -67,9 +81,14 @@ export class ConsensusDriver {
   /** Execution results go ahead of other inputs, in height order. */
   readonly #executed: ConsensusInput[] = []
   #draining: Promise<void> | null = null
+  /** The view whose timer fired last: a second expiry in one view means the view is stuck. */
+  #lastTimerView = -1
   readonly #timers = new Map<number, Timer>()
   /** Idle blocks waiting out the block interval, by view: proposed early when work arrives. */
-  readonly #idlePayloads = new Map<number, { readonly timer: Timer; readonly due: () => void }>()
+  readonly #idlePayloads = new Map<
+    number,
+    { readonly timer: Timer | null; readonly due: (emptyAllowed: boolean) => void }
+  >()
   #closed = false
   /** While block sync runs, consensus is paused: inputs are dropped and no timer runs. */
   #paused = false
@@ -146,9 +165,25 @@ export class ConsensusDriver {
    * mempool by now, so the batch never repeats a transaction that is committed but not yet executed.
    */
   #toInput(event: DriverEvent): ConsensusInput | undefined {
+    if (event.kind === 'timer-due') {
+      const pendingTxs = this.#hasProposableTx()
+      // The timer fired again in the same view: a whole period passed without a TC. Perhaps only we hold the
+      // transactions that would make the others time out too (their gossip was lost, we were cut off): send
+      // them again. Not on the first expiry: under load the leader has them, and resent transactions would
+      // only queue behind fresh gossip.
+      const repeated = event.view === this.#lastTimerView
+      this.#lastTimerView = event.view
+      if (pendingTxs && repeated && event.view === this.#state.view) this.#deps.gossipPendingTxs()
+      return { kind: 'timer', view: event.view, pendingTxs }
+    }
     if (event.kind !== 'payload-due') return event
     if (this.#state.view !== event.view) return undefined
     const txs = takeBatch(this.#state, event.parentHash, this.#deps.mempool, this.#deps.app)
+    if (txs.length === 0 && !event.emptyAllowed) {
+      // The transactions that woke us cannot go in yet (say a nonce gap): an idle block after all.
+      this.#waitIdle(event.view, event.parentHash)
+      return undefined
+    }
     return {
       kind: 'payload',
       view: event.view,
@@ -168,7 +203,7 @@ export class ConsensusDriver {
   #clearTimers(): void {
     for (const timer of this.#timers.values()) timer.cancel()
     this.#timers.clear()
-    for (const { timer } of this.#idlePayloads.values()) timer.cancel()
+    for (const { timer } of this.#idlePayloads.values()) timer?.cancel()
     this.#idlePayloads.clear()
   }
 
@@ -182,7 +217,7 @@ export class ConsensusDriver {
         network.send(action.to, action.message)
         return
       case 'broadcast':
-        this.#auditSigned(action.message)
+        if (action.repeated !== true) this.#auditSigned(action.message)
         network.broadcast(action.message)
         return
       case 'schedule-timer':
@@ -247,37 +282,52 @@ export class ConsensusDriver {
       view,
       this.#deps.clock.setTimer(delayMs, () => {
         this.#timers.delete(view)
-        this.enqueue({ kind: 'timer', view })
+        this.enqueue({ kind: 'timer-due', view })
       }),
     )
   }
 
   /**
-   * As leader: with work (transactions in the mempool, or uncommitted ancestors that carry some), hand the core
-   * a batch at once: the leader proposes as soon as it holds its parent's QC (optimistic responsiveness). An
-   * idle block waits out the block interval after its parent, or less if a transaction arrives meanwhile.
+   * As leader: with work (uncommitted ancestors that carry transactions, or transactions in the mempool), hand
+   * the core a batch at once: the leader proposes as soon as it holds its parent's QC (optimistic
+   * responsiveness). Otherwise the block is idle (#waitIdle).
    */
   #schedulePayload(view: number, parentHash: Hash, chainHasTxs: boolean): void {
-    if (chainHasTxs || this.#deps.mempool.size > 0) {
-      this.enqueue({ kind: 'payload-due', view, parentHash })
-      return
-    }
-    const parent = this.#state.tree.get(toHex(parentHash))
-    const earliestMs = (parent?.block.header.timestampMs ?? 0) + this.#deps.blockIntervalMs
-    const delayMs = Math.max(0, earliestMs - this.#deps.clock.nowMs())
-    const due = () => {
-      this.#idlePayloads.delete(view)
-      this.enqueue({ kind: 'payload-due', view, parentHash })
-    }
-    this.#idlePayloads.set(view, { timer: this.#deps.clock.setTimer(delayMs, due), due })
+    if (chainHasTxs) this.enqueue({ kind: 'payload-due', view, parentHash, emptyAllowed: true })
+    else if (this.#deps.mempool.size > 0)
+      this.enqueue({ kind: 'payload-due', view, parentHash, emptyAllowed: false })
+    else this.#waitIdle(view, parentHash)
   }
 
-  /** A transaction entered the mempool: an idle block waiting out the block interval is proposed now. */
-  noticeWork(): void {
-    for (const { timer, due } of [...this.#idlePayloads.values()]) {
-      timer.cancel()
-      due()
+  /**
+   * An idle block waits for a transaction (noticeWork); with empty blocks on, at most until the block interval
+   * after its parent has passed, and then it is proposed empty.
+   */
+  #waitIdle(view: number, parentHash: Hash): void {
+    const due = (emptyAllowed: boolean) => {
+      this.#idlePayloads.get(view)?.timer?.cancel()
+      this.#idlePayloads.delete(view)
+      this.enqueue({ kind: 'payload-due', view, parentHash, emptyAllowed })
     }
+    let timer: Timer | null = null
+    if (this.#deps.createEmptyBlocks) {
+      const parent = this.#state.tree.get(toHex(parentHash))
+      const earliestMs = (parent?.block.header.timestampMs ?? 0) + this.#deps.blockIntervalMs
+      timer = this.#deps.clock.setTimer(Math.max(0, earliestMs - this.#deps.clock.nowMs()), () => due(true))
+    }
+    this.#idlePayloads.set(view, { timer, due })
+  }
+
+  /** A transaction entered the mempool: an idle block is proposed now, and an idle view's timer runs again. */
+  noticeWork(): void {
+    for (const { due } of [...this.#idlePayloads.values()]) due(false)
+    if (this.#state.timerIdle) this.enqueue({ kind: 'work' })
+  }
+
+  /** Whether a leader could propose a mempool transaction against the committed state. */
+  #hasProposableTx(): boolean {
+    const { mempool, app } = this.#deps
+    return mempool.size > 0 && mempool.take(1, (sender) => app.account(sender).nonce, new Set()).length > 0
   }
 
   /** Execute and write in one atomic batch, then tell the core the resulting state root (ahead of other inputs). */

@@ -162,6 +162,7 @@ export class Node {
             genesis,
             consensusSecretKey: consensusKey.secretKey,
             blockIntervalMs: config.blockIntervalMs,
+            createEmptyBlocks: config.createEmptyBlocks,
             ...(fixture === undefined ? {} : { byzantine: fixture }),
           },
         ),

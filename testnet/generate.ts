@@ -44,7 +44,12 @@ export interface GenerateTestnetOptions {
   readonly reset?: boolean
   /** For a new testnet: each leader's wait after the parent block (config block_interval_ms; default 100). */
   readonly blockIntervalMs?: number
+  /** For a new testnet: empty blocks while idle (config create_empty_blocks; default false, quiescent). */
+  readonly createEmptyBlocks?: boolean
 }
+
+/** How a testnet's leaders pace blocks (the validators' config). */
+type BlockPacing = Pick<NodeConfig, 'blockIntervalMs' | 'createEmptyBlocks'>
 
 export interface TestnetValidator {
   readonly index: number
@@ -95,8 +100,11 @@ export async function generateTestnet(options: GenerateTestnetOptions): Promise<
   }
   if (ownEntries.length > 0 && options.reset !== true) return reuseTestnet(dir, options)
   for (const entry of ownEntries) await rm(resolve(dir, entry), { recursive: true, force: true })
-  const blockIntervalMs = options.blockIntervalMs ?? defaultConfig.blockIntervalMs
-  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount, blockIntervalMs)
+  const pacing: BlockPacing = {
+    blockIntervalMs: options.blockIntervalMs ?? defaultConfig.blockIntervalMs,
+    createEmptyBlocks: options.createEmptyBlocks ?? defaultConfig.createEmptyBlocks,
+  }
+  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount, pacing)
 }
 
 async function writeTestnet(
@@ -104,7 +112,7 @@ async function writeTestnet(
   validatorCount: number,
   basePort: number,
   accountCount: number,
-  blockIntervalMs: number,
+  pacing: BlockPacing,
 ): Promise<TestnetLayout> {
   await mkdir(accountsDir(dir), { recursive: true })
   const accounts: TestnetAccount[] = []
@@ -136,7 +144,7 @@ async function writeTestnet(
   for (const validator of validators) {
     const key = keys[validator.index]!
     await writeValidatorHome(validator.home, {
-      config: validatorConfig(validator, validators, keys, blockIntervalMs),
+      config: validatorConfig(validator, validators, keys, pacing),
       genesis,
       nodeKey: key.nodeKey,
       consensusKey: key.consensusKey,
@@ -149,7 +157,7 @@ function validatorConfig(
   validator: TestnetValidator,
   validators: readonly TestnetValidator[],
   keys: readonly { readonly nodeKey: KeyPair }[],
-  blockIntervalMs: number,
+  pacing: BlockPacing,
 ): NodeConfig {
   return {
     moniker: validator.name,
@@ -163,7 +171,7 @@ function validatorConfig(
       })),
     logLevel: 'info',
     testnetMode: true,
-    blockIntervalMs,
+    ...pacing,
   }
 }
 

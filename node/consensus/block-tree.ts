@@ -45,6 +45,14 @@ export function pathToRoot(
   return cursor === undefined ? undefined : path
 }
 
+/** True when an uncommitted block of the tree carries transactions: more views are needed to commit them. */
+export function treeHasTxs(tree: ReadonlyMap<string, TreeEntry>, rootHex: string): boolean {
+  for (const entry of tree.values()) {
+    if (entry.hashHex !== rootHex && entry.block.txs.length > 0) return true
+  }
+  return false
+}
+
 /** Keeps the new root and its descendants; drops committed ancestors and every conflicting fork. */
 export function pruneTree(tree: ReadonlyMap<string, TreeEntry>, rootHex: string): Map<string, TreeEntry> {
   const root = tree.get(rootHex)

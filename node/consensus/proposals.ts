@@ -165,6 +165,7 @@ function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void 
   }
   // Votes go to every validator, not only to leader(view+1): each replica forms QC(view) itself, so three
   // consecutive honest proposers commit even when the next leader is down (see docs/protocol.md).
+  context.update({ lastVote: vote })
   context.emit({ kind: 'broadcast', message: { kind: 'vote', vote } })
   onVote(context, vote)
 }

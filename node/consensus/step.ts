@@ -6,7 +6,7 @@ import { filterMap, StepContext, withEntry } from './context.js'
 import { requestBlock } from './missing-blocks.js'
 import { adoptOrphans, keepOrphan } from './orphans.js'
 import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
-import { onTimeout, onTimer } from './timeouts.js'
+import { onTimeout, onTimer, onWork } from './timeouts.js'
 import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
 import { onVote } from './votes.js'
@@ -70,6 +70,8 @@ export function initialState(options: InitialStateOptions): ConsensusState {
     orphanBlocks: new Map(),
     evidenceKeys: new Map(),
     tcRelayedTo: new Set(),
+    timerIdle: false,
+    lastVote: null,
   }
 }
 
@@ -106,7 +108,10 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
       processTC(context, input.tc)
       break
     case 'timer':
-      onTimer(context, input.view)
+      onTimer(context, input.view, input.pendingTxs)
+      break
+    case 'work':
+      onWork(context)
       break
     case 'payload':
       onPayload(context, input)

@@ -1,6 +1,8 @@
+import { bytesEqual } from '../../crypto/hex.js'
 import { timeoutSigningBytes } from '../../ledger/hashing.js'
 import { faultTolerance, quorumSize } from '../../ledger/quorum.js'
 import type { Timeout, TimeoutCertificate } from '../../ledger/types.js'
+import { treeHasTxs } from './block-tree.js'
 import { processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
@@ -9,15 +11,39 @@ import { viewTimeoutMs } from './timers.js'
 import { enterView } from './view-change.js'
 import { isBeyondFutureWindow } from './view-window.js'
 
-/** Our timer for the current view expired: time out (or repeat our timeout) and keep the timer running. */
-export function onTimer(context: StepContext, view: number): void {
+/**
+ * Our timer for the current view expired: time out (or repeat our timeout) and keep the timer running. On a
+ * quiescent chain with no work, a leader has nothing to propose and nothing waits to commit: instead of timing
+ * out, the replica repeats its last vote (the same signed message) and waits a maximum view timeout before
+ * doing so again, until work arrives (onWork). A replica that missed the votes of the last blocks before the
+ * chain went quiet (a partition that healed since, a restart) forms the QC from these repeats, fetches the
+ * blocks it lacks and commits them, even if it holds no transaction that would wake it.
+ */
+export function onTimer(context: StepContext, view: number, pendingTxs: boolean): void {
   if (view !== context.state.view) return
+  const { config, tree, rootHashHex, lastVote } = context.state
+  if (!config.createEmptyBlocks && !pendingTxs && !treeHasTxs(tree, rootHashHex)) {
+    context.update({ timerIdle: true })
+    if (lastVote !== null) {
+      context.emit({ kind: 'broadcast', message: { kind: 'vote', vote: lastVote }, repeated: true })
+    }
+    context.emit({ kind: 'schedule-timer', view, delayMs: config.params.viewTimeoutMaxMs })
+    return
+  }
   // A TC we relayed may have been lost (a one-way cut): replicas still timing out in a view we left may get it
   // again, once per timer period.
   context.update({ tcRelayedTo: new Set() })
   sendTimeout(context, view)
   const { params } = context.state.config
   context.emit({ kind: 'schedule-timer', view, delayMs: viewTimeoutMs(params, context.state.viewsWithoutQC) })
+}
+
+/** Work arrived (a transaction entered the mempool): an idle view's timer runs again, for a view timeout. */
+export function onWork(context: StepContext): void {
+  if (!context.state.timerIdle) return
+  context.update({ timerIdle: false })
+  const { view, config, viewsWithoutQC } = context.state
+  context.emit({ kind: 'schedule-timer', view, delayMs: viewTimeoutMs(config.params, viewsWithoutQC) })
 }
 
 /**
@@ -108,11 +134,27 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
  */
 function onTimeoutOfLeftView(context: StepContext, timeout: Timeout): void {
   if (timeout.highQC.view > context.state.safety.highQC.view) processQC(context, timeout.highQC)
+  resendVoteForHighQC(context, timeout)
   const { lastViewTC, tcRelayedTo } = context.state
   if (lastViewTC === null || lastViewTC.view < timeout.view || timeout.sender === context.self) return
   if (tcRelayedTo.has(timeout.sender)) return
   context.update({ tcRelayedTo: new Set([...tcRelayedTo, timeout.sender]) })
   context.emit({ kind: 'send', to: timeout.sender, message: { kind: 'timeout-certificate', tc: lastViewTC } })
+}
+
+/**
+ * A replica timing out with a highQC below ours missed the votes that formed it: on a quiescent chain no later
+ * proposal will carry that QC, so it could wait for the next transaction. If our last vote is for our highQC's
+ * block, we send it again (the same signed message, nothing new is signed); a quorum of such replies forms the
+ * QC at the sender, which then fetches the blocks and commits. One reply per timeout received, so no
+ * amplification: an honest replica repeats its timeout once per timer period.
+ */
+function resendVoteForHighQC(context: StepContext, timeout: Timeout): void {
+  const { lastVote, safety } = context.state
+  if (lastVote === null || timeout.sender === context.self) return
+  if (timeout.highQC.view >= safety.highQC.view) return
+  if (lastVote.view !== safety.highQC.view || !bytesEqual(lastVote.blockHash, safety.highQC.blockHash)) return
+  context.emit({ kind: 'send', to: timeout.sender, message: { kind: 'vote', vote: lastVote } })
 }
 
 function formTC(view: number, bySender: ReadonlyMap<number, Timeout>): TimeoutCertificate {

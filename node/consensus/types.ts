@@ -32,6 +32,12 @@ export interface ConsensusConfig {
   /** Deterministic Ed25519 signing with our consensus key (injected: the core never sees the secret). */
   readonly sign: (message: Uint8Array) => Signature
   readonly params: ConsensusParams
+  /**
+   * True: an idle chain keeps proposing empty blocks and timing out views (the driver paces them). False
+   * (quiescent): a view whose timer expires with no work (no proposable transaction, no uncommitted block with
+   * transactions) stops its timer until work arrives, and leaders propose only with work.
+   */
+  readonly createEmptyBlocks: boolean
 }
 
 /** A block in the tree, with the views of its two ancestors so the commit rule needs no lookups. */
@@ -100,6 +106,13 @@ export interface ConsensusState {
    * last fired: each gets it at most once per timer period, however often it repeats its timeout.
    */
   readonly tcRelayedTo: ReadonlySet<number>
+  /**
+   * The current view's timer expired with no work (quiescent chains only): it now runs once per maximum view
+   * timeout and repeats our last vote, until work arrives.
+   */
+  readonly timerIdle: boolean
+  /** Our last vote, re-sent to a replica that times out below the QC it helped form (it missed the votes). */
+  readonly lastVote: Vote | null
 }
 
 export interface OrphanBlock {
@@ -129,7 +142,10 @@ export type ConsensusInput =
   | { readonly kind: 'vote'; readonly vote: Vote }
   | { readonly kind: 'timeout'; readonly timeout: Timeout }
   | { readonly kind: 'timeout-certificate'; readonly tc: TimeoutCertificate }
-  | { readonly kind: 'timer'; readonly view: number }
+  /** `pendingTxs`: the mempool holds a transaction a leader could propose now (the driver checks at dispatch). */
+  | { readonly kind: 'timer'; readonly view: number; readonly pendingTxs: boolean }
+  /** A transaction entered the mempool: an idle view's timer starts again. */
+  | { readonly kind: 'work' }
   | { readonly kind: 'executed'; readonly height: number; readonly stateRoot: Hash }
   | { readonly kind: 'block-fetched'; readonly block: Block; readonly nowMs: number }
   | PayloadInput
@@ -144,7 +160,8 @@ export interface CommittedBlock {
 export type ConsensusAction =
   | { readonly kind: 'persist-safety'; readonly safety: SafetyState }
   | { readonly kind: 'send'; readonly to: number; readonly message: ConsensusMessage }
-  | { readonly kind: 'broadcast'; readonly message: ConsensusMessage }
+  /** `repeated`: a message we signed and sent before, sent again unchanged (not a new signature). */
+  | { readonly kind: 'broadcast'; readonly message: ConsensusMessage; readonly repeated?: boolean }
   | { readonly kind: 'schedule-timer'; readonly view: number; readonly delayMs: number }
   /**
    * As leader of `view`: the driver hands back a batch extending `parentHash`. `chainHasTxs` is true when an

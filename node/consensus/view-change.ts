@@ -20,6 +20,7 @@ export function enterView(context: StepContext, view: number, reason: ViewEntryR
     timeouts: filterMap(state.timeouts, (timeoutView) => timeoutView >= view),
     pendingPayload: null,
     tcRelayedTo: new Set(),
+    timerIdle: false,
   })
   pruneToViewWindow(context)
   context.emit({ kind: 'entered-view', view, reason })

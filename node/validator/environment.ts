@@ -42,8 +42,10 @@ export interface ValidatorSettings {
   readonly genesis: Genesis
   /** The consensus signing key (Ed25519 seed); its public key must be a validator's in genesis. */
   readonly consensusSecretKey: Uint8Array
-  /** As leader, wait this long after the parent block before proposing. */
+  /** As leader of an idle block (no transactions to propose or to commit), wait this long after its parent. */
   readonly blockIntervalMs: number
+  /** False: a quiescent chain, no blocks and no messages while there is no work (see ConsensusConfig). */
+  readonly createEmptyBlocks: boolean
   /** A malicious test fixture (testnet mode and the simulator only; see createFixture). */
   readonly byzantine?: OutgoingFilter
 }

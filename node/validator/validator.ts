@@ -1,7 +1,7 @@
 import { toHex } from '../../crypto/hex.js'
 import { keyPairFromSecret, sign } from '../../crypto/index.js'
 import type { AccountsApp } from '../../ledger/app/index.js'
-import { evidenceOffender } from '../../ledger/codec/index.js'
+import { encodeTx, evidenceOffender } from '../../ledger/codec/index.js'
 import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
 import { txHash } from '../../ledger/hashing.js'
 import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
@@ -155,6 +155,8 @@ export class Validator implements RpcBackend {
       logger: env.logger,
       clock: env.clock,
       blockIntervalMs: settings.blockIntervalMs,
+      createEmptyBlocks: settings.createEmptyBlocks,
+      gossipPendingTxs: () => this.#gossipPendingTxs(),
       network: {
         send: (to, message) => this.#outbox.send([to], message),
         broadcast: (message) => this.#outbox.broadcast(message),
@@ -265,6 +267,7 @@ export class Validator implements RpcBackend {
       selfIndex,
       sign: signConsensus,
       params: { ...genesis.params, viewTimeoutBackoffExponentMax },
+      createEmptyBlocks: settings.createEmptyBlocks,
     }
     const booted = await bootFromStorage({
       ledger: storage.ledger,
@@ -397,6 +400,16 @@ export class Validator implements RpcBackend {
   /** A client's transaction: admitted, journaled (on disk before it is acknowledged), gossiped. */
   submitTx(bytes: Uint8Array): Promise<AdmissionResult> {
     return this.#admitted(this.#intake.submit(bytes))
+  }
+
+  /**
+   * Our view timed out while transactions wait here: the leader may never have heard of them (gossip is best
+   * effort, and a partition may have cut it). Sent again, paced like all tx gossip, at most a block's worth.
+   */
+  #gossipPendingTxs(): void {
+    for (const entry of this.mempool.list(this.#driver.state.config.params.blockTxCountMax)) {
+      this.#network.broadcast('tx', encodeTx(entry.tx))
+    }
   }
 
   /** An admitted transaction is work: a leader pacing an idle block proposes now. */

@@ -22,6 +22,7 @@ const fullConfig = {
   peers: [{ node_key: peerKey, address: '/ip4/127.0.0.1/tcp/26600' }],
   log_level: 'debug',
   testnet_mode: true,
+  create_empty_blocks: true,
   block_interval_ms: 250,
 }
 
@@ -45,6 +46,7 @@ describe('parseConfig', () => {
       peers: [{ nodeKey: new Uint8Array(32).fill(0xab), address: '/ip4/127.0.0.1/tcp/26600' }],
       logLevel: 'debug',
       testnetMode: true,
+      createEmptyBlocks: true,
       blockIntervalMs: 250,
     })
   })
@@ -72,6 +74,7 @@ describe('parseConfig', () => {
         .filter((text) => [...text].every((char) => char >= ' ' && char !== '\x7f')),
       p2pListen: fc.integer({ min: 0, max: 65_535 }).map((port) => `/ip4/127.0.0.1/tcp/${port}`),
       blockIntervalMs: fc.integer({ min: 0, max: 60_000 }),
+      createEmptyBlocks: fc.boolean(),
       rpcListen: fc.record({
         host: fc.constantFrom('127.0.0.1', '0.0.0.0', 'localhost', '::1'),
         port: fc.integer({ min: 0, max: 65_535 }),

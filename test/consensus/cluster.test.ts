@@ -4,7 +4,7 @@ import { Cluster } from '../sim/cluster.js'
 
 describe('consensus core in a simulated cluster', () => {
   it('four honest replicas commit the same chain', async () => {
-    const cluster = new Cluster({ validators: 4, seed: 1 })
+    const cluster = new Cluster({ validators: 4, seed: 1, createEmptyBlocks: true })
     cluster.start()
     await cluster.runUntil(10_000)
     expect(checkSafety(cluster)).toEqual([])
@@ -12,7 +12,7 @@ describe('consensus core in a simulated cluster', () => {
   })
 
   it('a crashed validator, leader or not, does not stop the other three', async () => {
-    const cluster = new Cluster({ validators: 4, seed: 2 })
+    const cluster = new Cluster({ validators: 4, seed: 2, createEmptyBlocks: true })
     cluster.start()
     await cluster.runUntil(2_000)
     cluster.crash(1)

@@ -109,7 +109,7 @@ describe('fetch amplification through the core', () => {
       { to: 2, view: 5 },
     ])
     // Our timer for view 6 fires: a relay may have been lost, so each may get it once more.
-    fx.input({ kind: 'timer', view: 6 })
+    fx.input({ kind: 'timer', view: 6, pendingTxs: true })
     const again = []
     for (let i = 0; i < 10; i++) again.push(...stuckIn5(1))
     expect(again).toEqual([{ to: 1, view: 5 }])

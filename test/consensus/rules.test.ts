@@ -94,7 +94,7 @@ describe('consensus core rules', () => {
     const b2 = fx.child(b1, 2, fx.qcFor(b1))
 
     // View 1 times out before its proposal arrives: the timeout is on disk before it is sent.
-    const timeoutActions = fx.input({ kind: 'timer', view: 1 })
+    const timeoutActions = fx.input({ kind: 'timer', view: 1, pendingTxs: true })
     const persisted = timeoutActions.findIndex((a) => a.kind === 'persist-safety')
     const sent = timeoutActions.findIndex((a) => a.kind === 'broadcast' && a.message.kind === 'timeout')
     expect(persisted).toBeGreaterThanOrEqual(0)
@@ -102,7 +102,7 @@ describe('consensus core rules', () => {
     expect(fx.state.safety.lastVotedView).toBe(1)
     // The late proposal for view 1 gets no vote; a repeated timer re-sends the same timeout, unsigned anew.
     expect(votesIn(fx.propose(b1))).toEqual([])
-    const again = fx.input({ kind: 'timer', view: 1 })
+    const again = fx.input({ kind: 'timer', view: 1, pendingTxs: true })
     expect(again.some((a) => a.kind === 'persist-safety')).toBe(false)
     expect(again.some((a) => a.kind === 'broadcast' && a.message.kind === 'timeout')).toBe(true)
 

@@ -49,7 +49,12 @@ async function bootValidator(disk: CrashableDisk): Promise<Validator> {
         metrics: new NodeMetrics(),
       },
       { ledger, safety, dataDir },
-      { genesis: chain.genesis, consensusSecretKey: chain.consensusKeys[0]!.secretKey, blockIntervalMs: 100 },
+      {
+        genesis: chain.genesis,
+        consensusSecretKey: chain.consensusKeys[0]!.secretKey,
+        blockIntervalMs: 100,
+        createEmptyBlocks: false,
+      },
     )
   } finally {
     await ledger.close()

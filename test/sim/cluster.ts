@@ -49,6 +49,8 @@ export interface ClusterOptions {
   readonly clientLoop?: 'open' | 'closed'
   /** As leader, wait this long after the parent block before proposing (the validator's config). */
   readonly blockIntervalMs?: number
+  /** The validator's config create_empty_blocks (default: false, as a validator's default, quiescent). */
+  readonly createEmptyBlocks?: boolean
 }
 
 export type ViolationKind =
@@ -115,6 +117,9 @@ export class Cluster implements SimWire {
     banned: boolean
   }> = []
   nowMs = 0
+  /** Frames (and their bytes) any node handed to the network, on every protocol. */
+  framesSent = 0
+  bytesSent = 0
   /** Digest of everything that happened, to compare runs byte for byte. */
   traceHash = 0
   readonly #queue = new EventQueue<() => void | Promise<void>>()
@@ -123,6 +128,7 @@ export class Cluster implements SimWire {
   readonly #clientLoop: 'open' | 'closed'
   readonly #clientIntervalMs: number
   readonly #blockIntervalMs: number
+  readonly #createEmptyBlocks: boolean
   readonly #nodeRandom: Prng[]
   /** What each honest validator index signed, by kind and view, across restarts: to catch equivocation. */
   readonly #signed = new Map<string, string>()
@@ -136,6 +142,7 @@ export class Cluster implements SimWire {
     this.validatorCount = options.validators
     this.#clientIntervalMs = options.clientIntervalMs ?? 0
     this.#blockIntervalMs = options.blockIntervalMs ?? 250
+    this.#createEmptyBlocks = options.createEmptyBlocks ?? false
     this.chain = simChain(this.prng, options.validators, options.clients ?? 0, options.params)
     this.#clientLoop = options.clientLoop ?? 'open'
     for (let i = 0; i < (options.clients ?? 0); i++) this.#clients.push({ nonce: 0, waitingFor: null })
@@ -213,6 +220,8 @@ export class Cluster implements SimWire {
 
   transmit(fromId: number, peer: string, protocol: ProtocolName, frame: Uint8Array): boolean {
     const from = this.nodes[fromId]!
+    this.framesSent++
+    this.bytesSent += frame.length
     if (from.isHonest && protocol === 'consensus') this.#recordSigned(from, frame)
     let sent = false
     for (const to of this.nodes) {
@@ -302,6 +311,7 @@ export class Cluster implements SimWire {
       genesis: chain.genesis,
       consensusSecretKey: node.consensusSecretKey,
       blockIntervalMs: this.#blockIntervalMs,
+      createEmptyBlocks: this.#createEmptyBlocks,
       ...(fixtureName === undefined
         ? {}
         : {

@@ -59,6 +59,6 @@ describe(`a power cut: every validator restarts at once (seed ${seed})`, () => {
         }
       }
       expect(stuck, `reproduce with QUORATE_SEED=${seed}`).toEqual([])
-    })
+    }, 180_000)
   }
 })

@@ -21,5 +21,5 @@ describe('harm: f Byzantine validators vs f crashed ones (n = 4, whole validator
       )
     expect(outside).toEqual([])
     expect(rows.find((row) => row.fixture === 'silent')!.txPerSecond).toBeGreaterThan(5)
-  }, 240_000)
+  }, 480_000)
 })

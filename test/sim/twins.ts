@@ -14,6 +14,11 @@ export interface TwinsScenario {
   readonly twinned: readonly number[]
   /** Per round, the groups of node ids that can hear each other. */
   readonly rounds: ReadonlyArray<ReadonlyArray<readonly number[]>>
+  /**
+   * 'empty-blocks': validators propose empty blocks while idle (create_empty_blocks), no clients. 'quiescent':
+   * the default configuration, blocks only with work, which clients submit throughout. Alternates by seed.
+   */
+  readonly pacing: 'empty-blocks' | 'quiescent'
 }
 
 export interface TwinsResult {
@@ -37,7 +42,8 @@ export function twinsScenario(
   const twinned = pickDistinct(prng, validators, twinCount)
   const nodeCount = validators + twinCount
   const rounds = Array.from({ length: roundCount }, () => randomPartition(prng, nodeCount, prng.int(1, 3)))
-  return { seed, validators, twinned, rounds } satisfies TwinsScenario
+  const pacing = seed % 2 === 0 ? 'empty-blocks' : 'quiescent'
+  return { seed, validators, twinned, rounds, pacing } satisfies TwinsScenario
 }
 
 export async function runTwins(scenario: TwinsScenario): Promise<TwinsResult> {
@@ -52,6 +58,9 @@ export async function runTwins(scenario: TwinsScenario): Promise<TwinsResult> {
     validators: scenario.validators,
     seed: scenario.seed,
     nodes,
+    ...(scenario.pacing === 'empty-blocks'
+      ? { createEmptyBlocks: true }
+      : { createEmptyBlocks: false, clients: 2, clientIntervalMs: 150 }),
   })
   scenario.rounds.forEach((groups, round) => {
     cluster.at(round * twinsRoundMs, () => {

@@ -53,6 +53,7 @@ export class ConsensusFixture {
         selfIndex,
         sign: (message) => sign(message, secret),
         params: { ...defaultSimParams, viewTimeoutBackoffExponentMax: 3 },
+        createEmptyBlocks: true,
       },
       safety: { lastVotedView: 0, preferredView: 0, highQC: this.genesisQC, lastTimeout: null },
       root: {
