@@ -19,11 +19,14 @@ export const gossipQueueLengthMax = 1_024
 /** An honest validator gossips to one peer at most this share of what that peer admits on the protocol. */
 export const gossipRateShare = 0.5
 /**
- * How long an admitted transaction waits for others to share its frame, unless they fill one first. 0 is the
- * clock's soonest timer: in production a Node timer (about 1 ms, and by then every admission that finished in
- * the same turn of the event loop has joined), in the simulator the end of the current event.
+ * Transactions coalesce: the first one admitted while no window is open waits only for the end of the current
+ * tick (the clock's soonest timer: about 1 ms of Node timer in production, the end of the current event in the
+ * simulator), so every admission that finishes in the same turn joins it, and then a window of this length
+ * opens; those admitted while it is open leave together at its end (unless they fill a frame first), and a
+ * window that ended with transactions to send opens the next. So an idle validator adds at most a tick of
+ * delay, and a busy one sends each peer at most one frame per window (plus full ones).
  */
-export const txBatchFlushDelayMs = 0
+export const txBatchWindowMs = 2
 
 /** Frames (evidence) paced one token per frame. */
 interface FrameQueue {
@@ -54,8 +57,8 @@ const txBatchEntryBytesFull =
  * Evidence frames leave through a token bucket per peer at `gossipRateShare` of the receiver's frame rate.
  * Transactions leave in tx-batch frames through a token bucket per peer that counts transactions, not frames,
  * at `gossipRateShare` of the receiver's transaction rate (`txGossipLimits`), so batching never lets more
- * transactions through than one frame each would. Admitted transactions wait `txBatchFlushDelayMs` for others
- * to share their frame (a full frame leaves at once). What cannot leave yet waits in a bounded queue, drained on
+ * transactions through than one frame each would. Transactions admitted close together share frames (see
+ * `txBatchWindowMs`). What cannot leave yet waits in a bounded queue, drained on
  * the validator's clock.
  */
 export class GossipPacer {
@@ -64,7 +67,8 @@ export class GossipPacer {
   readonly #frameQueues = new Map<string, FrameQueue>()
   readonly #txQueues = new Map<string, TxQueue>()
   readonly #onDropped: (protocol: ProtocolName) => void
-  #flushTimer: Timer | null = null
+  /** The open coalescing window (see txBatchWindowMs); null when none is. */
+  #windowTimer: Timer | null = null
   #closed = false
 
   constructor(network: PeerNetwork, clock: Clock, onDropped: (protocol: ProtocolName) => void) {
@@ -80,7 +84,11 @@ export class GossipPacer {
   network(): PeerNetwork {
     const send = (peer: string, protocol: ProtocolName, frame: Uint8Array): boolean => {
       if (protocol === 'evidence') return this.#enqueueFrame(peer, protocol, frame)
-      if (protocol === 'tx') return this.#enqueueTx(peer, frame)
+      if (protocol === 'tx') {
+        const queued = this.#enqueueTx(peer, frame)
+        this.#scheduleFlush()
+        return queued
+      }
       if (protocol === 'tx-batch') throw new Error('tx-batch frames are built by the gossip pacer (gossipTx)')
       return this.#network.send(peer, protocol, frame)
     }
@@ -98,12 +106,13 @@ export class GossipPacer {
   /** An admitted transaction (its encoding), for every connected peer: batched with others and paced. */
   gossipTx(tx: Uint8Array): void {
     for (const peer of this.#network.connectedPeers()) this.#enqueueTx(peer, tx)
+    this.#scheduleFlush()
   }
 
   close(): void {
     this.#closed = true
-    this.#flushTimer?.cancel()
-    this.#flushTimer = null
+    this.#windowTimer?.cancel()
+    this.#windowTimer = null
     for (const queue of this.#frameQueues.values()) queue.timer?.cancel()
     for (const queue of this.#txQueues.values()) queue.drainTimer?.cancel()
     this.#frameQueues.clear()
@@ -123,17 +132,33 @@ export class GossipPacer {
     if (queue.drainTimer !== null) return true
     if (queue.txs.length >= txBatchTxCountMax || queue.entryBytes > txBatchEntryBytesFull) {
       this.#flushTxs(peer, queue)
-    } else {
-      this.#flushTimer ??= this.#clock.setTimer(txBatchFlushDelayMs, () => this.#flushAll())
     }
     return true
   }
 
-  #flushAll(): void {
-    this.#flushTimer = null
-    for (const [peer, queue] of this.#txQueues) {
-      if (queue.drainTimer === null && queue.txs.length > 0) this.#flushTxs(peer, queue)
+  /** The leading edge: with no window open, what is queued leaves at the end of the tick. */
+  #scheduleFlush(): void {
+    if (this.#closed || this.#windowTimer !== null) return
+    this.#windowTimer = this.#clock.setTimer(0, () => this.#endWindow())
+  }
+
+  /** What gathered in the window leaves together; if anything did, the next window opens behind it. */
+  #endWindow(): void {
+    this.#windowTimer = null
+    if (this.#flushAll() > 0) {
+      this.#windowTimer = this.#clock.setTimer(txBatchWindowMs, () => this.#endWindow())
     }
+  }
+
+  /** Flushes every peer not waiting for tokens; returns how many transactions were queued for them. */
+  #flushAll(): number {
+    let flushed = 0
+    for (const [peer, queue] of this.#txQueues) {
+      if (queue.drainTimer !== null || queue.txs.length === 0) continue
+      flushed += queue.txs.length
+      this.#flushTxs(peer, queue)
+    }
+    return flushed
   }
 
   /** Sends as many queued transactions as the peer's tokens allow, in as few frames as the bounds allow. */

@@ -9,7 +9,7 @@ import {
   GossipPacer,
   gossipQueueLengthMax,
   gossipRateShare,
-  txBatchFlushDelayMs,
+  txBatchWindowMs,
 } from '../../node/validator/gossip-pacer.js'
 import {
   decodeTxBatch,
@@ -113,7 +113,7 @@ describe('gossip pacing', () => {
       const { network, sent } = recordingNetwork(clock, peers)
       const pacer = new GossipPacer(network, clock, () => {})
       for (let i = 0; i < count; i++) pacer.gossipTx(txNumbered(i))
-      clock.advance(txBatchFlushDelayMs)
+      clock.advance(0)
       for (const peer of peers) {
         const batches = batchesTo(sent, peer)
         expect(batches.length, `${count} transactions to ${peer}`).toBe(Math.ceil(count / txBatchTxCountMax))
@@ -128,7 +128,7 @@ describe('gossip pacing', () => {
     const pacer = new GossipPacer(network, clock, () => {})
     const count = 300
     for (let i = 0; i < count; i++) pacer.gossipTx(txNumbered(i, 512))
-    clock.advance(txBatchFlushDelayMs)
+    clock.advance(0)
     const frames = sent.filter((s) => s.protocol === 'tx-batch')
     for (const s of frames) expect(s.frame.length).toBeLessThanOrEqual(txBatchFrameBytesMax)
     const perFrame = Math.floor((txBatchFrameBytesMax - 3) / (2 + 512))
@@ -136,17 +136,42 @@ describe('gossip pacing', () => {
     expect(batchesTo(sent, 'aa').flat().map(numberOf)).toEqual(Array.from({ length: count }, (_, i) => i))
   })
 
-  it('a lone transaction waits only txBatchFlushDelayMs for company', () => {
+  it('a lone transaction waits only for the end of the tick', () => {
     const clock = new ManualClock(0)
     const { network, sent } = recordingNetwork(clock, ['aa', 'bb'])
     const pacer = new GossipPacer(network, clock, () => {})
     pacer.gossipTx(txNumbered(7))
     expect(sent).toEqual([]) // never synchronously: others admitted in the same turn may join it
-    clock.advance(txBatchFlushDelayMs)
+    clock.advance(0)
     expect(sent.map((s) => [s.peer, s.atMs, batchesTo([s], s.peer).flat().map(numberOf)])).toEqual([
-      ['aa', txBatchFlushDelayMs, [7]],
-      ['bb', txBatchFlushDelayMs, [7]],
+      ['aa', 0, [7]],
+      ['bb', 0, [7]],
     ])
+  })
+
+  it(`while busy, transactions gathered over txBatchWindowMs (${txBatchWindowMs} ms) share one frame; once idle, the next leaves at the end of its tick`, () => {
+    const clock = new ManualClock(0)
+    const { network, sent } = recordingNetwork(clock, ['aa'])
+    const pacer = new GossipPacer(network, clock, () => {})
+    const sentAt = () => sent.map((s) => [s.atMs, decodeTxBatch(s.frame).map(numberOf)])
+    pacer.gossipTx(txNumbered(1))
+    clock.advance(0)
+    // A window is open behind the frame just sent: what comes now waits for its end, together.
+    pacer.gossipTx(txNumbered(2))
+    clock.advance(txBatchWindowMs / 2)
+    pacer.gossipTx(txNumbered(3))
+    clock.advance(txBatchWindowMs / 2)
+    expect(sentAt()).toEqual([
+      [0, [1]],
+      [txBatchWindowMs, [2, 3]],
+    ])
+    // That window sent something, so another opened; it ends empty, and the pacer is idle again.
+    clock.advance(txBatchWindowMs)
+    clock.advance(5)
+    pacer.gossipTx(txNumbered(4))
+    clock.advance(0)
+    expect(sentAt().at(-1)).toEqual([2 * txBatchWindowMs + 5, [4]])
+    expect(clock.pendingTimerCount).toBe(1) // the window behind frame 4
   })
 
   it('at saturation, sends full batches as the tokens come (not one frame per token)', () => {
@@ -200,7 +225,7 @@ describe('gossip pacing', () => {
     const paced = new GossipPacer(network, clock, () => {}).network()
     paced.broadcast('tx', txNumbered(1))
     paced.send('aa', 'tx', txNumbered(2))
-    clock.advance(txBatchFlushDelayMs)
+    clock.advance(0)
     expect(sent.every((s) => s.protocol === 'tx-batch')).toBe(true)
     expect(batchesTo(sent, 'aa').flat().map(numberOf)).toEqual([1, 2])
     expect(batchesTo(sent, 'bb').flat().map(numberOf)).toEqual([1])

@@ -12,7 +12,6 @@ import { buildTransfer } from '../../node/client/transfer.js'
 import type { PeerNetwork, ProtocolName } from '../../node/env/network.js'
 import { AdmissionCode } from '../../node/mempool/admission.js'
 import { NodeMetrics } from '../../node/metrics.js'
-import { txBatchFlushDelayMs } from '../../node/validator/gossip-pacer.js'
 import { encodeTxBatch, txBatchTxCountMax, txBatchVersion } from '../../node/validator/tx-batch-codec.js'
 import { Validator } from '../../node/validator/validator.js'
 import type { PenaltyReason } from '../../p2p/index.js'
@@ -149,7 +148,7 @@ describe('transaction gossip in batches, between validators as shipped', () => {
     const txs = transfers(count)
     const results = await Promise.all(txs.map((tx) => sender.validator.submitTx(tx)))
     expect(results.map((r) => r.code)).toEqual(txs.map(() => AdmissionCode.ok))
-    clock.advance(txBatchFlushDelayMs)
+    clock.advance(0)
 
     const gossip = sender.network.sent.filter((s) => s.protocol === 'tx' || s.protocol === 'tx-batch')
     for (const peer of nodeKeys.slice(1)) {
@@ -169,7 +168,7 @@ describe('transaction gossip in batches, between validators as shipped', () => {
     expect(await rejectedCount(receiver.metrics, {})).toBe(0)
     expect(receiver.network.penalties).toEqual([])
     // What a peer gave us is not gossiped on (every validator hears from the one that admitted it).
-    clock.advance(txBatchFlushDelayMs)
+    clock.advance(0)
     expect(receiver.network.sent.filter((s) => s.protocol === 'tx-batch')).toEqual([])
   })
 
