@@ -27,7 +27,7 @@ export class NodeMetrics {
   ])
   readonly gossipDropped = this.#counter(
     'quorate_gossip_dropped_total',
-    "Gossip frames (tx, evidence) not sent because a peer's outbound gossip queue was full, by protocol",
+    "Gossip not sent because a peer's outbound gossip queue was full, by protocol: transactions (tx-batch), evidence frames",
     ['protocol'],
   )
   readonly evidence = this.#counter('quorate_evidence_total', 'Misbehaviour recorded as evidence', ['kind'])

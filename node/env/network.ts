@@ -1,9 +1,12 @@
 import type { PenaltyReason } from '../../p2p/index.js'
 
-/** The validator's protocols, by short name (the wire ids are in node/protocols.ts). */
-export type ProtocolName = 'consensus' | 'tx' | 'sync' | 'evidence'
+/**
+ * The validator's protocols, by short name (the wire ids are in node/protocols.ts). Transactions are gossiped in
+ * batches ('tx-batch'); single-transaction 'tx' frames are still accepted from peers that send them.
+ */
+export type ProtocolName = 'consensus' | 'tx' | 'tx-batch' | 'sync' | 'evidence'
 
-export const protocolNames: readonly ProtocolName[] = ['consensus', 'tx', 'sync', 'evidence']
+export const protocolNames: readonly ProtocolName[] = ['consensus', 'tx', 'tx-batch', 'sync', 'evidence']
 
 /**
  * The per-peer framed network as a validator sees it. Peers are validators' node keys (lowercase hex).

@@ -2,6 +2,7 @@ import { DecodeError, decodeConsensusMessage } from '../../ledger/codec/index.js
 import type { Genesis } from '../../ledger/genesis.js'
 import type { ConsensusMessage, EvidenceRecord } from '../../ledger/types.js'
 import type { PenaltyReason } from '../../p2p/index.js'
+import { TokenBucket } from '../../p2p/token-bucket.js'
 import { type ConsensusInput, inputFromMessage, type MessageVerifier } from '../consensus/index.js'
 import type { Clock } from '../env/clock.js'
 import type { PeerNetwork, ProtocolName } from '../env/network.js'
@@ -10,6 +11,8 @@ import type { Logger } from '../logger.js'
 import type { AdmissionResult } from '../mempool/admission.js'
 import type { NodeMetrics } from '../metrics.js'
 import { peerLabeller } from '../peer-labels.js'
+import { txGossipLimits } from '../protocols.js'
+import { decodeTxBatch, TxBatchDecodeError } from './tx-batch-codec.js'
 import { peerFaultAdmissionCodes } from './tx-intake.js'
 
 /** Bound on consensus messages in verification at once; more are dropped (and counted) rather than queued. */
@@ -23,7 +26,8 @@ export const verificationsInFlightMax = 1_024
  * honest validator penalise another.
  */
 export function penaltyFor(protocol: ProtocolName, reason: string): PenaltyReason | undefined {
-  if (reason === 'malformed' || reason.startsWith('admission-')) return 'invalid-frame'
+  if (reason === 'malformed' || reason.startsWith('malformed-') || reason.startsWith('admission-'))
+    return 'invalid-frame'
   if (reason === 'bad-signature' || reason === 'invalid-tx') return 'bad-signature'
   if (reason === 'invalid-qc' || reason === 'invalid-tc' || reason === 'wrong-leader')
     return 'forged-certificate'
@@ -57,6 +61,8 @@ export interface FrameRouterDeps {
 export class FrameRouter {
   readonly #deps: FrameRouterDeps
   readonly #peerLabel: (nodeKeyHex: string | undefined) => string
+  /** Gossiped transactions each peer may still hand to admission (one entry per validator at most). */
+  readonly #txBudgets = new Map<string, TokenBucket>()
   #verifying = 0
 
   constructor(deps: FrameRouterDeps) {
@@ -66,15 +72,19 @@ export class FrameRouter {
 
   route(protocol: ProtocolName, peer: string, frame: Uint8Array): void {
     if (protocol === 'consensus') this.#onConsensusFrame(peer, frame)
-    else if (protocol === 'tx') void this.#onTxFrame(peer, frame)
+    else if (protocol === 'tx-batch') this.#onTxBatchFrame(peer, frame)
+    else if (protocol === 'tx') this.#onTxFrame(peer, frame)
     else if (protocol === 'sync')
       void this.#deps.sync(peer, frame).catch((error) => this.#internalError(error))
     else this.#onEvidenceFrame(peer, frame)
   }
 
-  /** A peer's message was rejected: counted by protocol, reason and peer; invalid input lowers its score. */
-  reject(protocol: ProtocolName, reason: string, peer: string): void {
-    this.#deps.metrics.rejectedMessages.inc({ protocol, reason, peer: this.#peerLabel(peer) })
+  /**
+   * A peer's message (or `count` of them, such as the transactions of one batch) was rejected: counted by
+   * protocol, reason and peer; invalid input lowers its score, once.
+   */
+  reject(protocol: ProtocolName, reason: string, peer: string, count = 1): void {
+    this.#deps.metrics.rejectedMessages.inc({ protocol, reason, peer: this.#peerLabel(peer) }, count)
     const penalty = penaltyFor(protocol, reason)
     if (penalty !== undefined) this.#deps.network.penalize(peer, penalty)
   }
@@ -110,14 +120,58 @@ export class FrameRouter {
       })
   }
 
-  /** A gossiped transaction: admitted like a client's; input no honest peer would send is a rejection. */
-  async #onTxFrame(peer: string, frame: Uint8Array): Promise<void> {
+  /**
+   * Gossiped transactions in one frame: the frame's bounds are checked before anything else is decoded; a
+   * malformed batch is rejected whole (named by its TxBatchDecodeError reason). Then each transaction within
+   * the peer's budget goes through admission on its own, exactly as a single-transaction frame would.
+   */
+  #onTxBatchFrame(peer: string, frame: Uint8Array): void {
+    let txs: Uint8Array[]
     try {
-      const { code } = await this.#deps.admitTx(frame)
-      if (peerFaultAdmissionCodes.has(code)) this.reject('tx', `admission-${code}`, peer)
+      txs = decodeTxBatch(frame)
+    } catch (error) {
+      if (!(error instanceof TxBatchDecodeError)) throw error
+      this.reject('tx-batch', `malformed-${error.reason}`, peer)
+      return
+    }
+    const admitted = this.#takeTxBudget(peer, txs.length)
+    if (admitted < txs.length) this.reject('tx-batch', 'flood', peer, txs.length - admitted)
+    for (let i = 0; i < admitted; i++) void this.#admitGossipedTx('tx-batch', peer, txs[i]!)
+  }
+
+  /** A single-transaction frame (validators before tx batching send them): the same budget and admission. */
+  #onTxFrame(peer: string, frame: Uint8Array): void {
+    if (this.#takeTxBudget(peer, 1) === 0) {
+      this.reject('tx', 'flood', peer)
+      return
+    }
+    void this.#admitGossipedTx('tx', peer, frame)
+  }
+
+  /** Admitted like a client's transaction; input no honest peer would send is a rejection. */
+  async #admitGossipedTx(protocol: ProtocolName, peer: string, bytes: Uint8Array): Promise<void> {
+    try {
+      const { code } = await this.#deps.admitTx(bytes)
+      if (peerFaultAdmissionCodes.has(code)) this.reject(protocol, `admission-${code}`, peer)
     } catch (error) {
       this.#internalError(error)
     }
+  }
+
+  /**
+   * How many of `wanted` gossiped transactions the peer may hand to admission now (each costs us a signature
+   * check): its budget refills at txGossipLimits, whatever frames carry them, so a batch buys no extra rate.
+   */
+  #takeTxBudget(peer: string, wanted: number): number {
+    const nowMs = this.#deps.clock.nowMs()
+    let budget = this.#txBudgets.get(peer)
+    if (budget === undefined) {
+      budget = new TokenBucket(txGossipLimits.burstTxsMax, txGossipLimits.txsPerSecondMax, nowMs)
+      this.#txBudgets.set(peer, budget)
+    }
+    let taken = 0
+    while (taken < wanted && budget.tryTake(nowMs)) taken++
+    return taken
   }
 
   /** Evidence gossiped by a peer: verified and stored once by the pool, which then gossips it on itself. */

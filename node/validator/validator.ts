@@ -134,7 +134,7 @@ export class Validator implements RpcBackend {
       txVerifier: base.txVerifier,
       metrics: env.metrics,
       logger: env.logger,
-      gossip: (bytes) => this.#network.broadcast('tx', bytes),
+      gossip: (bytes) => this.#pacer.gossipTx(bytes),
     })
     const committer = new BlockCommitter({
       store: storage.ledger,

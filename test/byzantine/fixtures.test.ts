@@ -31,6 +31,7 @@ import type { ProtocolName } from '../../node/env/network.js'
 import { decodeEvidenceGossip, encodeEvidenceGossip } from '../../node/evidence/evidence-gossip.js'
 import { protocolLimits } from '../../node/protocols.js'
 import { decodeSyncMessage, encodeSyncMessage } from '../../node/sync/sync-messages.js'
+import { decodeTxBatch, encodeTxBatch } from '../../node/validator/tx-batch-codec.js'
 import {
   type ByzantineBehaviour,
   type ByzantineName,
@@ -186,6 +187,8 @@ function reencoded(protocol: ProtocolName, frame: Uint8Array): Uint8Array {
       return encodeSyncMessage(decodeSyncMessage(frame))
     case 'tx':
       return encodeTx(decodeTx(frame))
+    case 'tx-batch':
+      return encodeTxBatch(decodeTxBatch(frame))
     case 'evidence':
       return encodeEvidenceGossip(decodeEvidenceGossip(frame))
   }
