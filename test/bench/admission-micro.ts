@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { keyPairFromSecret } from '../../crypto/index.js'
+import { keyPairFromSecret, toHex } from '../../crypto/index.js'
 import { AccountsApp } from '../../ledger/app/index.js'
-import { encodeTx } from '../../ledger/codec/index.js'
-import { blockHash, txRoot } from '../../ledger/hashing.js'
+import { decodeTx, encodeTx } from '../../ledger/codec/index.js'
+import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
 import { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, Tx } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
@@ -144,9 +144,6 @@ async function run(txs: readonly Uint8Array[], warm: boolean): Promise<RunFigure
       gossip: () => {},
     })
     if (warm) {
-      const { decodeTx } = await import('../../ledger/codec/index.js')
-      const { txHash } = await import('../../ledger/hashing.js')
-      const { toHex } = await import('../../crypto/hex.js')
       for (const bytes of txs) {
         const tx = decodeTx(bytes)
         await txVerifier.verifyAsync(tx, toHex(txHash(tx)))
@@ -182,6 +179,8 @@ async function run(txs: readonly Uint8Array[], warm: boolean): Promise<RunFigure
   }
 }
 
+const write = (line: string) => process.stdout.write(`${line}\n`)
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
@@ -192,7 +191,7 @@ const { store: setupStore, app: setupApp } = await storeWithHistory(setupDir)
 const txs = freshTxs(setupApp)
 await setupStore.close()
 rmSync(setupDir, { recursive: true, force: true })
-console.log(
+write(
   `${txs.length} txs, ${concurrency} in flight, ${historyTxCount} committed before; median of ${runCount} runs`,
 )
 for (const warm of [false, true]) {
@@ -202,5 +201,5 @@ for (const warm of [false, true]) {
   const txPerSecond = median(figures.map((f) => f.txPerSecond)).toFixed(0)
   const mainThread = median(figures.map((f) => f.mainThreadMicrosPerTx)).toFixed(1)
   const cpu = median(figures.map((f) => f.cpuMicrosPerTx)).toFixed(1)
-  console.log(`${label}: ${txPerSecond} tx/s, main thread ${mainThread} µs/tx, CPU (all threads) ${cpu} µs/tx`)
+  write(`${label}: ${txPerSecond} tx/s, main thread ${mainThread} µs/tx, CPU (all threads) ${cpu} µs/tx`)
 }
