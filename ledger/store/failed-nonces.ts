@@ -34,18 +34,29 @@ export function isFailedReceipt(receipt: Receipt): boolean {
 
 /** The highest failed nonce per sender, in memory, mirroring the failedNonceMax bucket. */
 export class FailedNonces {
+  readonly #sendersMax: number
   /** Sender hex → highest failed nonce. Exact for every sender it holds. */
   readonly #bySender = new Map<string, number>()
-  /** Some sender with a failed tx is not in #bySender (failedNonceSendersInMemoryMax reached). */
+  /** Some sender with a failed tx is not in #bySender (#sendersMax reached). */
   #partial = false
+
+  /** Empty: for a store with no failed tx. */
+  constructor(sendersMax = failedNonceSendersInMemoryMax) {
+    this.#sendersMax = sendersMax
+  }
 
   /**
    * Loads the bucket, rebuilding it from the receipts first when it is not complete up to `headHeight` (a home
    * written by a build without it, or committed to by one since).
    */
-  static async load(db: Database, repos: Repositories, headHeight: number): Promise<FailedNonces> {
+  static async load(
+    db: Database,
+    repos: Repositories,
+    headHeight: number,
+    sendersMax = failedNonceSendersInMemoryMax,
+  ): Promise<FailedNonces> {
     if ((await repos.failedNonceMaxHeight.get(null)) !== headHeight) await rebuild(db, repos, headHeight)
-    const failedNonces = new FailedNonces()
+    const failedNonces = new FailedNonces(sendersMax)
     for await (const { keyBytes, value } of repos.failedNonceMax.iterate()) {
       failedNonces.#remember(toHex(keyBytes), value)
     }
@@ -93,7 +104,7 @@ export class FailedNonces {
   }
 
   #remember(senderHex: string, nonce: number): void {
-    if (this.#bySender.has(senderHex) || this.#bySender.size < failedNonceSendersInMemoryMax)
+    if (this.#bySender.has(senderHex) || this.#bySender.size < this.#sendersMax)
       this.#bySender.set(senderHex, nonce)
     else this.#partial = true
   }
