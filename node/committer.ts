@@ -4,6 +4,7 @@ import { txHash } from '../ledger/hashing.js'
 import { type LedgerStore, StoreError } from '../ledger/store/index.js'
 import type { Hash } from '../ledger/types.js'
 import { type CommittedBlock, childEntry, type TreeEntry } from './consensus/index.js'
+import type { CommittedTxIndex } from './mempool/committed-txs.js'
 import type { Mempool } from './mempool/mempool.js'
 import type { NodeMetrics } from './metrics.js'
 
@@ -42,6 +43,8 @@ export interface BlockCommitterDeps {
   readonly store: LedgerStore
   readonly app: AccountsApp
   readonly mempool: Mempool
+  /** Told what each commit commits, in step with the application state; answers the duplicate check. */
+  readonly committedTxs: CommittedTxIndex
   readonly metrics: NodeMetrics
   /** The committed head's tree entry (from loadTreeRoot at start); advanced by every commit. */
   readonly committedRoot: TreeEntry
@@ -83,24 +86,37 @@ export class BlockCommitter {
   }
 
   async #commit(committed: CommittedBlock): Promise<Hash> {
-    const { store, app, mempool, metrics } = this.#deps
+    const { store, app, mempool, committedTxs, metrics } = this.#deps
     const { block, hash, qc } = committed
     const entry = await this.#checkedEntry(committed)
+    const hashHexes: string[] = []
     const alreadyCommitted = new Set<string>()
     for (const tx of block.txs) {
       const hashOfTx = txHash(tx)
-      if (await store.hasTx(hashOfTx)) alreadyCommitted.add(toHex(hashOfTx))
+      const hashHex = toHex(hashOfTx)
+      hashHexes.push(hashHex)
+      // Exact either way; memory answers for every fresh tx, the tx index for the rest.
+      const known = committedTxs.lookup(tx, hashHex, app.account(tx.from).nonce)
+      if (known === 'committed' || (known === 'unknown' && (await store.hasTx(hashOfTx))))
+        alreadyCommitted.add(hashHex)
     }
     const execution = app.execute(block.txs, (hashOfTx) => alreadyCommitted.has(toHex(hashOfTx)))
-    await store.commitBlock({
-      block,
-      hash,
-      qc,
-      receipts: execution.receipts,
-      accounts: execution.changed,
-      stateRoot: execution.stateRoot,
-    })
+    committedTxs.beginCommit(hashHexes)
+    try {
+      await store.commitBlock({
+        block,
+        hash,
+        qc,
+        receipts: execution.receipts,
+        accounts: execution.changed,
+        stateRoot: execution.stateRoot,
+      })
+    } catch (error) {
+      committedTxs.abandonCommit()
+      throw error
+    }
     app.apply(execution)
+    committedTxs.endCommit(execution.receipts)
     this.#root = entry
     // The block's own transactions left the journal in the commit batch; the ones it made stale leave now.
     for (const receipt of execution.receipts) mempool.remove(toHex(receipt.txHash))

@@ -34,6 +34,12 @@ export const Bucket = {
   pendingBlock: 11,
   /** Tx hash → encoded tx: admitted to the mempool and not yet committed; re-admitted on start. */
   mempoolTx: 12,
+  /**
+   * Sender address → u64 BE: the highest nonce among the sender's committed txs whose execution failed. A failed
+   * tx is committed (it has a tx location) but leaves its sender's nonce as it was, so this is what, with the
+   * accounts, tells without a read of the tx index that a tx was never committed (see failed-nonces.ts).
+   */
+  failedNonceMax: 13,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 
@@ -72,6 +78,11 @@ export const MetaKey = {
    * database only; retired in the ledger database like the `safety` bucket (moved over by SafetyStore.open).
    */
   highestTC: 'highest-tc',
+  /**
+   * The committed height up to which the failedNonceMax bucket is complete: written with every commit, so a home
+   * written by a build without that bucket (or committed to by one) is seen and the bucket rebuilt on open.
+   */
+  failedNonceMaxHeight: 'failed-nonce-max-height',
 } as const
 export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey]
 

@@ -117,6 +117,34 @@ export async function readRange(
   }
 }
 
+/** Entries read at a time by iterateRange. */
+const iteratePageEntryCountMax = 1_024
+
+/** Every entry with gte <= key < lt, in key order, a page at a time: for ranges too large to hold at once. */
+export async function* iterateRange(
+  db: Database,
+  range: { gte: Uint8Array; lt: Uint8Array },
+): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  const iterator = db.iterator({ ...range, keys: true, values: true })
+  try {
+    for (;;) {
+      let rows: Array<[Uint8Array, Uint8Array]>
+      try {
+        rows = await iterator.nextv(iteratePageEntryCountMax)
+      } catch (error) {
+        throw ioError('read', error)
+      }
+      if (rows.length === 0) return
+      for (const [key, value] of rows) {
+        const keyBytes = plainBytes(key)
+        yield [keyBytes, unseal(keyBytes, plainBytes(value))]
+      }
+    }
+  } finally {
+    await iterator.close()
+  }
+}
+
 /**
  * Every stored value carries a CRC-32 over its key and itself. classic-level does not switch on LevelDB's own
  * checksum verification, so without this a flipped bit that still decodes would be served as valid data; the

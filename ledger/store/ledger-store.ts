@@ -28,6 +28,7 @@ import {
   writeBatch,
 } from './database.js'
 import { StoreError } from './errors.js'
+import { FailedNonces } from './failed-nonces.js'
 import type { Head, TxLocation } from './records.js'
 import { createRepositories, type Repositories } from './repositories.js'
 import {
@@ -83,14 +84,22 @@ export class LedgerStore {
   readonly #repos: Repositories
   readonly #dir: string
   #head: Head
+  readonly #failedNonces: FailedNonces
   readonly #writes = new WriteQueue()
   #closed = false
 
-  private constructor(db: Database, repos: Repositories, dir: string, head: Head) {
+  private constructor(
+    db: Database,
+    repos: Repositories,
+    dir: string,
+    head: Head,
+    failedNonces: FailedNonces,
+  ) {
     this.#db = db
     this.#repos = repos
     this.#dir = dir
     this.#head = head
+    this.#failedNonces = failedNonces
   }
 
   /**
@@ -105,7 +114,8 @@ export class LedgerStore {
     try {
       const repos = createRepositories(db)
       const head = await LedgerStore.#prepare(db, repos, opts)
-      return new LedgerStore(db, repos, opts.dir, head)
+      const failedNonces = await FailedNonces.load(db, repos, head.height)
+      return new LedgerStore(db, repos, opts.dir, head, failedNonces)
     } catch (error) {
       await db.close().catch(() => {})
       throw error
@@ -137,6 +147,7 @@ export class LedgerStore {
     const contents: PutOperation[] = [
       repos.stateRootByHeight.put(0, opts.genesisStateRoot),
       repos.head.put(null, head),
+      repos.failedNonceMaxHeight.put(null, 0),
     ]
     for (const { address, account } of opts.genesisAccounts ?? []) {
       assertBytes32(address, 'genesisAccounts[].address')
@@ -233,6 +244,12 @@ export class LedgerStore {
       for (const { address, account } of record.accounts) operations.push(repos.account.put(address, account))
       // Committed transactions leave the mempool journal in the same batch.
       for (const tx of block.txs) operations.push(repos.mempoolTx.del(txHash(tx)))
+      const failedNoncesRaised = await this.#failedNonces.raisedBy(block.txs, record.receipts, (address) =>
+        repos.failedNonceMax.get(address),
+      )
+      for (const { address, nonce } of failedNoncesRaised)
+        operations.push(repos.failedNonceMax.put(address, nonce))
+      operations.push(repos.failedNonceMaxHeight.put(null, height))
       operations.push(repos.stateRootByHeight.put(height, stateRoot))
       operations.push(repos.head.put(null, head))
       // Pending blocks at or below the new head are committed now, or on a fork that can never commit.
@@ -243,6 +260,7 @@ export class LedgerStore {
       for (const key of await readKeys(this.#db, pendingRange)) operations.push({ type: 'del', key })
       await writeBatch(this.#db, operations, true)
       this.#head = head
+      this.#failedNonces.record(failedNoncesRaised)
     })
   }
 
@@ -341,6 +359,15 @@ export class LedgerStore {
   async hasTx(hash: Hash): Promise<boolean> {
     this.#assertOpen()
     return this.#repos.txLocation.has(hash)
+  }
+
+  /**
+   * From memory: the highest nonce among `address`'s committed txs whose execution failed (which leaves the
+   * sender's nonce as it was), noFailedNonce (-1) if none did; undefined when memory cannot tell (see
+   * failed-nonces.ts). With the sender's committed nonce it tells, without hasTx, that a tx was never committed.
+   */
+  failedNonceMax(address: Uint8Array): number | undefined {
+    return this.#failedNonces.nonceMax(address)
   }
 
   async account(address: Uint8Array): Promise<Account | undefined> {

@@ -85,3 +85,15 @@ export function decodeTxLocation(bytes: Uint8Array): TxLocation {
   reader.end('txLocation')
   return { height, index }
 }
+
+/** A bare u64 (a nonce, a height). */
+export function encodeU64(value: number, what: string): Uint8Array {
+  return new Writer(8).u64(value, what).finish()
+}
+
+export function decodeU64(bytes: Uint8Array, what: string): number {
+  const reader = new Reader(bytes)
+  const value = reader.u64(what)
+  reader.end(what)
+  return value
+}

@@ -43,11 +43,13 @@ import {
   decodeHead,
   decodeSchemaVersion,
   decodeTxLocation,
+  decodeU64,
   encodeChainId,
   encodeHash,
   encodeHead,
   encodeSchemaVersion,
   encodeTxLocation,
+  encodeU64,
   type Head,
   type TxLocation,
 } from './records.js'
@@ -95,6 +97,8 @@ export interface Repositories extends IdentityRepositories {
   readonly pendingBlock: Repository<PendingBlockKey, Block>
   readonly evidence: Repository<EvidenceKey, EvidenceRecord>
   readonly mempoolTx: Repository<Hash, Tx>
+  readonly failedNonceMax: Repository<Uint8Array, number>
+  readonly failedNonceMaxHeight: Repository<null, number>
 }
 
 export interface PendingBlockKey {
@@ -233,5 +237,18 @@ export function createRepositories(db: Database): Repositories {
       decode: (bytes) => decodeTx(bytes),
       check: (key, tx) => (bytesEqual(txHash(tx), key) ? undefined : mismatch('tx hash')),
     }),
+    failedNonceMax: new Repository(db, {
+      bucket: Bucket.failedNonceMax,
+      keyBytes: identity,
+      encode: (nonce) => encodeU64(nonce, 'failedNonceMax'),
+      decode: (bytes) => decodeU64(bytes, 'failedNonceMax'),
+      check: (key) => (key.length === 32 ? undefined : `address of ${key.length} bytes`),
+    }),
+    failedNonceMaxHeight: metaRepository(
+      db,
+      MetaKey.failedNonceMaxHeight,
+      (height) => encodeU64(height, 'failedNonceMaxHeight'),
+      (bytes) => decodeU64(bytes, 'failedNonceMaxHeight'),
+    ),
   }
 }

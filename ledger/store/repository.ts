@@ -4,7 +4,7 @@
 
 import { toHex } from '../../crypto/hex.js'
 import { type Bucket, bucketKey, bucketName, bucketRange } from './buckets.js'
-import { type Database, hasKey, type PutOperation, readRange, readValue } from './database.js'
+import { type Database, hasKey, iterateRange, type PutOperation, readRange, readValue } from './database.js'
 import { StoreError } from './errors.js'
 
 export interface RepositorySchema<K, V> {
@@ -55,6 +55,14 @@ export class Repository<K, V> {
       const keyBytes = key.subarray(1)
       return { keyBytes, value: this.#decode(keyBytes, bytes) }
     })
+  }
+
+  /** Like entries, read a page at a time: for a bucket too large to hold at once. */
+  async *iterate(): AsyncGenerator<{ keyBytes: Uint8Array; value: V }> {
+    for await (const [key, bytes] of iterateRange(this.#db, bucketRange(this.#schema.bucket))) {
+      const keyBytes = key.subarray(1)
+      yield { keyBytes, value: this.#decode(keyBytes, bytes) }
+    }
   }
 
   #decode(keyBytes: Uint8Array, bytes: Uint8Array): V {

@@ -5,6 +5,7 @@ import { txHash } from '../../ledger/hashing.js'
 import { txBytesMax } from '../../ledger/limits.js'
 import { ReceiptCode, type Tx } from '../../ledger/types.js'
 import type { TxVerifier } from '../tx-verifier.js'
+import type { CommittedTxLookup } from './committed-txs.js'
 import type { Mempool } from './mempool.js'
 
 /** CheckTx codes returned by broadcast_tx_* (0 = accepted); execution receipts use ReceiptCode. */
@@ -34,10 +35,17 @@ export interface AdmissionDeps {
   readonly mempool: Mempool
   readonly app: AccountsApp
   readonly txVerifier: TxVerifier
+  /** Memory's answer to "is this tx committed?" (recent hashes, nonces, failed nonces). */
+  readonly committedTxs: CommittedTxLookup
+  /** The tx index on disk (LedgerStore.hasTx): asked only when memory cannot answer. */
   readonly isCommitted: (hash: Uint8Array) => Promise<boolean>
 }
 
-/** The mempool's front door: size, decode, chain id, signature (off the event loop, cached), nonce, dedup. */
+/**
+ * The mempool's front door: size, decode, chain id, signature (off the event loop, cached), committed, nonce,
+ * dedup. "Already committed" is decided from memory for every fresh tx; only a tx whose nonce is used, and not
+ * committed recently, costs a read of the tx index (see committed-txs.ts).
+ */
 export async function admitTx(deps: AdmissionDeps, bytes: Uint8Array): Promise<AdmissionResult> {
   const fail = (code: AdmissionCode, log: string, hashHex: string | null = null, tx: Tx | null = null) => ({
     hashHex,
@@ -69,7 +77,8 @@ export async function admitTx(deps: AdmissionDeps, bytes: Uint8Array): Promise<A
   if (!(await deps.txVerifier.verifyAsync(tx, hashHex))) {
     return fail(AdmissionCode.badSignature, 'invalid signature', hashHex)
   }
-  if (await deps.isCommitted(hash))
+  const known = deps.committedTxs.lookup(tx, hashHex, deps.app.account(tx.from).nonce)
+  if (known === 'committed' || (known === 'unknown' && (await deps.isCommitted(hash))))
     return fail(AdmissionCode.alreadyCommitted, 'already committed', hashHex, tx)
   const committed = deps.app.account(tx.from)
   const check = deps.app.checkTx(tx)

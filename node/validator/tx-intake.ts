@@ -3,6 +3,7 @@ import type { AccountsApp } from '../../ledger/app/index.js'
 import type { LedgerStore } from '../../ledger/store/index.js'
 import type { Logger } from '../logger.js'
 import { AdmissionCode, type AdmissionDeps, type AdmissionResult, admitTx } from '../mempool/admission.js'
+import type { CommittedTxLookup } from '../mempool/committed-txs.js'
 import { MempoolJournal } from '../mempool/journal.js'
 import type { Mempool } from '../mempool/mempool.js'
 import { readmitJournaled } from '../mempool/restore.js'
@@ -23,6 +24,8 @@ export interface TxIntakeDeps {
   readonly app: AccountsApp
   readonly ledger: LedgerStore
   readonly txVerifier: TxVerifier
+  /** Recent commits and failed nonces in memory, fed by the committer (see committed-txs.ts). */
+  readonly committedTxs: CommittedTxLookup
   readonly metrics: NodeMetrics
   readonly logger: Logger
   /** Tells every validator about an admitted transaction (tx gossip). */
@@ -36,11 +39,21 @@ export interface TxIntakeDeps {
  */
 export class TxIntake {
   readonly #deps: TxIntakeDeps
+  readonly #admissionDeps: AdmissionDeps
   readonly #journal: MempoolJournal
 
   constructor(deps: TxIntakeDeps) {
     this.#deps = deps
-    this.#journal = new MempoolJournal(deps.ledger)
+    const { chainId, mempool, app, txVerifier, committedTxs, ledger } = deps
+    this.#admissionDeps = {
+      chainId,
+      mempool,
+      app,
+      txVerifier,
+      committedTxs,
+      isCommitted: (hash) => ledger.hasTx(hash),
+    }
+    this.#journal = new MempoolJournal(ledger)
   }
 
   /** A client's transaction: admitted, journaled and, if accepted, gossiped to every validator. */
@@ -53,7 +66,7 @@ export class TxIntake {
   /** Admission, then the journal. */
   async admit(bytes: Uint8Array): Promise<AdmissionResult> {
     const { mempool, metrics } = this.#deps
-    const result = await admitTx(this.#admissionDeps(), bytes)
+    const result = await admitTx(this.#admissionDeps, bytes)
     if (result.code === AdmissionCode.ok && result.tx !== null && result.hashHex !== null) {
       try {
         await this.#journal.append(fromHex(result.hashHex), result.tx)
@@ -71,15 +84,10 @@ export class TxIntake {
   async restore(): Promise<void> {
     const { ledger, mempool, metrics, logger } = this.#deps
     const journaled = await ledger.mempoolTxs()
-    const dropped = await readmitJournaled(this.#admissionDeps(), journaled)
+    const dropped = await readmitJournaled(this.#admissionDeps, journaled)
     await ledger.deleteMempoolTxs(dropped)
     metrics.mempoolTxs.set(mempool.size)
     if (journaled.length > 0)
       logger.info({ restored: mempool.size, dropped: dropped.length }, 'mempool restored from its journal')
-  }
-
-  #admissionDeps(): AdmissionDeps {
-    const { chainId, mempool, app, txVerifier, ledger } = this.#deps
-    return { chainId, mempool, app, txVerifier, isCommitted: (hash) => ledger.hasTx(hash) }
   }
 }

@@ -21,6 +21,7 @@ import { ConsensusDriver } from '../driver.js'
 import type { PeerNetwork, ProtocolName } from '../env/network.js'
 import { EvidencePool, EvidenceVerifier, encodeEvidenceGossip } from '../evidence/index.js'
 import { AdmissionCode, type AdmissionResult } from '../mempool/admission.js'
+import { CommittedTxIndex } from '../mempool/committed-txs.js'
 import { Mempool } from '../mempool/mempool.js'
 import type { OutgoingFilter } from '../outgoing-filter.js'
 import { loadTreeRoot } from '../recovery.js'
@@ -126,12 +127,14 @@ export class Validator implements RpcBackend {
       env.clock,
       base.filter,
     )
+    const committedTxs = new CommittedTxIndex(storage.ledger)
     this.#intake = new TxIntake({
       chainId: genesis.chainId,
       mempool: this.mempool,
       app: base.app,
       ledger: storage.ledger,
       txVerifier: base.txVerifier,
+      committedTxs,
       metrics: env.metrics,
       logger: env.logger,
       gossip: (bytes) => this.#pacer.gossipTx(bytes),
@@ -140,6 +143,7 @@ export class Validator implements RpcBackend {
       store: storage.ledger,
       app: base.app,
       mempool: this.mempool,
+      committedTxs,
       metrics: env.metrics,
       committedRoot: base.root,
       onCommitted: (committed) => this.#onCommitted(committed),
@@ -408,7 +412,7 @@ export class Validator implements RpcBackend {
    */
   #gossipPendingTxs(): void {
     for (const entry of this.mempool.list(this.#driver.state.config.params.blockTxCountMax)) {
-      this.#network.broadcast('tx', encodeTx(entry.tx))
+      this.#pacer.gossipTx(encodeTx(entry.tx))
     }
   }
 

@@ -1,15 +1,19 @@
 // admitTx with real signed transfers, a real AccountsApp and TxVerifier: one test per AdmissionCode, the
-// order in which the checks apply, and randomized checks that no malformed or altered bytes are ever admitted.
+// order in which the checks apply, randomized checks that no malformed or altered bytes are ever admitted, and
+// that "already committed" is decided from memory: the tx index (isCommitted, a LevelDB read in the node) is
+// read only for a tx whose nonce is used or at a failed nonce, and not committed recently.
 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type KeyPair, keyPairFromSecret, toHex } from '../../crypto/index.js'
 import { AccountsApp } from '../../ledger/app/index.js'
 import { DecodeError, decodeTx, encodeTx } from '../../ledger/codec/index.js'
+import { txHash } from '../../ledger/hashing.js'
 import { txBytesMax } from '../../ledger/limits.js'
-import type { Tx } from '../../ledger/types.js'
+import { ReceiptCode, type Tx } from '../../ledger/types.js'
 import { buildTransfer, txHashHex } from '../../node/client/transfer.js'
 import { AdmissionCode, type AdmissionDeps, admitTx } from '../../node/mempool/admission.js'
+import { CommittedTxIndex } from '../../node/mempool/committed-txs.js'
 import { Mempool, type MempoolLimits } from '../../node/mempool/mempool.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
 import { propertyParameters } from '../support/arbitraries.js'
@@ -25,15 +29,35 @@ function setup(limits: Partial<MempoolLimits> = {}) {
   const mempool = new Mempool({ txCountMax: 100, bytesMax: 1_048_576, nonceGapMax, ...limits })
   const app = AccountsApp.fromAccounts([{ address: alice.publicKey, account: aliceCommitted }])
   const txVerifier = new TxVerifier(chainId)
+  /** The tx index on disk: hashes of committed txs, and how often admission read it. */
   const committed = new Set<string>()
+  const reads = { count: 0 }
+  /** The store's failed-nonce index: sender hex → highest nonce of a committed tx that failed. */
+  const failedNonceMax = new Map<string, number>()
+  const committedTxs = new CommittedTxIndex({
+    failedNonceMax: (sender) => failedNonceMax.get(toHex(sender)) ?? -1,
+  })
   const deps: AdmissionDeps = {
     chainId,
     mempool,
     app,
     txVerifier,
-    isCommitted: async (hash) => committed.has(toHex(hash)),
+    committedTxs,
+    isCommitted: async (hash) => {
+      reads.count++
+      return committed.has(toHex(hash))
+    },
   }
-  return { deps, mempool, committed, txVerifier, admit: (bytes: Uint8Array) => admitTx(deps, bytes) }
+  return {
+    deps,
+    mempool,
+    committed,
+    reads,
+    failedNonceMax,
+    committedTxs,
+    txVerifier,
+    admit: (bytes: Uint8Array) => admitTx(deps, bytes),
+  }
 }
 
 interface TransferOptions {
@@ -234,6 +258,110 @@ describe('admitTx', () => {
       const result = await admit(encodeTx(stale))
       expect(mempool.size).toBe(0)
       expect(result.code).toBe(AdmissionCode.badNonce)
+    })
+  })
+
+  describe('alreadyCommitted is decided from memory; the tx index is read only when memory cannot tell', () => {
+    /** What the committer tells the index once a block holding `txs` is on disk. */
+    function commitInMemory(
+      committedTxs: CommittedTxIndex,
+      txs: readonly Tx[],
+      code: ReceiptCode = ReceiptCode.ok,
+    ) {
+      committedTxs.beginCommit(txs.map(txHashHex))
+      committedTxs.endCommit(txs.map((tx) => ({ txHash: txHash(tx), code, log: '' })))
+    }
+
+    it('no read on the common path: fresh txs, accepted or refused for funds, gap, taken nonce, full or pending', async () => {
+      const { admit, reads } = setup({ txCountMax: 3 })
+      const codes: number[] = []
+      for (const tx of [
+        transfer(aliceCommitted.nonce),
+        transfer(aliceCommitted.nonce), // the same again: pending
+        transfer(aliceCommitted.nonce, { amount: 11n }), // another tx at a taken nonce
+        transfer(aliceCommitted.nonce + 1, { amount: aliceCommitted.balance + 1n }), // unfunded
+        transfer(aliceCommitted.nonce + nonceGapMax + 1), // too far ahead
+        transfer(aliceCommitted.nonce + 1),
+        transfer(aliceCommitted.nonce + 2),
+        transfer(aliceCommitted.nonce + 3), // the mempool holds 3
+        transfer(0, { keyPair: bob, amount: 1n }), // no account
+      ]) {
+        codes.push((await admit(encodeTx(tx))).code)
+      }
+      expect(codes).toEqual([
+        AdmissionCode.ok,
+        AdmissionCode.alreadyPending,
+        AdmissionCode.badNonce,
+        AdmissionCode.rejectedByApp,
+        AdmissionCode.badNonce,
+        AdmissionCode.ok,
+        AdmissionCode.ok,
+        AdmissionCode.mempoolFull,
+        AdmissionCode.rejectedByApp,
+      ])
+      expect(reads.count).toBe(0)
+    })
+
+    it('a tx committed recently, resubmitted: alreadyCommitted from memory, executed or failed', async () => {
+      const { admit, reads, committedTxs, failedNonceMax } = setup()
+      const executed = transfer(aliceCommitted.nonce - 1)
+      const failed = transfer(aliceCommitted.nonce, { amount: aliceCommitted.balance + 1n })
+      commitInMemory(committedTxs, [executed])
+      commitInMemory(committedTxs, [failed], ReceiptCode.insufficientFunds)
+      failedNonceMax.set(toHex(alice.publicKey), aliceCommitted.nonce)
+      for (const tx of [executed, failed]) {
+        expect(await admit(encodeTx(tx))).toMatchObject({
+          code: AdmissionCode.alreadyCommitted,
+          hashHex: txHashHex(tx),
+        })
+      }
+      expect(reads.count).toBe(0)
+    })
+
+    it('after a restart (nothing recent in memory) a committed tx resubmitted is alreadyCommitted, read once', async () => {
+      const { admit, reads, committed } = setup()
+      const executed = transfer(aliceCommitted.nonce - 2)
+      committed.add(txHashHex(executed))
+      expect((await admit(encodeTx(executed))).code).toBe(AdmissionCode.alreadyCommitted)
+      expect(reads.count).toBe(1)
+    })
+
+    it('a stale nonce never committed is badNonce, after one read', async () => {
+      const { admit, reads, committed } = setup()
+      committed.add(txHashHex(transfer(aliceCommitted.nonce - 1)))
+      const rival = transfer(aliceCommitted.nonce - 1, { amount: 11n })
+      expect(await admit(encodeTx(rival))).toMatchObject({
+        code: AdmissionCode.badNonce,
+        hashHex: txHashHex(rival),
+      })
+      expect(reads.count).toBe(1)
+    })
+
+    // A failed tx is committed but leaves its sender's nonce as it was (ledger/app): its nonce alone does not
+    // tell, so the failed-nonce index sends every tx at or below the failed nonce to the tx index.
+    it('a committed tx that failed, resubmitted after a restart: alreadyCommitted, though its nonce is unused', async () => {
+      const { admit, reads, committed, failedNonceMax, mempool } = setup()
+      const failed = transfer(aliceCommitted.nonce, { amount: 20n })
+      committed.add(txHashHex(failed))
+      failedNonceMax.set(toHex(alice.publicKey), aliceCommitted.nonce)
+      expect((await admit(encodeTx(failed))).code).toBe(AdmissionCode.alreadyCommitted)
+      expect(reads.count).toBe(1)
+      // Another tx at that nonce was never committed: it is read too, and admitted.
+      expect((await admit(encodeTx(transfer(aliceCommitted.nonce)))).code).toBe(AdmissionCode.ok)
+      expect(reads.count).toBe(2)
+      // Above the failed nonce memory tells again.
+      expect((await admit(encodeTx(transfer(aliceCommitted.nonce + 1)))).code).toBe(AdmissionCode.ok)
+      expect(reads.count).toBe(2)
+      expect(mempool.size).toBe(2)
+    })
+
+    it('a tx of a block being written is read from the tx index (memory cannot tell until the write lands)', async () => {
+      const { admit, reads, committed, committedTxs } = setup()
+      const tx = transfer(aliceCommitted.nonce)
+      committed.add(txHashHex(tx))
+      committedTxs.beginCommit([txHashHex(tx)])
+      expect((await admit(encodeTx(tx))).code).toBe(AdmissionCode.alreadyCommitted)
+      expect(reads.count).toBe(1)
     })
   })
 

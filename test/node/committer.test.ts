@@ -17,6 +17,7 @@ import {
   impliedCommitHeightOfChild,
   type TreeEntry,
 } from '../../node/consensus/index.js'
+import { CommittedTxIndex } from '../../node/mempool/committed-txs.js'
 import { Mempool } from '../../node/mempool/mempool.js'
 import { NodeMetrics } from '../../node/metrics.js'
 import { loadTreeRoot } from '../../node/recovery.js'
@@ -142,6 +143,7 @@ async function setUp() {
     store,
     app,
     mempool,
+    committedTxs: new CommittedTxIndex(store),
     metrics: new NodeMetrics(),
     committedRoot: root,
     onCommitted: ({ block }) => committed.push(block.header.height),

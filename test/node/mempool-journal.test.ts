@@ -72,6 +72,22 @@ describe('MempoolJournal', () => {
     expect([...done].sort()).toEqual([0, 1, 2, 3, 4])
   })
 
+  it('a burst of appends in one tick is one write, in append order, and none resolves before it lands', async () => {
+    const store = new ControlledStore()
+    const journal = new MempoolJournal(store)
+    const done: number[] = []
+    const nonces = Array.from({ length: 50 }, (_, index) => index)
+    const appends = nonces.map((nonce) =>
+      journal.append(tx(nonce).hash, tx(nonce).tx).then(() => done.push(nonce)),
+    )
+    await settle()
+    expect(store.batches).toEqual([nonces])
+    expect(done).toEqual([])
+    store.complete()
+    await Promise.all(appends)
+    expect(done).toEqual(nonces)
+  })
+
   it('a failed write rejects exactly the appends of its batch; the next batch is written', async () => {
     const store = new ControlledStore()
     const journal = new MempoolJournal(store)

@@ -94,6 +94,7 @@ async function startValidator(index: number, clock: ManualClock): Promise<Runnin
       genesis: chain.genesis,
       consensusSecretKey: chain.consensusKeys[index]!.secretKey,
       blockIntervalMs: 100,
+      createEmptyBlocks: false,
     },
   )
   validator.start()

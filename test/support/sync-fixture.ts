@@ -22,6 +22,7 @@ import {
   MessageVerifier,
 } from '../../node/consensus/index.js'
 import { type Clock, sleep, type Timer } from '../../node/env/clock.js'
+import { CommittedTxIndex } from '../../node/mempool/committed-txs.js'
 import { Mempool } from '../../node/mempool/mempool.js'
 import { NodeMetrics } from '../../node/metrics.js'
 import { loadTreeRoot } from '../../node/recovery.js'
@@ -178,6 +179,7 @@ export async function newCommitter(store: LedgerStore, cluster: Cluster): Promis
     store,
     app: AccountsApp.fromAccounts(genesisAccounts(cluster)),
     mempool: new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
+    committedTxs: new CommittedTxIndex(store),
     metrics: new NodeMetrics(),
     committedRoot: await loadTreeRoot(store, cluster.chain.block),
     onCommitted: () => {},
