@@ -30,7 +30,7 @@ describe('deterministic simulation of the production consensus core', () => {
     expect(second.committedHeight).toBe(first.committedHeight)
     const other = await runScenario({ seed: 8, validators: 4 })
     expect(other.traceHash).not.toBe(first.traceHash)
-  })
+  }, 180_000)
 
   // n = 7 and more seeds per fixture: `npm run sim -- --fixtures K`.
   for (const [i, fixture] of byzantineNames.entries()) {
