@@ -26,6 +26,8 @@ describe('real validator processes running malicious fixtures (n = 7, f = 2)', (
     dir = await mkdtemp(join(tmpdir(), 'quorate-byzantine-'))
     testnet = await startTestnet({
       dir,
+      // These checks count blocks, not only transfers: empty blocks keep the chain moving between them.
+      createEmptyBlocks: true,
       validators: 7,
       accounts: 1,
       basePort: await freeBasePort(7),

@@ -80,6 +80,8 @@ describe('a validator whose LevelDB files were corrupted while it was stopped', 
     dir = await mkdtemp(join(tmpdir(), 'quorate-corruption-'))
     testnet = await startTestnet({
       dir,
+      // These checks count blocks, not only transfers: empty blocks keep the chain moving between them.
+      createEmptyBlocks: true,
       validators: validatorCount,
       accounts: 2,
       basePort: await freeBasePort(validatorCount),

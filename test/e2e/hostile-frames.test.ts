@@ -100,6 +100,8 @@ describe(`a permitted peer sending malformed, truncated, oversized and badly sig
     dir = await mkdtemp(join(tmpdir(), 'quorate-hostile-'))
     testnet = await startTestnet({
       dir,
+      // These checks count blocks, not only transfers: empty blocks keep the chain moving between them.
+      createEmptyBlocks: true,
       validators: validatorCount,
       accounts: 1,
       basePort: await freeBasePort(4),

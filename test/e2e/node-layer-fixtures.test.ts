@@ -25,6 +25,8 @@ describe('real processes running node-layer fixtures (n = 7: height-bomb and syn
     dir = await mkdtemp(join(tmpdir(), 'quorate-node-layer-'))
     testnet = await startTestnet({
       dir,
+      // These checks count blocks, not only transfers: empty blocks keep the chain moving between them.
+      createEmptyBlocks: true,
       validators: 7,
       accounts: 1,
       basePort: await freeBasePort(7),

@@ -49,7 +49,14 @@ describe('hostile JSON-RPC requests against a running validator', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-rpc-fuzz-'))
-    testnet = await startTestnet({ dir, validators: 1, accounts: 1, basePort: await freeBasePort(1) })
+    testnet = await startTestnet({
+      dir,
+      validators: 1,
+      accounts: 1,
+      basePort: await freeBasePort(1),
+      // "Keeps committing" is read from the height: empty blocks keep it moving between transfers.
+      createEmptyBlocks: true,
+    })
   }, 90_000)
 
   afterAll(async () => {
