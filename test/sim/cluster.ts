@@ -120,6 +120,14 @@ export class Cluster implements SimWire {
   /** Frames (and their bytes) any node handed to the network, on every protocol. */
   framesSent = 0
   bytesSent = 0
+  /** The same, per protocol (the scaling table splits traffic by what it carries). */
+  readonly sentByProtocol: Record<ProtocolName, { frames: number; bytes: number }> = {
+    consensus: { frames: 0, bytes: 0 },
+    tx: { frames: 0, bytes: 0 },
+    'tx-batch': { frames: 0, bytes: 0 },
+    sync: { frames: 0, bytes: 0 },
+    evidence: { frames: 0, bytes: 0 },
+  }
   /** Digest of everything that happened, to compare runs byte for byte. */
   traceHash = 0
   readonly #queue = new EventQueue<() => void | Promise<void>>()
@@ -222,6 +230,9 @@ export class Cluster implements SimWire {
     const from = this.nodes[fromId]!
     this.framesSent++
     this.bytesSent += frame.length
+    const byProtocol = this.sentByProtocol[protocol]
+    byProtocol.frames++
+    byProtocol.bytes += frame.length
     if (from.isHonest && protocol === 'consensus') this.#recordSigned(from, frame)
     let sent = false
     for (const to of this.nodes) {

@@ -4,10 +4,23 @@
 // seed and the command that replays it, and the process exits 1.
 // `npm run sim -- --fixtures K [--validators 4,7]`: every malicious fixture run by f validators, K seeds each.
 // `npm run sim -- --harm [--validators 4,7] [--duration-ms D] [--fixture NAME]`: the harm table (harm.ts).
+// `npm run sim -- --scaling [--validators 4,7,10,16,31,64] [--duration-ms D] [--seed S]`: frames and bytes per
+// committed block against n, with a least-squares fit (scaling.ts); JSON in bench-results/sim-scaling-<time>.json.
 import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type ByzantineName, byzantineNames, isByzantineName } from '../../testnet/byzantine/index.js'
 import { harmLatencyRatioMax, harmTable, harmThroughputRatioMin } from './harm.js'
+import {
+  type LinearFit,
+  type ScalingRow,
+  scalingClientsDefault,
+  scalingTable,
+  scalingValidatorCountsDefault,
+  scalingWarmupMsDefault,
+  scalingWindowMsDefault,
+} from './scaling.js'
 import { fixtureSeed, runScenario } from './scenario.js'
 import { runTwins, twinsScenario } from './twins.js'
 
@@ -15,7 +28,8 @@ const usage =
   'usage: npm run sim -- [--seeds K] [--first-seed S | --seed S] [--validators N] [--fixture NAME] [--twins M]\n' +
   '                      [--jobs J]\n' +
   '       npm run sim -- --fixtures K [--validators 4,7]\n' +
-  '       npm run sim -- --harm [--validators 4,7] [--duration-ms 60000] [--fixture NAME] [--seed S]'
+  '       npm run sim -- --harm [--validators 4,7] [--duration-ms 60000] [--fixture NAME] [--seed S]\n' +
+  `       npm run sim -- --scaling [--validators ${scalingValidatorCountsDefault.join(',')}] [--duration-ms ${scalingWindowMsDefault}] [--seed S]`
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +40,9 @@ const { values } = parseArgs({
     'first-seed': { type: 'string', default: '1' },
     jobs: { type: 'string', default: '1' },
     harm: { type: 'boolean', default: false },
-    'duration-ms': { type: 'string', default: '60000' },
+    scaling: { type: 'boolean', default: false },
+    // Defaults per mode: the harm run's length (60 s), the scaling run's measured window (10 s).
+    'duration-ms': { type: 'string' },
     fixture: { type: 'string' },
     fixtures: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -48,6 +64,7 @@ if (values.help) {
 }
 
 if (values.harm) process.exit(await harmMode())
+if (values.scaling) process.exit(await scalingMode())
 if (values.fixtures !== undefined) process.exit(await fixturesMode(integer(values.fixtures, 'fixtures', 1)))
 const count = values.seed === undefined ? integer(values.seeds, 'seeds', 0) : 1
 const firstSeed = integer(values.seed ?? values['first-seed'], 'first-seed', 0)
@@ -166,7 +183,7 @@ async function harmMode(): Promise<number> {
   const validatorCounts = (values.validators ?? '4,7')
     .split(',')
     .map((each) => integer(each, 'validators', 4))
-  const durationMs = integer(values['duration-ms'], 'duration-ms', 10_000)
+  const durationMs = integer(values['duration-ms'] ?? '60000', 'duration-ms', 10_000)
   const fixture = values.fixture
   if (fixture !== undefined && !isByzantineName(fixture)) {
     write(`unknown fixture ${JSON.stringify(fixture)}\n${usage}`)
@@ -200,6 +217,91 @@ async function harmMode(): Promise<number> {
   for (const row of failed)
     write(
       `  reproduce: npm run sim -- --harm --validators ${row.validators} --fixture ${row.fixture} --seed ${seed}`,
+    )
+  return failed.length > 0 ? 1 : 0
+}
+
+/** Frames and bytes per committed block for each n, the fits, and the JSON file. */
+async function scalingMode(): Promise<number> {
+  const validatorCounts = (values.validators ?? scalingValidatorCountsDefault.join(','))
+    .split(',')
+    .map((each) => integer(each, 'validators', 4))
+  const windowMs = integer(values['duration-ms'] ?? String(scalingWindowMsDefault), 'duration-ms', 1_000)
+  const seed = integer(values.seed ?? '1', 'seed', 0)
+  const startedMs = Date.now()
+  write(
+    `scaling: n honest validators, calm network, ${scalingClientsDefault} closed-loop clients; ` +
+      `${scalingWarmupMsDefault / 1000} s warm-up, then frames and bytes handed to the network in ` +
+      `${windowMs / 1000} s of simulated time per block committed by node 0; seed ${seed}`,
+  )
+  write(
+    '| n | blocks | txs/block | frames/block | KB/block | frames/validator/block | bytes/validator/block | ' +
+      'consensus (per validator) | tx-batch (per validator) | other (per validator) | wall s |',
+  )
+  write('|---|---|---|---|---|---|---|---|---|---|---|')
+  const perValidator = (
+    row: ScalingRow,
+    protocols: ReadonlyArray<keyof ScalingRow['perBlockByProtocol']>,
+  ) => {
+    const frames = protocols.reduce((sum, name) => sum + row.perBlockByProtocol[name].framesPerValidator, 0)
+    const bytes = protocols.reduce((sum, name) => sum + row.perBlockByProtocol[name].bytesPerValidator, 0)
+    return `${frames.toFixed(2)} / ${bytes.toFixed(0)} B`
+  }
+  let nextIndex = 0
+  const progress = () => {
+    const n = validatorCounts[nextIndex]
+    if (n !== undefined) process.stderr.write(`scaling: n=${n} running (${seconds(startedMs)} s so far)\n`)
+  }
+  progress()
+  const { rows, fits } = await scalingTable({
+    seed,
+    validatorCounts,
+    windowMs,
+    onRow: (row) => {
+      const { perBlock } = row
+      write(
+        `| ${row.validators} | ${row.committedBlocks} | ${(row.committedTxs / row.committedBlocks).toFixed(2)} | ` +
+          `${perBlock.frames.toFixed(1)} | ${(perBlock.bytes / 1024).toFixed(1)} | ` +
+          `${perBlock.framesPerValidator.toFixed(2)} | ${perBlock.bytesPerValidator.toFixed(0)} | ` +
+          `${perValidator(row, ['consensus'])} | ${perValidator(row, ['tx-batch'])} | ` +
+          `${perValidator(row, ['tx', 'sync', 'evidence'])} | ${row.wallSeconds.toFixed(1)} |`,
+      )
+      for (const violation of row.violations) write(`  ${violation.kind}: ${violation.detail}`)
+      nextIndex++
+      progress()
+    },
+  })
+  const line = (fit: LinearFit, digits: number) =>
+    `${fit.slope.toFixed(digits)}·n + ${fit.intercept.toFixed(digits)} (R² ${fit.rSquared.toFixed(4)})`
+  if (fits === null) write('fit: needs two different validator counts or more')
+  else {
+    write(`fit, per validator per committed block: frames = ${line(fits.framesPerValidator, 3)}`)
+    write(`fit, per validator per committed block: bytes = ${line(fits.bytesPerValidator, 1)}`)
+    write(
+      `slopes: ${fits.framesPerValidator.slope.toFixed(3)} frames and ${fits.bytesPerValidator.slope.toFixed(1)} ` +
+        'bytes per validator per block per added validator; the cluster total is n times the per-validator ' +
+        'figure (votes go to every validator), so it grows as n²',
+    )
+  }
+  await mkdir('bench-results', { recursive: true })
+  const file = join('bench-results', `sim-scaling-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const report = {
+    seed,
+    windowMs,
+    warmupMs: scalingWarmupMsDefault,
+    clients: scalingClientsDefault,
+    rows,
+    fits,
+    wallSeconds: Number(seconds(startedMs)),
+  }
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
+  const failed = rows.filter((row) => row.violations.length > 0)
+  write(
+    `scaling: ${rows.length} runs, ${failed.length} with violations, wall ${seconds(startedMs)} s; written to ${file}`,
+  )
+  for (const row of failed)
+    write(
+      `  reproduce: npm run sim -- --scaling --validators ${row.validators} --duration-ms ${windowMs} --seed ${seed}`,
     )
   return failed.length > 0 ? 1 : 0
 }
