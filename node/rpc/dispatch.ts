@@ -9,6 +9,11 @@ export type RpcId = string | number | null
 export interface RpcMethodContext {
   /** Aborted when the request runs past its time limit, the client goes away, or the server closes. */
   readonly signal: AbortSignal
+  /**
+   * The method refused for want of capacity (a full mempool): its result says so, and an HTTP transport also
+   * answers 503 with Retry-After, so a client or proxy that only reads the status backs off too.
+   */
+  readonly overloaded: () => void
 }
 
 export type RpcMethod = (params: unknown, context: RpcMethodContext) => Promise<unknown>
@@ -29,6 +34,8 @@ export type RpcRejectReason =
   | 'connection_limit'
   | 'not_found'
   | 'unauthorized'
+  /** Not a rejection of the request's form: refused for want of capacity (a full mempool), answered 503. */
+  | 'overloaded'
 
 /** The subset of a pino logger the RPC layer uses. */
 export interface RpcLogger {
@@ -41,6 +48,8 @@ export interface DispatchOptions {
   readonly signal: AbortSignal
   readonly logger: RpcLogger
   readonly onRejected: (reason: RpcRejectReason) => void
+  /** A method reported that it refused for want of capacity (RpcMethodContext.overloaded). */
+  readonly onOverloaded?: () => void
 }
 
 /** The reason a request signal is aborted with when its time limit passes. */
@@ -108,7 +117,8 @@ async function call(request: ValidRequest, options: DispatchOptions): Promise<st
   const method = methods[request.method]
   if (method === undefined) throw new Error(`method table entry ${request.method} is undefined`)
   try {
-    const result = await untilAborted(invoke(method, request.params, signal), signal)
+    const context = { signal, overloaded: options.onOverloaded ?? (() => {}) }
+    const result = await untilAborted(invoke(method, request.params, context), signal)
     // Serialise here, per request, so a result that cannot be serialised fails only its own request.
     return JSON.stringify({ jsonrpc: '2.0', id: request.id ?? null, result: result ?? null })
   } catch (error) {
@@ -116,9 +126,9 @@ async function call(request: ValidRequest, options: DispatchOptions): Promise<st
   }
 }
 
-async function invoke(method: RpcMethod, params: unknown, signal: AbortSignal): Promise<unknown> {
+async function invoke(method: RpcMethod, params: unknown, context: RpcMethodContext): Promise<unknown> {
   // Inside an async function, so a method that throws synchronously is handled like one that rejects.
-  return method(params, { signal })
+  return method(params, context)
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -6,7 +6,7 @@ import type { Block, Receipt } from '../../ledger/types.js'
 import { evidenceRpcPageLengthDefault, evidenceRpcPageLengthMax } from '../evidence/index.js'
 import { AdmissionCode } from '../mempool/admission.js'
 import type { RpcBackend } from './backend.js'
-import type { RpcMethods } from './dispatch.js'
+import type { RpcMethodContext, RpcMethods } from './dispatch.js'
 import { invalidParams, RpcError, RpcErrorCode } from './errors.js'
 import { heightParam, hexParam, paramsObject } from './params.js'
 
@@ -68,8 +68,9 @@ function refusingCorruptData(node: RpcBackend, methods: RpcMethods): RpcMethods 
 
 /** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
 export function nodeRpcMethods(node: RpcBackend): RpcMethods {
-  const broadcastTxSync = async (params: unknown) => {
+  const broadcastTxSync = async (params: unknown, { overloaded }: RpcMethodContext) => {
     const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
+    if (result.code === AdmissionCode.mempoolFull) overloaded()
     return { hash: result.hashHex, code: result.code, log: result.log }
   }
   return refusingCorruptData(node, {
@@ -94,9 +95,10 @@ export function nodeRpcMethods(node: RpcBackend): RpcMethods {
     // Both answer after admission (CheckTx); async is kept for CometBFT clients that call it.
     broadcast_tx_async: broadcastTxSync,
     broadcast_tx_sync: broadcastTxSync,
-    broadcast_tx_commit: async (params, { signal }) => {
+    broadcast_tx_commit: async (params, { signal, overloaded }) => {
       const bytes = hexParam(paramsObject(params), 'tx')
       const result = await node.submitTx(bytes)
+      if (result.code === AdmissionCode.mempoolFull) overloaded()
       if (result.hashHex === null || result.tx === null)
         return { hash: result.hashHex, code: result.code, log: result.log }
       const hash = txHash(result.tx)

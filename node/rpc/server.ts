@@ -252,8 +252,12 @@ export class RpcServer {
       send(response, 200, errorResponseText(null, { code: RpcErrorCode.parseError, message: 'parse error' }))
       return
     }
-    const answer = await dispatch(payload, this.dispatchOptions(signal))
-    send(response, answer === null ? 204 : 200, answer)
+    let overloaded = false
+    const answer = await dispatch(payload, this.dispatchOptions(signal, () => (overloaded = true)))
+    // A lone request refused for want of capacity: 503 with its JSON-RPC answer. A batch keeps 200 (its other
+    // answers may have succeeded); each answer still says why.
+    if (overloaded && !Array.isArray(payload)) sendOverloaded(response, answer)
+    else send(response, answer === null ? 204 : 200, answer)
   }
 
   private async handleUriCall(method: string, query: string, response: ServerResponse, signal: AbortSignal) {
@@ -270,22 +274,43 @@ export class RpcServer {
       return
     }
     const params = queryParams(query)
+    let overloaded = false
     const answer = await dispatch(
       { jsonrpc: '2.0', id: uriRequestId, method: name, params },
-      this.dispatchOptions(signal),
+      this.dispatchOptions(signal, () => (overloaded = true)),
     )
-    send(response, 200, answer)
+    if (overloaded) sendOverloaded(response, answer)
+    else send(response, 200, answer)
   }
 
-  private dispatchOptions(signal: AbortSignal) {
+  private dispatchOptions(signal: AbortSignal, onOverloaded: () => void) {
     return {
       methods: this.options.methods,
       batchLengthMax: this.limits.batchLengthMax,
       signal,
       logger: this.logger,
       onRejected: (reason: RpcRejectReason) => this.reject(reason),
+      onOverloaded: () => {
+        this.reject('overloaded')
+        onOverloaded()
+      },
     }
   }
+}
+
+/** Seconds a client is asked to wait after a 503 (the mempool drains at the commit rate). */
+export const overloadedRetryAfterSeconds = 1
+
+/** 503 Service Unavailable with Retry-After, and the JSON-RPC answer that says what was refused. */
+function sendOverloaded(response: ServerResponse, body: string | null): void {
+  if (response.headersSent || response.destroyed) return
+  const text = body ?? ''
+  response.writeHead(503, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Retry-After': String(overloadedRetryAfterSeconds),
+  })
+  response.end(text)
 }
 
 function send(response: ServerResponse, status: number, body: string | null): void {
