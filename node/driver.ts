@@ -59,13 +59,14 @@ export interface DriverDeps {
   readonly logger: Logger
   readonly clock: Clock
   /**
-   * Minimum time between a parent block and an idle child (no transactions in the mempool or in uncommitted
-   * ancestors), so an idle chain does not spin out empty blocks. Blocks with work are proposed at once.
+   * With createEmptyBlocks: the minimum time between a parent block and an idle child (no transactions in the
+   * mempool or in uncommitted ancestors), so an idle chain does not spin out empty blocks. Blocks with work are
+   * proposed at once either way.
    */
   readonly blockIntervalMs: number
   /** False: a quiescent chain; an idle leader waits for a transaction instead of pacing empty blocks. */
   readonly createEmptyBlocks: boolean
-  /** Re-sends the mempool's transactions to peers: we time out with work, and the leader may not have it. */
+  /** Re-sends the mempool's transactions to peers: our view is stuck with work, and others may not have it. */
   readonly gossipPendingTxs: () => void
 }
 
@@ -84,7 +85,7 @@ export class ConsensusDriver {
   /** The view whose timer fired last: a second expiry in one view means the view is stuck. */
   #lastTimerView = -1
   readonly #timers = new Map<number, Timer>()
-  /** Idle blocks waiting out the block interval, by view: proposed early when work arrives. */
+  /** Idle blocks, by view: waiting for a transaction (or, with empty blocks on, for the block interval). */
   readonly #idlePayloads = new Map<
     number,
     { readonly timer: Timer | null; readonly due: (emptyAllowed: boolean) => void }
