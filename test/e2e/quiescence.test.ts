@@ -11,7 +11,7 @@ import { rpcCall } from '../../node/rpc/client.js'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { metricTotal } from '../support/metrics-scrape.js'
-import { status } from '../support/rpc-checks.js'
+import { status, waitFor } from '../support/rpc-checks.js'
 
 /** Idle time watched; longer than the view timeout (1 s), so an idle view's timer has fired in it. */
 const idleWatchMs = 4_000
@@ -69,8 +69,11 @@ describe('a quiescent testnet (real validator processes, default config)', () =>
 
     const first = await transfer(0, rpcs[1]!)
     expect(first.code).toBe(0)
-    // Let the first transfer's two following blocks commit everywhere and every view timer go idle.
-    await sleep(2_000)
+    // Every validator has committed it and sits in the same view: the chain has nothing left to do.
+    await waitFor('every validator to commit the transfer and settle in one view', async () => {
+      const now = await snapshot()
+      return Math.min(...now.heights) >= first.height && new Set(now.views).size === 1
+    })
     const before = await snapshot()
     expect(Math.min(...before.heights)).toBeGreaterThanOrEqual(first.height)
     await sleep(idleWatchMs)
