@@ -253,7 +253,10 @@ export class RpcServer {
       return
     }
     let overloaded = false
-    const answer = await dispatch(payload, this.dispatchOptions(signal, () => (overloaded = true)))
+    const answer = await dispatch(
+      payload,
+      this.dispatchOptions(signal, () => (overloaded = true)),
+    )
     // A lone request refused for want of capacity: 503 with its JSON-RPC answer. A batch keeps 200 (its other
     // answers may have succeeded); each answer still says why.
     if (overloaded && !Array.isArray(payload)) sendOverloaded(response, answer)
