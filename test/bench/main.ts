@@ -148,6 +148,7 @@ if (which.has('soak')) {
       1_000,
       600_000,
     ),
+    saturationWarmupMs: defaults.saturationWarmupMs,
     sampleIntervalMs: defaults.sampleIntervalMs,
     resultsDir: defaults.resultsDir,
     print: (line) => process.stdout.write(`${line}\n`),

@@ -42,6 +42,8 @@ export interface BenchSoakOptions {
   readonly loadShare: number
   /** The saturation level's measured window (after a short warm-up of its own). */
   readonly saturationMs: number
+  /** Before the saturation window: the clients read their nonces and the validators' code warms up. */
+  readonly saturationWarmupMs: number
   readonly sampleIntervalMs: number
   readonly resultsDir: string
   readonly print: (line: string) => void
@@ -54,11 +56,10 @@ export const benchSoakDefaults = {
   warmupMs: 30_000,
   loadShare: 0.5,
   saturationMs: 10_000,
+  saturationWarmupMs: 5_000,
   sampleIntervalMs: 1_000,
   resultsDir: 'bench-results',
 } as const
-
-const saturationWarmupMs = 2_000
 
 export async function benchSoak(options: BenchSoakOptions): Promise<{ report: SoakReport; file: string }> {
   const startedAt = new Date().toISOString()
@@ -87,13 +88,13 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
       {
         type: 'level',
         clients: options.clients,
-        warmupMs: saturationWarmupMs,
+        warmupMs: options.saturationWarmupMs,
         durationMs: options.saturationMs,
       },
       levelProgress(
         progress,
         `saturation, ${options.clients} clients`,
-        saturationWarmupMs + options.saturationMs,
+        options.saturationWarmupMs + options.saturationMs,
       ),
     )
     progress.done()
@@ -160,6 +161,7 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
         warmup_ms: options.warmupMs,
         load_share: options.loadShare,
         saturation_ms: options.saturationMs,
+        saturation_warmup_ms: options.saturationWarmupMs,
         sample_interval_ms: options.sampleIntervalMs,
       },
       saturation: {

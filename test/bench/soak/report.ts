@@ -38,6 +38,7 @@ export interface SoakReport {
     readonly warmup_ms: number
     readonly load_share: number
     readonly saturation_ms: number
+    readonly saturation_warmup_ms: number
     readonly sample_interval_ms: number
   }
   /** Closed-loop, every client at full speed, measured first. */
