@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { rpcCall } from '../../node/rpc/client.js'
 import { startTestnet } from '../../testnet/runner.js'
 import { type LevelListener, LoadGeneratorProcess } from './load/generator-process.js'
 import { describeMachine } from './load/machine.js'
@@ -83,6 +84,7 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
     generator = await LoadGeneratorProcess.start(testnet.infoFile)
     const pids = testnet.info.validators.map((validator) => validator.pid)
     const metricsUrls = testnet.info.validators.map((validator) => validator.metrics)
+    const rpcUrl = testnet.info.validators[0]!.rpc
 
     const saturation = await generator.runLevel(
       {
@@ -103,15 +105,23 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
     const rate = options.loadShare * saturatedTxPerSecond
 
     series = new RssSeries(pids, options.sampleIntervalMs)
-    const edges: Array<{ atMs: number; cpu: number[]; views: Promise<ViewChangeCounts[]> }> = []
+    const edges: Array<{
+      atMs: number
+      cpu: number[]
+      views: Promise<ViewChangeCounts[]>
+      height: Promise<number>
+    }> = []
     const edge = async (): Promise<void> => {
       const taken = {
         atMs: series!.sample().atMs,
         cpu: pids.map(cpuSeconds),
         views: Promise.all(metricsUrls.map(scrapeViewChanges)),
+        height: rpcCall<{ height: number }>(rpcUrl, 'status', {}, { timeoutMs: 5_000 }).then(
+          (status) => status.height,
+        ),
       }
       edges.push(taken)
-      await taken.views
+      await Promise.all([taken.views, taken.height])
     }
     const soakPhase = `soak at ${rate.toFixed(0)} tx/s`
     const totalMs = options.warmupMs + options.durationMs
@@ -185,6 +195,7 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
         errors_by_kind: soak.errors,
         validator_cpu_cores: significant(cpuTotal / windowSeconds),
         timeout_views: Math.max(...timeoutViews),
+        blocks_committed: (await end.height) - (await start.height),
       },
       rss,
       rss_flat_slope_mib_per_min_max: rssFlatSlopeMibPerMinuteMax,
@@ -195,6 +206,8 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
         ? 'flat'
         : 'growing',
       rss_series: samples.map((sample) => [secondsSinceStart(sample.atMs), ...sample.rssBytes]),
+      rss_anon_series: samples.map((sample) => [secondsSinceStart(sample.atMs), ...sample.anonBytes]),
+      rss_file_series: samples.map((sample) => [secondsSinceStart(sample.atMs), ...sample.fileBytes]),
       rss_window_end_s: secondsSinceStart(end.atMs),
     }
     const file = await writeSoakReport(options.resultsDir, report)

@@ -142,24 +142,56 @@ describe('figures', () => {
     ).toBeNull()
   })
 
-  it('RSS per validator over the window: start, end, max and slope in MiB per minute', () => {
+  it('RSS per validator over the window: start, end, max and slopes in MiB per minute', () => {
     const mib = 2 ** 20
-    // Validator 0 grows 1 MiB every 10 s (6 MiB/min); validator 1 stays flat. One sample before the window.
-    const samples = Array.from({ length: 8 }, (_, i) => ({
-      atMs: (i - 1) * 10_000,
-      rssBytes: [100 * mib + (i - 1) * mib, 50 * mib],
-    }))
-    const figures = rssFigures(samples, 0, 60_000)
-    expect(figures[0]).toEqual({
+    // Validator 0 grows 1 MiB every 10 s (6 MiB/min), all of it anonymous; validator 1 stays flat but for a
+    // 40 MiB peak its heap gives back 10 s later. One sample before the window, none after it.
+    const samples = Array.from({ length: 8 }, (_, i) => {
+      const grown = 100 * mib + (i - 1) * mib
+      const peak = i === 7 ? 40 * mib : 0
+      return {
+        atMs: (i - 1) * 10_000,
+        rssBytes: [grown, 50 * mib + peak],
+        anonBytes: [grown - 30 * mib, 20 * mib + peak],
+        fileBytes: [30 * mib, 30 * mib],
+      }
+    })
+    samples.push({ atMs: 70_000, rssBytes: [0, 0], anonBytes: [0, 0], fileBytes: [0, 0] })
+    const [growing, flat] = rssFigures(samples, 0, 60_000)
+    expect(growing).toEqual({
       validator: 0,
       start_bytes: 100 * mib,
       end_bytes: 106 * mib,
       max_bytes: 106 * mib,
       slope_mib_per_min: 6,
       second_half_slope_mib_per_min: 6,
+      floor_slope_mib_per_min: 6,
+      anon_start_bytes: 70 * mib,
+      anon_end_bytes: 76 * mib,
+      anon_slope_mib_per_min: 6,
+      file_start_bytes: 30 * mib,
+      file_end_bytes: 30 * mib,
+      file_slope_mib_per_min: 0,
     })
-    expect(figures[1]?.slope_mib_per_min).toBe(0)
+    // The peak lifts the plain slope; it is the only sample of its tenth, so the floor keeps it too here, which
+    // is why the verdict reads the plain slope and the floor is a diagnostic.
+    expect(flat?.max_bytes).toBe(90 * mib)
+    expect(flat?.slope_mib_per_min).toBeGreaterThan(0)
+    expect(flat?.anon_slope_mib_per_min).toBe(flat?.slope_mib_per_min)
+    expect(flat?.file_slope_mib_per_min).toBe(0)
     expect(() => rssFigures(samples, 1, 2)).toThrow(RangeError)
+  })
+
+  it('the floor slope ignores a transient peak that shares its tenth of the window with a lower sample', () => {
+    const mib = 2 ** 20
+    // One sample a second for 100 s, flat at 50 MiB but for a 100 MiB peak at 95 s.
+    const samples = Array.from({ length: 101 }, (_, i) => {
+      const bytes = (i === 95 ? 150 : 50) * mib
+      return { atMs: i * 1_000, rssBytes: [bytes], anonBytes: [bytes], fileBytes: [0] }
+    })
+    const [figures] = rssFigures(samples, 0, 100_000)
+    expect(figures?.slope_mib_per_min).toBeGreaterThan(1)
+    expect(figures?.floor_slope_mib_per_min).toBe(0)
   })
 })
 

@@ -75,6 +75,7 @@ describe('the soak benchmark, seconds long', () => {
     expect(window.errors).toBe(Object.values(window.errors_by_kind).reduce((sum, count) => sum + count, 0))
     expect(window.validator_cpu_cores).toBeGreaterThan(0)
     expect(window.timeout_views).toBeGreaterThanOrEqual(0)
+    expect(window.blocks_committed).toBeGreaterThan(0)
   })
 
   it('samples every validator’s RSS through the window and reports each one’s start, end, max and slope', () => {
@@ -92,7 +93,15 @@ describe('the soak benchmark, seconds long', () => {
       expect(rss.end_bytes).toBe(column[column.length - 1])
       expect(rss.max_bytes).toBe(Math.max(...column))
       expect(rss.slope_mib_per_min).not.toBeNull()
+      expect(rss.floor_slope_mib_per_min).not.toBeNull()
+      // VmRSS is RssAnon + RssFile + RssShmem, read from one /proc/PID/status.
+      expect(rss.anon_start_bytes).toBeGreaterThan(0)
+      expect(rss.file_start_bytes).toBeGreaterThan(0)
+      expect(rss.anon_start_bytes + rss.file_start_bytes).toBeLessThanOrEqual(rss.start_bytes)
+      expect(rss.anon_end_bytes + rss.file_end_bytes).toBeLessThanOrEqual(rss.end_bytes)
     }
+    expect(report.rss_anon_series).toHaveLength(report.rss_series.length)
+    expect(report.rss_file_series).toHaveLength(report.rss_series.length)
     expect(report.rss_flat_slope_mib_per_min_max).toBe(1)
     const flat = report.rss.every((rss) => rss.slope_mib_per_min! < report.rss_flat_slope_mib_per_min_max)
     expect(report.verdict).toBe(flat ? 'flat' : 'growing')

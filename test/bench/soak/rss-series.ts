@@ -1,14 +1,19 @@
-// Every validator's resident set size (VmRSS from /proc/PID/status) at a fixed interval, kept as a series, so
-// a long run can be judged by its trend and not only by its peak.
+// Every validator's resident set size at a fixed interval, kept as a series, so a long run can be judged by its
+// trend and not only by its peak. From /proc/PID/status: VmRSS (the figure judged), split into RssAnon (the
+// JavaScript heap, native allocations: what a leak grows) and RssFile (pages of mapped files that are resident:
+// the node binary, and LevelDB's table files, which it maps on 64-bit Linux; the kernel can drop them).
 
+import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { rssBytes } from '../load/proc.js'
+import { ProcReadError, statusKilobytes } from '../load/proc.js'
 
 export interface RssSample {
   /** performance.now() of the read. */
   readonly atMs: number
-  /** One value per pid, in the order given. */
+  /** VmRSS, one value per pid in the order given, in bytes. */
   readonly rssBytes: readonly number[]
+  readonly anonBytes: readonly number[]
+  readonly fileBytes: readonly number[]
 }
 
 /** A day of samples at one per second; a run that long is beyond what this series is for. */
@@ -40,7 +45,14 @@ export class RssSeries {
     if (this.#samples.length >= rssSampleCountMax) {
       throw new RangeError(`more than ${rssSampleCountMax} RSS samples`)
     }
-    const sample = { atMs: performance.now(), rssBytes: this.pids.map(rssBytes) }
+    const statuses = this.pids.map(readStatus)
+    const field = (name: string) => statuses.map((status) => statusKilobytes(status, name) * 1024)
+    const sample = {
+      atMs: performance.now(),
+      rssBytes: field('VmRSS'),
+      anonBytes: field('RssAnon'),
+      fileBytes: field('RssFile'),
+    }
     this.#samples.push(sample)
     return sample
   }
@@ -55,5 +67,13 @@ export class RssSeries {
   /** Stops sampling after a failure elsewhere. */
   cancel(): void {
     clearInterval(this.#timer)
+  }
+}
+
+function readStatus(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch (error) {
+    throw new ProcReadError(`cannot read /proc/${pid}/status (has the process exited?): ${String(error)}`)
   }
 }
