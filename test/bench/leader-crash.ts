@@ -183,7 +183,7 @@ function quantiles(values: readonly number[]): QuantileSummary {
   return {
     median: round(median(values)),
     p90: round(nearestRank(values, 0.9)),
-    max: values.length === 0 ? null : Math.max(...values),
-    min: values.length === 0 ? null : Math.min(...values),
+    max: round(values.length === 0 ? null : Math.max(...values)),
+    min: round(values.length === 0 ? null : Math.min(...values)),
   }
 }
