@@ -1,10 +1,13 @@
-// `npm run bench -- [catch-up] [flood] [harm] [load] [--blocks N] [--base-port P] [--duration-ms D]
-// [--fixture NAME] [--clients C] [--validators N] [--warmup-ms W] [--idle-ms I] [--ceiling-ms M]
-// [--etcd-results FILE]`: benchmarks that print their figures (every one when none is named). Built with
-// tsconfig.bench.json (the product plus test/bench) into dist/, and run from there: a worker thread needs
-// compiled JavaScript. --clients is one count for harm (default 16) and a comma-separated list of levels for
-// load (default 1,16,64,256); --duration-ms is harm's measured time (default 20000) and load's per level
-// (default 15000).
+// `npm run bench -- [catch-up] [flood] [harm] [load] [leader-crash] [soak] [--blocks N] [--base-port P]
+// [--duration-ms D] [--fixture NAME] [--clients C] [--validators N] [--warmup-ms W] [--idle-ms I]
+// [--ceiling-ms M] [--etcd-results FILE] [--trials T] [--settle-ms S] [--victim current|next] [--load-share F]
+// [--saturation-ms M]`:
+// benchmarks that print their figures (every one when none is named). Built with tsconfig.bench.json (the
+// product plus test/bench) into dist/, and run from there: a worker thread needs compiled JavaScript.
+// --clients is one count for harm (default 16), leader-crash (16) and soak (256), and a comma-separated list of
+// levels for load (default 1,16,64,256); --duration-ms is harm's measured time (default 20000), load's per
+// level (default 15000) and soak's (default 600000); --warmup-ms is load's per level (1000), leader-crash's
+// before its first trial (3000) and soak's before its window (30000).
 import '../../node/polyfills.js'
 import { parseArgs } from 'node:util'
 import { isByzantineName } from '../../testnet/byzantine/index.js'
@@ -23,9 +26,14 @@ const { values, positionals } = parseArgs({
     'idle-ms': { type: 'string' },
     'ceiling-ms': { type: 'string' },
     'etcd-results': { type: 'string' },
+    trials: { type: 'string' },
+    'settle-ms': { type: 'string' },
+    'load-share': { type: 'string' },
+    'saturation-ms': { type: 'string' },
+    victim: { type: 'string' },
   },
 })
-const benches = ['catch-up', 'flood', 'harm', 'load']
+const benches = ['catch-up', 'flood', 'harm', 'load', 'leader-crash', 'soak']
 const which = new Set(positionals.length === 0 ? benches : positionals)
 const unknown = [...which].filter((name) => !benches.includes(name))
 if (unknown.length > 0) {
@@ -50,6 +58,17 @@ function wholeNumber(
   const value = Number(text)
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     console.error(`--${name}: expected a whole number in ${min}..${max}, got ${JSON.stringify(text)}`)
+    process.exit(2)
+  }
+  return value
+}
+
+/** A number in (0, 1], or the default when the option is absent; exits with a message otherwise. */
+function share(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    console.error(`--${name}: expected a number above 0 and at most 1, got ${JSON.stringify(text)}`)
     process.exit(2)
   }
   return value
@@ -90,5 +109,48 @@ if (which.has('load')) {
     resultsDir: benchLoadDefaults.resultsDir,
     print: (line) => process.stdout.write(`${line}\n`),
     ...(etcdResultsFile === undefined ? {} : { etcdResultsFile }),
+  })
+}
+if (which.has('leader-crash')) {
+  const { benchLeaderCrash, benchLeaderCrashDefaults: defaults } = await import('./leader-crash.js')
+  const { victimRules } = await import('./leader-crash/trial.js')
+  const victim = victimRules.find((rule) => rule === (values.victim ?? defaults.victim))
+  if (victim === undefined) {
+    console.error(`--victim: expected one of ${victimRules.join(', ')}, got ${JSON.stringify(values.victim)}`)
+    process.exit(2)
+  }
+  await benchLeaderCrash({
+    basePort,
+    validators: wholeNumber('validators', values.validators, defaults.validators, 4, 64),
+    clients: wholeNumber('clients', values.clients, defaults.clients, 1, 10_000),
+    trials: wholeNumber('trials', values.trials, defaults.trials, 1, 1_000),
+    warmupMs: wholeNumber('warmup-ms', values['warmup-ms'], defaults.warmupMs, 0, 600_000),
+    settleMs: wholeNumber('settle-ms', values['settle-ms'], defaults.settleMs, 0, 600_000),
+    pollIntervalMs: defaults.pollIntervalMs,
+    victim,
+    resultsDir: defaults.resultsDir,
+    print: (line) => process.stdout.write(`${line}\n`),
+  })
+}
+if (which.has('soak')) {
+  const { benchSoak, benchSoakDefaults: defaults } = await import('./soak.js')
+  await benchSoak({
+    basePort,
+    validators: wholeNumber('validators', values.validators, defaults.validators, 1, 64),
+    clients: wholeNumber('clients', values.clients, defaults.clients, 1, 10_000),
+    durationMs: wholeNumber('duration-ms', values['duration-ms'], defaults.durationMs, 1_000, 86_400_000),
+    warmupMs: wholeNumber('warmup-ms', values['warmup-ms'], defaults.warmupMs, 0, 3_600_000),
+    loadShare: share('load-share', values['load-share'], defaults.loadShare),
+    saturationMs: wholeNumber(
+      'saturation-ms',
+      values['saturation-ms'],
+      defaults.saturationMs,
+      1_000,
+      600_000,
+    ),
+    saturationWarmupMs: defaults.saturationWarmupMs,
+    sampleIntervalMs: defaults.sampleIntervalMs,
+    resultsDir: defaults.resultsDir,
+    print: (line) => process.stdout.write(`${line}\n`),
   })
 }

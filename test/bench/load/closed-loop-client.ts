@@ -11,6 +11,7 @@ import { buildTransfer, txToHex } from '../../../node/client/transfer.js'
 import { AdmissionCode } from '../../../node/mempool/admission.js'
 import { callRpc, type RpcEndpoint, type RpcOutcome } from './keep-alive-rpc.js'
 import type { LevelTally } from './level-tally.js'
+import type { RatePacer } from './rate-pacer.js'
 
 export interface ClientAccount {
   readonly keys: KeyPair
@@ -30,6 +31,8 @@ export interface ClientContext {
   /** performance.now() after which no new request is sent. */
   readonly stopAtMs: number
   readonly requestTimeoutMs: number
+  /** A rate-limited level's slots, shared by its clients; absent: send as soon as the last one is answered. */
+  readonly pacer?: RatePacer
 }
 
 /** After a failed request, so a refusing node does not turn the client into a hot loop. */
@@ -57,7 +60,9 @@ export async function runClient(context: ClientContext, account: ClientAccount):
         nonce: account.nextNonce,
       }),
     )
-    const sentMs = performance.now()
+    // Paced: the latency counts from the slot's due time, so time spent behind schedule is not hidden.
+    const sentMs = context.pacer === undefined ? performance.now() : await context.pacer.next()
+    if (context.pacer !== undefined && performance.now() >= context.stopAtMs) break
     const outcome = await callRpc(
       context.endpoint,
       'broadcast_tx_commit',

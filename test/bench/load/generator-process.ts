@@ -98,6 +98,11 @@ export class LoadGeneratorProcess {
     }
   }
 
+  /** Ends the running level now (runLevel then resolves with a window that closed at this moment). */
+  stopLevel(): void {
+    this.#send({ type: 'stop' })
+  }
+
   /** Asks it to quit; SIGKILL if it has not after a grace period. */
   async stop(): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return

@@ -2,8 +2,9 @@
 // validators'. `node generator.js TESTNET_JSON [REQUEST_TIMEOUT_MS]` reads the testnet (validators' RPC URLs,
 // funded accounts' key files), answers `ready`, then runs each `level` command read on stdin: that many
 // closed-loop clients, client i with account i, pinned round-robin to validator i mod n over a keep-alive
-// connection. Events go to stdout as JSON lines (protocol.ts); diagnostics to stderr. Exits on `quit` or
-// when stdin closes (the bench is gone).
+// connection; with a `rate`, the clients share one schedule of send slots (rate-pacer.ts). A `stop` line ends
+// the running level early (its window closes then). Events go to stdout as JSON lines (protocol.ts);
+// diagnostics to stderr. Exits on `quit` or when stdin closes (the bench is gone).
 
 import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
@@ -14,7 +15,14 @@ import type { TestnetInfo } from '../../../testnet/info.js'
 import { type ClientAccount, runClient } from './closed-loop-client.js'
 import { keepAliveEndpoint } from './keep-alive-rpc.js'
 import { LevelTally } from './level-tally.js'
-import { decodeCommand, encodeLine, type GeneratorEvent, type LevelCommand } from './protocol.js'
+import {
+  decodeCommand,
+  encodeLine,
+  type GeneratorCommand,
+  type GeneratorEvent,
+  type LevelCommand,
+} from './protocol.js'
+import { RatePacer } from './rate-pacer.js'
 
 const progressIntervalMs = 500
 /** A little over the node's own commit wait, so broadcast_tx_commit answers "not committed in time" itself. */
@@ -41,10 +49,11 @@ async function main(): Promise<void> {
   const rpcs = info.validators.map((validator) => validator.rpc)
   emit({ type: 'ready', accounts: accounts.length })
 
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (line.trim() === '') continue
-    const command = decodeCommand(line)
+  const commands = new CommandQueue()
+  for (;;) {
+    const command = await commands.next()
     if (command.type === 'quit') break
+    if (command.type === 'stop') continue
     if (command.clients > accounts.length) {
       throw new Error(
         `${command.clients} clients need as many funded accounts; the testnet has ${accounts.length}`,
@@ -52,13 +61,59 @@ async function main(): Promise<void> {
     }
     emit({
       type: 'level-done',
-      summary: await runLevel(command, info.chain_id, rpcs, accounts, requestTimeoutMs),
+      summary: await runLevel(command, commands, info.chain_id, rpcs, accounts, requestTimeoutMs),
     })
+  }
+}
+
+/**
+ * Commands from stdin, read while a level runs: a `stop` reaches the running level at once, the others wait
+ * their turn. A closed stdin reads as `quit`; an unreadable line fails the generator.
+ */
+class CommandQueue {
+  readonly #pending: GeneratorCommand[] = []
+  #wake: (() => void) | undefined
+  #closed = false
+  #failure: unknown
+  /** Set while a level runs. */
+  onStop: (() => void) | undefined
+
+  constructor() {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })
+    lines.on('line', (line) => {
+      if (line.trim() === '') return
+      try {
+        const command = decodeCommand(line)
+        if (command.type === 'stop') this.onStop?.()
+        else this.#pending.push(command)
+      } catch (error) {
+        this.#failure ??= error
+      }
+      this.#wake?.()
+    })
+    lines.on('close', () => {
+      this.#closed = true
+      this.#wake?.()
+    })
+  }
+
+  async next(): Promise<GeneratorCommand> {
+    for (;;) {
+      if (this.#failure !== undefined) throw this.#failure
+      const command = this.#pending.shift()
+      if (command !== undefined) return command
+      if (this.#closed) return { type: 'quit' }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+      })
+      this.#wake = undefined
+    }
   }
 }
 
 async function runLevel(
   command: LevelCommand,
+  commands: CommandQueue,
   chainId: string,
   rpcs: readonly string[],
   accounts: readonly ClientAccount[],
@@ -67,8 +122,9 @@ async function runLevel(
   const { clients } = command
   const endpoints = rpcs.map((rpc) => keepAliveEndpoint(rpc, Math.ceil(clients / rpcs.length)))
   const startMs = performance.now() + command.warmupMs
-  const stopAtMs = startMs + command.durationMs
+  let stopAtMs = startMs + command.durationMs
   const tally = new LevelTally(clients, startMs, stopAtMs)
+  const pacer = command.rate === undefined ? undefined : new RatePacer(command.rate, performance.now())
   // Fired by timers, or at the latest once every client has stopped (a timer can lag the last client).
   const windowEvents = (['window-start', 'window-end'] as const).map((type, index) => {
     let sent = false
@@ -80,22 +136,37 @@ async function runLevel(
     const timer = setTimeout(send, command.warmupMs + index * command.durationMs)
     return { send, timer }
   })
+  commands.onStop = () => {
+    const nowMs = performance.now()
+    stopAtMs = Math.min(stopAtMs, nowMs)
+    tally.endWindowAt(nowMs)
+    // In order, and now: the bench's snapshots belong to the moment the window closed.
+    for (const { send } of windowEvents) send()
+  }
   const progress = setInterval(
     () => emit({ type: 'progress', clients, committed: tally.committedCount, errors: tally.failedCount }),
     progressIntervalMs,
   )
   try {
     await Promise.all(
-      accounts
-        .slice(0, clients)
-        .map((account, client) =>
-          runClient(
-            { chainId, endpoint: endpoints[client % endpoints.length]!, tally, stopAtMs, requestTimeoutMs },
-            account,
-          ),
+      accounts.slice(0, clients).map((account, client) =>
+        runClient(
+          {
+            chainId,
+            endpoint: endpoints[client % endpoints.length]!,
+            tally,
+            get stopAtMs() {
+              return stopAtMs
+            },
+            requestTimeoutMs,
+            ...(pacer === undefined ? {} : { pacer }),
+          },
+          account,
         ),
+      ),
     )
   } finally {
+    commands.onStop = undefined
     clearInterval(progress)
     for (const endpoint of endpoints) endpoint.agent.destroy()
   }

@@ -12,12 +12,25 @@ export class LevelTally {
   readonly #latenciesMs: number[] = []
   readonly #failures = new Map<string, number>()
 
+  #windowEndMs: number
+
   /** `windowStartMs`/`windowEndMs` are performance.now() values of this process. */
   constructor(
     readonly clients: number,
     readonly windowStartMs: number,
-    readonly windowEndMs: number,
-  ) {}
+    windowEndMs: number,
+  ) {
+    this.#windowEndMs = windowEndMs
+  }
+
+  get windowEndMs(): number {
+    return this.#windowEndMs
+  }
+
+  /** A level stopped early: its window ends at `atMs` (never before it starts, never later than planned). */
+  endWindowAt(atMs: number): void {
+    this.#windowEndMs = Math.max(this.windowStartMs, Math.min(this.#windowEndMs, atMs))
+  }
 
   committed(sentMs: number, answeredMs: number): void {
     if (answeredMs < this.windowStartMs || answeredMs > this.windowEndMs) return

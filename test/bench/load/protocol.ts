@@ -9,9 +9,19 @@ export interface LevelCommand {
   readonly warmupMs: number
   /** The measured window. */
   readonly durationMs: number
+  /**
+   * Transactions per second offered by all clients together, warm-up included; absent: every client sends its
+   * next transaction as soon as the last one is answered (closed loop at full speed).
+   */
+  readonly rate?: number
 }
 
-export type GeneratorCommand = LevelCommand | { readonly type: 'quit' }
+/** Ends the running level now, as if its window had been this long; ignored between levels. */
+export interface StopCommand {
+  readonly type: 'stop'
+}
+
+export type GeneratorCommand = LevelCommand | StopCommand | { readonly type: 'quit' }
 
 export interface LatencySummary {
   readonly p50_ms: number
@@ -86,15 +96,21 @@ function parseLine(line: string, what: string): Fields {
 export function decodeCommand(line: string): GeneratorCommand {
   const fields = parseLine(line, 'command')
   if (fields.type === 'quit') return { type: 'quit' }
+  if (fields.type === 'stop') return { type: 'stop' }
   if (fields.type !== 'level') throw new ProtocolError(`command.type: unknown ${String(fields.type)}`)
   const clients = count(fields, 'clients', 'command')
   if (clients === 0) throw new ProtocolError('command.clients: at least 1')
-  return {
+  const level: LevelCommand = {
     type: 'level',
     clients,
     warmupMs: count(fields, 'warmupMs', 'command'),
     durationMs: count(fields, 'durationMs', 'command'),
   }
+  if (fields.rate === undefined) return level
+  const rate = number(fields, 'rate', 'command')
+  if (rate <= 0)
+    throw new ProtocolError('command.rate: expected a positive number of transactions per second')
+  return { ...level, rate }
 }
 
 function decodeLatency(value: unknown): LatencySummary | null {
