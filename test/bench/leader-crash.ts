@@ -1,3 +1,4 @@
+import { startBenchTestnet } from './load/bench-testnet.js'
 // `npm run bench -- leader-crash [--trials 10] [--clients 16] [--validators 4] [--warmup-ms 3000]
 // [--settle-ms 2000] [--base-port P]`: the issue's "time from SIGKILL of the current leader to the next commit
 // ≤ base view timeout + 100 ms (median of 10)". A fresh testnet of real validator processes, closed-loop load
@@ -7,14 +8,11 @@
 // docs/performance.md ("Leader crash") explains each figure and its precision.
 
 import '../../node/polyfills.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadGenesisFile } from '../../ledger/genesis.js'
 import { homePaths } from '../../node/config.js'
-import { startTestnet } from '../../testnet/runner.js'
 import { median, nearestRank } from './figures.js'
 import {
   formatLeaderCrashReport,
@@ -70,18 +68,11 @@ export async function benchLeaderCrash(
   const startedAt = new Date().toISOString()
   const machine = describeMachine()
   const progress = new ProgressLine()
-  const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-leader-crash-'))
-  progress.show(`starting ${options.validators} validators`, 0, dir)
-  const testnet = await startTestnet({
-    dir,
-    validators: options.validators,
-    accounts: options.clients,
-    basePort: options.basePort,
-  }).catch(async (error: unknown) => {
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  })
-  progress.done()
+  const { dir, testnet } = await startBenchTestnet(
+    'leader-crash',
+    { validators: options.validators, accounts: options.clients, basePort: options.basePort },
+    progress,
+  )
   let generator: LoadGeneratorProcess | undefined
   try {
     const genesis = await loadGenesisFile(homePaths(testnet.layout.validators[0]!.home).genesis)

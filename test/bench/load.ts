@@ -1,3 +1,4 @@
+import { startBenchTestnet } from './load/bench-testnet.js'
 // `npm run bench -- load [--validators 4] [--clients 1,16,64,256] [--duration-ms 15000] [--warmup-ms 1000]
 // [--idle-ms 60000] [--ceiling-ms 3000] [--etcd-results FILE] [--base-port P]`: throughput, latency and cost
 // of a testnet of real validator processes under closed-loop load through JSON-RPC, against the Ed25519
@@ -8,13 +9,10 @@
 
 import '../../node/polyfills.js'
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { generateKeyPair } from '../../crypto/index.js'
 import { encodeTx } from '../../ledger/codec/index.js'
 import { buildTransfer } from '../../node/client/transfer.js'
-import { startTestnet } from '../../testnet/runner.js'
 import { measureEd25519Ceiling } from './load/ceiling.js'
 import { type EtcdResults, readEtcdResults } from './load/etcd-results.js'
 import { LoadGeneratorProcess } from './load/generator-process.js'
@@ -79,18 +77,11 @@ export async function benchLoad(options: BenchLoadOptions): Promise<{ report: Lo
     ceiling_tx_per_s: significant(measured.verify_per_s_async / options.validators),
   }
 
-  const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-load-'))
-  progress.show(`starting ${options.validators} validators`, 0, dir)
-  const testnet = await startTestnet({
-    dir,
-    validators: options.validators,
-    accounts: maxClients,
-    basePort: options.basePort,
-  }).catch(async (error: unknown) => {
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  })
-  progress.done()
+  const { dir, testnet } = await startBenchTestnet(
+    'load',
+    { validators: options.validators, accounts: maxClients, basePort: options.basePort },
+    progress,
+  )
   let generator: LoadGeneratorProcess | undefined
   try {
     generator = await LoadGeneratorProcess.start(testnet.infoFile)

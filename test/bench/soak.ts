@@ -1,3 +1,4 @@
+import { startBenchTestnet } from './load/bench-testnet.js'
 // `npm run bench -- soak [--duration-ms 600000] [--load-share 0.5] [--warmup-ms 30000] [--clients 256]
 // [--saturation-ms 10000] [--validators 4] [--base-port P]`: the issue's "RSS flat over a 10-minute run at 50%
 // load". A fresh testnet of real validator processes and the load generator (its own process); first the
@@ -8,12 +9,9 @@
 // verdict against rssFlatSlopeMibPerMinuteMax; on stdout and in bench-results/soak-<time>.json.
 
 import '../../node/polyfills.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { rpcCall } from '../../node/rpc/client.js'
-import { startTestnet } from '../../testnet/runner.js'
 import { type LevelListener, LoadGeneratorProcess } from './load/generator-process.js'
 import { describeMachine } from './load/machine.js'
 import { cpuSeconds } from './load/proc.js'
@@ -66,18 +64,11 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
   const startedAt = new Date().toISOString()
   const machine = describeMachine()
   const progress = new ProgressLine()
-  const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-soak-'))
-  progress.show(`starting ${options.validators} validators`, 0, dir)
-  const testnet = await startTestnet({
-    dir,
-    validators: options.validators,
-    accounts: options.clients,
-    basePort: options.basePort,
-  }).catch(async (error: unknown) => {
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  })
-  progress.done()
+  const { dir, testnet } = await startBenchTestnet(
+    'soak',
+    { validators: options.validators, accounts: options.clients, basePort: options.basePort },
+    progress,
+  )
   let generator: LoadGeneratorProcess | undefined
   let series: RssSeries | undefined
   try {
