@@ -9,7 +9,11 @@ import {
 } from './consensus/index.js'
 
 /** Rebuilds the block-tree root from the store: the last committed block and what the core needs about it. */
-export async function loadTreeRoot(store: LedgerStore, genesisBlock: Block): Promise<TreeEntry> {
+export async function loadTreeRoot(
+  store: LedgerStore,
+  genesisBlock: Block,
+  validatorCount: number,
+): Promise<TreeEntry> {
   const head = store.head()
   const blocks = new Map<number, Block>([[0, genesisBlock]])
   for (
@@ -22,7 +26,7 @@ export async function loadTreeRoot(store: LedgerStore, genesisBlock: Block): Pro
       throw new StoreError('corrupt', `committed block ${height} is missing from the store`)
     blocks.set(height, block)
   }
-  const root = rootEntryFromChain(head.height, (height) => {
+  const root = rootEntryFromChain(head.height, validatorCount, (height) => {
     const block = blocks.get(height)
     if (block === undefined) throw new StoreError('corrupt', `block ${height} was not loaded`)
     return block

@@ -1,12 +1,8 @@
 import { toHex } from '../../crypto/hex.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
+import { activityAfter, activityWindowViews, noActivity } from './leader-election.js'
 import type { TreeEntry } from './types.js'
-
-/** Leader(v) = validators[v mod n]: rotating, no fixed leader. */
-export function leaderOf(view: number, validatorCount: number): number {
-  return view % validatorCount
-}
 
 /**
  * The height that the QCs in a child of `parent` commit. A child's justify certifies `parent`; the 3-chain rule
@@ -27,6 +23,7 @@ export function childEntry(parent: TreeEntry, block: Block, hash: Hash): TreeEnt
     parentView: parent.block.header.view,
     grandparentView: parent.parentView,
     impliedCommitHeight: impliedCommitHeightOfChild(parent),
+    lastActiveViews: activityAfter(parent.lastActiveViews, block.header),
   }
 }
 
@@ -66,16 +63,23 @@ export function pruneTree(tree: ReadonlyMap<string, TreeEntry>, rootHex: string)
   return kept
 }
 
-/** How far back `rootEntryFromChain` walks the committed chain looking for the root's implied commit. */
+/**
+ * How far back `rootEntryFromChain` walks the committed chain looking for the root's implied commit. Also
+ * covers the leader-election activity window (2n views ≤ 2 · validatorCountMax < this many heights).
+ */
 export const impliedCommitSearchDepthMax = 1_000
 
 /**
  * Rebuilds the tree root (the last committed block) from the committed chain after a restart: its ancestors'
- * views and the height its own ancestry commits, exactly as `childEntry` computed them before. `blockAt(h)`
- * must return committed blocks from `headHeight - impliedCommitSearchDepthMax - 2` (or 0) up to `headHeight`;
- * height 0 is the genesis block.
+ * views, the height its own ancestry commits and the validators' recent activity, exactly as `childEntry`
+ * computed them before (as far as leader election reads them). `blockAt(h)` must return committed blocks from
+ * `headHeight - impliedCommitSearchDepthMax - 2` (or 0) up to `headHeight`; height 0 is the genesis block.
  */
-export function rootEntryFromChain(headHeight: number, blockAt: (height: number) => Block): TreeEntry {
+export function rootEntryFromChain(
+  headHeight: number,
+  validatorCount: number,
+  blockAt: (height: number) => Block,
+): TreeEntry {
   const viewAt = (height: number) => (height <= 0 ? 0 : blockAt(height).header.view)
   // The highest A0 with A0, A1, A2 in consecutive views where A2 is a strict ancestor of the root.
   let impliedCommitHeight = 0
@@ -86,6 +90,12 @@ export function rootEntryFromChain(headHeight: number, blockAt: (height: number)
       break
     }
   }
+  // Views grow with height, so every block with a view inside the activity window is among the last
+  // window + 1 heights; older activity is outside the window for the root and every later block.
+  let lastActiveViews = noActivity(validatorCount)
+  const oldest = Math.max(1, headHeight - activityWindowViews(validatorCount))
+  for (let height = oldest; height <= headHeight; height++)
+    lastActiveViews = activityAfter(lastActiveViews, blockAt(height).header)
   const root = blockAt(headHeight)
   const hash = blockHash(root.header)
   return {
@@ -95,5 +105,6 @@ export function rootEntryFromChain(headHeight: number, blockAt: (height: number)
     parentView: viewAt(headHeight - 1),
     grandparentView: viewAt(headHeight - 2),
     impliedCommitHeight,
+    lastActiveViews,
   }
 }

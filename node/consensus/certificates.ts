@@ -4,6 +4,7 @@ import { pathToRoot, pruneTree } from './block-tree.js'
 import type { StepContext } from './context.js'
 import { recordEvidence } from './evidence.js'
 import { requestBlock } from './missing-blocks.js'
+import { shareQCWithConflictingVoters } from './qc-sharing.js'
 import type { CommittedBlock, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
 import { pruneToViewWindow } from './view-window.js'
@@ -20,7 +21,10 @@ export class SafetyViolationError extends Error {
 export function processQC(context: StepContext, qc: QuorumCertificate): void {
   detectVotesConflictingWith(context, qc)
   const { safety } = context.state
-  if (qc.view > safety.highQC.view) context.update({ safety: { ...safety, highQC: qc } })
+  if (qc.view > safety.highQC.view) {
+    context.update({ safety: { ...safety, highQC: qc } })
+    shareQCWithConflictingVoters(context, qc)
+  }
   const certified = context.state.tree.get(toHex(qc.blockHash))
   if (certified !== undefined) applyChainRules(context, certified, qc)
   // Only our highQC's block is worth fetching here: a lower certified block is an ancestor of it (fetched as

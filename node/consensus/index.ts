@@ -1,6 +1,7 @@
 export * from './block-tree.js'
 export { SafetyViolationError } from './certificates.js'
 export * from './inputs.js'
+export * from './leader-election.js'
 export type { InitialStateOptions } from './step.js'
 export { initialState, stateRootHeightsAtBoot, step } from './step.js'
 export * from './timers.js'

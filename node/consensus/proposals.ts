@@ -2,14 +2,15 @@ import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { blockHash, proposalSigningBytes, txRoot, voteSigningBytes } from '../../ledger/hashing.js'
 import { blockTreeBlockCountMax } from '../../ledger/limits.js'
 import type { Block, BlockHeader, Hash, Proposal, Vote } from '../../ledger/types.js'
-import { childEntry, impliedCommitHeightOfChild, leaderOf, pathToRoot } from './block-tree.js'
+import { childEntry, impliedCommitHeightOfChild, pathToRoot } from './block-tree.js'
 import { applyChainRules, processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
 import { recordEvidence } from './evidence.js'
+import { electedLeader, mayLead } from './leader-election.js'
 import { requestBlock } from './missing-blocks.js'
 import type { PayloadInput, TreeEntry } from './types.js'
-import { isBeyondFutureWindow, lowestKeptView, rootViewOf } from './view-window.js'
+import { isBeyondFutureWindow, lowestKeptView, proposalKey, rootViewOf } from './view-window.js'
 import { onVote } from './votes.js'
 
 /** Why a block was not added to the tree (waiting is not a rejection: the block is kept for later). */
@@ -21,7 +22,9 @@ export type BlockCheck = 'ok' | 'missing-parent' | 'awaiting-execution' | 'inval
  */
 export function onProposal(context: StepContext, proposal: Proposal, nowMs: number, isRetry = false): void {
   const header = proposal.block.header
-  if (header.proposer !== leaderOf(header.view, context.validatorCount)) return
+  // A view is entered with the QC or the TC of the view before; a proposal shows which (docs/protocol.md).
+  if (header.justify.view !== header.view - 1 && proposal.lastViewTC?.view !== header.view - 1) return
+  if (!mayLead(header.view, header.proposer, context.validatorCount)) return
   if (isBeyondFutureWindow(context.state, header.view)) {
     // Too far ahead to keep, but its certificates are verified: a replica far behind catches up from them
     // (enters justify.view + 1 or lastViewTC.view + 1), and then handles the proposal if it is now in reach.
@@ -37,7 +40,11 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
   if (!bytesEqual(header.parentHash, header.justify.blockHash) || header.justify.view >= header.view) return
 
   const hash = blockHash(header)
-  const first = context.state.proposals.get(header.view)
+  // The leader depends on the parent's chain: checked once the parent is here (a waiting proposal on retry).
+  const parent = context.state.tree.get(toHex(header.parentHash))
+  if (parent !== undefined && header.proposer !== electedLeader(header.view, parent)) return
+  const key = proposalKey(header)
+  const first = context.state.proposals.get(key)
   if (first !== undefined && !bytesEqual(blockHash(first.block.header), hash)) {
     recordEvidence(
       context,
@@ -47,9 +54,8 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
     return
   }
   // The same proposal again while it waits: nothing new (its certificates were used, its parent requested).
-  if (!isRetry && context.state.pendingProposals.has(header.view)) return
-  if (first === undefined)
-    context.update({ proposals: withEntry(context.state.proposals, header.view, proposal) })
+  if (!isRetry && context.state.pendingProposals.has(key)) return
+  if (first === undefined) context.update({ proposals: withEntry(context.state.proposals, key, proposal) })
 
   processQC(context, header.justify)
   if (proposal.lastViewTC !== null) processTC(context, proposal.lastViewTC)
@@ -170,11 +176,18 @@ function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void 
   onVote(context, vote)
 }
 
-/** At most one pending proposal per view (the first one), within the view window: nothing to evict. */
+/**
+ * At most one pending proposal per view and proposer (the first one), within the view window: nothing to
+ * evict. Per proposer, because the leader is known only once the parent is here: a proposal from a validator
+ * that is not the leader must not keep out the leader's.
+ */
 function keepPending(context: StepContext, proposal: Proposal, receivedAtMs: number): void {
   const { pendingProposals } = context.state
   context.update({
-    pendingProposals: withEntry(pendingProposals, proposal.block.header.view, { proposal, receivedAtMs }),
+    pendingProposals: withEntry(pendingProposals, proposalKey(proposal.block.header), {
+      proposal,
+      receivedAtMs,
+    }),
   })
 }
 
@@ -182,7 +195,7 @@ function keepPending(context: StepContext, proposal: Proposal, receivedAtMs: num
 export function onPayload(context: StepContext, payload: PayloadInput): void {
   const { view, proposedView } = context.state
   if (payload.view !== view || proposedView >= view) return
-  if (leaderOf(view, context.validatorCount) !== context.self) return
+  if (!isLeaderOver(context, view, payload.parentHash)) return
   context.update({ pendingPayload: payload })
   tryPropose(context)
 }
@@ -193,15 +206,21 @@ export function onPayload(context: StepContext, payload: PayloadInput): void {
  */
 export function requestPayloadWhenReady(context: StepContext): void {
   const { view, proposedView, payloadRequestedView, executedHeight, committingHeight, safety } = context.state
-  if (leaderOf(view, context.validatorCount) !== context.self) return
   if (proposedView >= view || payloadRequestedView >= view || view <= safety.lastVotedView) return
   if (executedHeight < committingHeight) return
-  // The batch leaves out what the parent's ancestors hold, so the parent must be in the tree first.
-  if (!context.state.tree.has(toHex(safety.highQC.blockHash))) return
+  // The batch leaves out what the parent's ancestors hold, so the parent must be in the tree first (it also
+  // names the leader).
+  if (!isLeaderOver(context, view, safety.highQC.blockHash)) return
   context.update({ payloadRequestedView: view })
   const chain = pathToRoot(context.state.tree, toHex(safety.highQC.blockHash), context.state.rootHashHex)
   const chainHasTxs = chain?.some((entry) => entry.block.txs.length > 0) ?? false
   context.emit({ kind: 'request-payload', view, parentHash: safety.highQC.blockHash, chainHasTxs })
+}
+
+/** True when we lead `view` over the block `parentHash`, which is in the tree. */
+function isLeaderOver(context: StepContext, view: number, parentHash: Hash): boolean {
+  const parent = context.state.tree.get(toHex(parentHash))
+  return parent !== undefined && electedLeader(view, parent) === context.self
 }
 
 export function tryPropose(context: StepContext): void {

@@ -171,7 +171,9 @@ function retryPending(context: StepContext, before: ConsensusState): void {
     executedHeight = context.state.executedHeight
     context.update({ pendingProposals: new Map() })
     // In view order, so a waiting parent is added before its waiting child.
-    const byView = [...pending.entries()].sort(([a], [b]) => a - b)
-    for (const [, { proposal, receivedAtMs }] of byView) onProposal(context, proposal, receivedAtMs, true)
+    const byView = [...pending.values()].sort(
+      (a, b) => a.proposal.block.header.view - b.proposal.block.header.view,
+    )
+    for (const { proposal, receivedAtMs } of byView) onProposal(context, proposal, receivedAtMs, true)
   }
 }

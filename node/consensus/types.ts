@@ -50,6 +50,11 @@ export interface TreeEntry {
   /** Height committed by the QCs in this block's ancestry; its stateRoot is the root after that height. */
   readonly impliedCommitHeight: number
   /**
+   * Per validator, the last view in which this block's chain records it proposing or voting (−1: never, as
+   * far as the chain was read). Leader election reads it (leader-election.ts).
+   */
+  readonly lastActiveViews: readonly number[]
+  /**
    * True once the header's stateRoot was checked against our own execution result. Absent or false for blocks
    * that entered the tree without the check (fetched by hash, restored at boot, the root): a proposal for such a
    * block is checked before any vote, so a block fetched first and proposed later gets no vote unchecked.
@@ -80,8 +85,8 @@ export interface ConsensusState {
   readonly timeouts: ReadonlyMap<number, ReadonlyMap<number, Timeout>>
   /** The TC that ended the previous view, if it ended by timeout: carried in our proposal as leader. */
   readonly lastViewTC: TimeoutCertificate | null
-  /** First proposal seen per view of the window (for equivocation evidence and to vote once). */
-  readonly proposals: ReadonlyMap<number, Proposal>
+  /** First proposal seen per view of the window and proposer (proposalKey), for equivocation evidence. */
+  readonly proposals: ReadonlyMap<string, Proposal>
   /** Highest view we proposed in, so we propose at most once per view. */
   readonly proposedView: number
   /** Highest view we asked the driver for a batch in (asked once every committed block has executed). */
@@ -89,10 +94,11 @@ export interface ConsensusState {
   /** Leader only: the batch handed to us for a view, waiting for execution to catch up. */
   readonly pendingPayload: PayloadInput | null
   /**
-   * Proposals that wait for an ancestor or for execution, by view: at most one per view of the window, so a
-   * leader's spam for its own views can never evict another leader's proposal.
+   * Proposals that wait for an ancestor or for execution, by view and proposer (proposalKey): at most one per
+   * view of the window and proposer, so a validator's spam can never evict another's proposal (the leader is
+   * checked once the parent is here).
    */
-  readonly pendingProposals: ReadonlyMap<number, PendingProposal>
+  readonly pendingProposals: ReadonlyMap<string, PendingProposal>
   /**
    * Fetched blocks whose parent is not in the tree yet, by hex hash (bounded by orphanBlockCountMax): a chain
    * of missing blocks is fetched newest first, each one naming its parent, and joins the tree at once when

@@ -15,7 +15,7 @@ import type {
   TimeoutCertificate,
   Tx,
 } from '../../ledger/types.js'
-import { leaderOf } from './block-tree.js'
+import { mayLead } from './leader-election.js'
 
 /** Why a message was rejected before reaching the core; counted in metrics by reason. */
 export type RejectionReason =
@@ -102,9 +102,10 @@ export class MessageVerifier {
       case 'proposal': {
         const { block, lastViewTC, signature } = message.proposal
         const { header } = block
-        if (header.proposer !== leaderOf(header.view, this.#options.validators.length)) {
+        if (!mayLead(header.view, header.proposer, this.#options.validators.length))
           return reject('wrong-leader')
-        }
+        // A view is entered with the QC or the TC of the view before, and its proposal carries that one.
+        if (header.justify.view !== header.view - 1 && lastViewTC === null) return reject('invalid-tc')
         const signed = proposalSigningBytes(chainId, blockHash(header))
         const checks: Check[] = [signatureCheck(header.proposer, signed, signature, 'bad-signature')]
         const qcChecks = this.#planQC(header.justify, 'invalid-qc')

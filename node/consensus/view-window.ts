@@ -17,6 +17,15 @@ export function lowestKeptView(state: ConsensusState): number {
   return Math.max(state.view - proposalPastViewWindow, rootViewOf(state) + 1)
 }
 
+/**
+ * Proposals are kept per view and proposer: the leader is known only once the parent is in the tree, so one
+ * validator's proposal must not keep out another's. Only the round-robin leader and the f validators after it
+ * can lead a view (leader-election.ts), so a view holds at most f + 1 of each.
+ */
+export function proposalKey(header: { readonly view: number; readonly proposer: number }): string {
+  return `${header.view}/${header.proposer}`
+}
+
 export function isBeyondFutureWindow(state: ConsensusState, view: number): boolean {
   return view > state.view + futureViewWindow
 }
@@ -27,8 +36,8 @@ export function pruneToViewWindow(context: StepContext): void {
   const kept = (view: number) => view >= lowest
   const { proposals, pendingProposals, evidenceKeys } = context.state
   context.update({
-    proposals: filterMap(proposals, kept),
-    pendingProposals: filterMap(pendingProposals, kept),
+    proposals: filterMap(proposals, (_, proposal) => kept(proposal.block.header.view)),
+    pendingProposals: filterMap(pendingProposals, (_, { proposal }) => kept(proposal.block.header.view)),
     evidenceKeys: filterMap(evidenceKeys, kept),
   })
 }

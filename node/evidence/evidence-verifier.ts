@@ -7,7 +7,6 @@ import {
   voteSigningBytes,
 } from '../../ledger/hashing.js'
 import type { EvidenceRecord, PublicKey, Signature } from '../../ledger/types.js'
-import { leaderOf } from '../consensus/block-tree.js'
 
 /** Why evidence was refused; counted in metrics by reason, and a reason to lower the sending peer's score. */
 export type EvidenceRejection =
@@ -15,8 +14,6 @@ export type EvidenceRejection =
   | 'malformed'
   /** The offender is not in the validator set. */
   | 'unknown-validator'
-  /** A double proposal by a validator that is not the view's leader. */
-  | 'wrong-leader'
   /** A part's signature does not verify under the offender's consensus key. */
   | 'bad-signature'
 
@@ -42,8 +39,9 @@ const reject = (reason: EvidenceRejection): EvidenceVerdict => ({ ok: false, rea
 
 /**
  * Checks that evidence proves misbehaviour: its shape (one view, one signer, different signed content), that the
- * signer is a validator (and the view's leader, for proposals), and that both signatures verify over exactly
- * what they sign. Nothing else about the parts matters: a Byzantine validator's message with a forged QC or
+ * signer is a validator, and that both signatures verify over exactly
+ * what they sign. A double proposal needs no leader check: the leader depends on the chain a proposal extends, and
+ * an honest validator signs at most one proposal per view, leader or not. Nothing else about the parts matters: a Byzantine validator's message with a forged QC or
  * invalid transactions is still its signature over a block hash. Signatures are verified off the event loop.
  */
 export class EvidenceVerifier implements EvidenceChecker {
@@ -59,9 +57,6 @@ export class EvidenceVerifier implements EvidenceChecker {
     const offender = evidenceOffender(evidence)
     const publicKey = validators[offender]
     if (publicKey === undefined) return reject('unknown-validator')
-    if (evidence.kind === 'double-proposal' && offender !== leaderOf(evidence.view, validators.length)) {
-      return reject('wrong-leader')
-    }
     let signed: ReadonlyArray<readonly [Uint8Array, Signature]>
     try {
       signed = signedParts(chainId, evidence)

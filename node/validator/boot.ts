@@ -48,7 +48,7 @@ export async function bootFromStorage(inputs: BootInputs): Promise<BootedState> 
       throw corruptDataError(dataDir, `the accounts do not match the state root of block ${head.height}`)
     }
     await verifyStoredChain(ledger, inputs.verifyQC, dataDir)
-    const root = await loadTreeRoot(ledger, inputs.genesisBlock)
+    const root = await loadTreeRoot(ledger, inputs.genesisBlock, inputs.config.validators.length)
     const consensus = await consensusStateOver(inputs, root, await loadSafety(inputs))
     return { app, root, consensus }
   } catch (error) {

@@ -1,6 +1,6 @@
 import { DecodeError, decodeConsensusMessage } from '../../ledger/codec/index.js'
 import type { Genesis } from '../../ledger/genesis.js'
-import type { ConsensusMessage, EvidenceRecord } from '../../ledger/types.js'
+import type { ConsensusMessage, EvidenceRecord, Hash } from '../../ledger/types.js'
 import type { PenaltyReason } from '../../p2p/index.js'
 import { TokenBucket } from '../../p2p/token-bucket.js'
 import { type ConsensusInput, inputFromMessage, type MessageVerifier } from '../consensus/index.js'
@@ -45,6 +45,8 @@ export interface FrameRouterDeps {
   readonly metrics: NodeMetrics
   readonly logger: Logger
   readonly consensus: (input: ConsensusInput) => void
+  /** The leader of a view over a parent block, if the parent is in the block tree (leaderOverBlock). */
+  readonly leaderOverBlock: (view: number, parentHash: Hash) => number | undefined
   /** A verified proposal's height (a hint that we may be behind; proves nothing by itself). */
   readonly noticeProposalHeight: (height: number, peer: string) => void
   readonly sync: (peer: string, frame: Uint8Array) => Promise<void>
@@ -97,6 +99,15 @@ export class FrameRouter {
       if (!(error instanceof DecodeError)) throw error
       this.reject('consensus', 'malformed', peer)
       return
+    }
+    if (message.kind === 'proposal') {
+      // Checked before any signature when the parent is known (else the core checks once it is).
+      const { view, parentHash, proposer } = message.proposal.block.header
+      const leader = this.#deps.leaderOverBlock(view, parentHash)
+      if (leader !== undefined && leader !== proposer) {
+        this.reject('consensus', 'wrong-leader', peer)
+        return
+      }
     }
     if (this.#verifying >= verificationsInFlightMax) {
       this.reject('consensus', 'overloaded', peer)

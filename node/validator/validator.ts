@@ -13,6 +13,7 @@ import {
   type CommittedBlock,
   type ConsensusConfig,
   type ConsensusState,
+  leaderOverBlock,
   MessageVerifier,
   type TreeEntry,
 } from '../consensus/index.js'
@@ -187,7 +188,7 @@ export class Validator implements RpcBackend {
       rebuildState: async () =>
         consensusStateOver(
           { ledger: storage.ledger, safety: storage.safety, config: base.config },
-          await loadTreeRoot(storage.ledger, genesisRoot),
+          await loadTreeRoot(storage.ledger, genesisRoot, base.config.validators.length),
           this.#driver.state.safety,
         ),
       clock: env.clock,
@@ -203,6 +204,7 @@ export class Validator implements RpcBackend {
       metrics: env.metrics,
       logger: env.logger,
       consensus: (input) => this.#driver.enqueue(input),
+      leaderOverBlock: (view, parentHash) => leaderOverBlock(this.#driver.state, view, parentHash),
       noticeProposalHeight: (height) => this.#sync.noticeHeight(height),
       sync: (peer, frame) => this.#sync.onFrame(peer, frame),
       admitTx: (frame) => this.#admitted(this.#intake.admit(frame)),

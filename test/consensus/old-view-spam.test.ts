@@ -8,7 +8,15 @@ import { futureViewWindow, proposalPastViewWindow } from '../../ledger/limits.js
 import type { Block } from '../../ledger/types.js'
 import type { ConsensusAction, ConsensusState } from '../../node/consensus/index.js'
 import { ConsensusFixture, votesIn } from '../support/consensus-fixture.js'
-import { deliver, evidenceIn, fetchesIn, proposalMessage, receivedAtMs, variant } from './peer-messages.js'
+import {
+  deliver,
+  evidenceIn,
+  fetchesIn,
+  proposalMessage,
+  receivedAtMs,
+  variant,
+  verifierFor,
+} from './peer-messages.js'
 
 /** Views a per-view structure may hold: the past window, the current view, the future window. */
 const windowViewCount = proposalPastViewWindow + 1 + futureViewWindow
@@ -52,24 +60,33 @@ describe('old-view spam', () => {
     const parent = fx.child(fx.genesis, 2_096, fx.genesisQC)
     const honest = fx.child(parent, view, fx.qcFor(parent))
     deliver(fx, proposalMessage(fx, honest, fx.tcFor(view - 1, 0)))
-    expect(fx.state.pendingProposals.has(view)).toBe(true)
+    expect(fx.state.pendingProposals.has(`${view}/0`)).toBe(true)
 
     // The Byzantine leader: two proposals for every view it ever led, and for those of the future window.
     const actions: ConsensusAction[] = []
-    for (const spamView of byzantineViews(2, view + futureViewWindow)) {
+    for (const spamView of byzantineViews(2, view)) {
       for (const block of spamPair(fx, spamView, view - 1))
         actions.push(...deliver(fx, proposalMessage(fx, block)))
+    }
+    // Future views need the TC of the view before (their parents are older), which only a quorum can make.
+    const verifier = verifierFor(fx)
+    for (const spamView of byzantineViews(view + 1, view + futureViewWindow)) {
+      for (const block of spamPair(fx, spamView, view - 1))
+        expect(verifier.verifyMessage(proposalMessage(fx, block))).toEqual({
+          ok: false,
+          reason: 'invalid-tc',
+        })
     }
     expect(fx.state.view).toBe(view)
 
     // Only the Byzantine views inside the window count: one first proposal, one pending, one evidence key each.
-    const inWindow = byzantineViews(view - proposalPastViewWindow, view + futureViewWindow)
+    const inWindow = byzantineViews(view - proposalPastViewWindow, view)
     expect(evidenceIn(actions)).toEqual(inWindow.map((each) => `double-proposal@${each}`))
     expect(fetchesIn(actions)).toHaveLength(inWindow.length)
-    expect([...fx.state.proposals.keys()].sort((a, b) => a - b)).toEqual(
-      [view, ...inWindow].sort((a, b) => a - b),
-    )
-    expect([...fx.state.pendingProposals.keys()].sort((a, b) => a - b)).toEqual(
+    const viewsOf = (proposals: Iterable<{ readonly block: Block }>) =>
+      [...proposals].map(({ block }) => block.header.view).sort((a, b) => a - b)
+    expect(viewsOf(fx.state.proposals.values())).toEqual([view, ...inWindow].sort((a, b) => a - b))
+    expect(viewsOf([...fx.state.pendingProposals.values()].map(({ proposal }) => proposal))).toEqual(
       [view, ...inWindow].sort((a, b) => a - b),
     )
     expect(evidenceKeyCount(fx.state)).toBe(inWindow.length)
@@ -94,8 +111,9 @@ describe('old-view spam', () => {
     // Children of genesis (the root) with the genesis QC: valid blocks for every old view the leader led.
     for (const spamView of byzantineViews(2, view - proposalPastViewWindow - 1)) {
       const block = fx.child(fx.genesis, spamView, fx.genesisQC)
-      actions.push(...deliver(fx, proposalMessage(fx, block)))
-      actions.push(...deliver(fx, proposalMessage(fx, variant(block, 99))))
+      const tc = fx.tcFor(spamView - 1, 0)
+      actions.push(...deliver(fx, proposalMessage(fx, block, tc)))
+      actions.push(...deliver(fx, proposalMessage(fx, variant(block, 99), tc)))
     }
     expect(actions).toEqual([])
     expect(fx.state.tree.size).toBe(1)

@@ -10,10 +10,10 @@ import type { Block, Hash } from '../../ledger/types.js'
 import {
   childEntry,
   impliedCommitHeightOfChild,
-  leaderOf,
   pathToRoot,
   pruneTree,
 } from '../../node/consensus/block-tree.js'
+import { noActivity } from '../../node/consensus/leader-election.js'
 import type { TreeEntry } from '../../node/consensus/types.js'
 import { propertyParameters } from '../support/arbitraries.js'
 
@@ -46,7 +46,15 @@ function entryAt(
 ): TreeEntry {
   const block = makeBlock(height, view, zeroHash)
   const hash = blockHash(block.header)
-  return { block, hash, hashHex: toHex(hash), parentView, grandparentView, impliedCommitHeight }
+  return {
+    block,
+    hash,
+    hashHex: toHex(hash),
+    parentView,
+    grandparentView,
+    impliedCommitHeight,
+    lastActiveViews: noActivity(4),
+  }
 }
 
 const genesisBlock = makeBlock(0, 0, zeroHash)
@@ -59,6 +67,7 @@ const genesisEntry: TreeEntry = {
   parentView: 0,
   grandparentView: 0,
   impliedCommitHeight: 0,
+  lastActiveViews: noActivity(4),
 }
 
 function extend(parent: TreeEntry, view: number, salt = 0): TreeEntry {
@@ -69,13 +78,6 @@ function extend(parent: TreeEntry, view: number, salt = 0): TreeEntry {
 function treeOf(entries: readonly TreeEntry[]): Map<string, TreeEntry> {
   return new Map(entries.map((entry) => [entry.hashHex, entry]))
 }
-
-describe('leaderOf', () => {
-  it('rotates through the validators by view', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map((view) => leaderOf(view, 4))).toEqual([0, 1, 2, 3, 0, 1, 1])
-    expect(leaderOf(7, 1)).toBe(0)
-  })
-})
 
 describe('impliedCommitHeightOfChild', () => {
   it("commits the parent's grandparent when parent, its parent and grandparent have consecutive views", () => {
@@ -104,7 +106,7 @@ describe('impliedCommitHeightOfChild', () => {
 })
 
 describe('childEntry', () => {
-  it("records the parent's view and grandparent view, the child's hash and implied commit height", () => {
+  it("records the parent's view and grandparent view, the child's hash, implied commit height and activity", () => {
     const parent = entryAt(10, 7, 6, 5, 4)
     const block = makeBlock(11, 8, parent.hash)
     const hash = blockHash(block.header)
@@ -115,6 +117,8 @@ describe('childEntry', () => {
       parentView: 7,
       grandparentView: 6,
       impliedCommitHeight: 8,
+      // The block's proposer (view 8 mod 4 = 0) has a block in view 8.
+      lastActiveViews: [8, -1, -1, -1],
     })
   })
 

@@ -158,7 +158,7 @@ async function openCommitPath(disk: CrashableDisk, recentCountMax: number) {
     mempool: new Mempool({ txCountMax: 1_000, bytesMax: 1_048_576, nonceGapMax: 64 }),
     committedTxs,
     metrics: new NodeMetrics(),
-    committedRoot: await loadTreeRoot(store, genesis),
+    committedRoot: await loadTreeRoot(store, genesis, 1),
     onCommitted: () => {},
   })
   return { store, app, committedTxs, committer }
@@ -174,7 +174,7 @@ describe('the commit path with the in-memory index', () => {
         async (blockPlans, restartAfter, recentCountMax) => {
           const disk = new CrashableDisk()
           let path = await openCommitPath(disk, recentCountMax)
-          const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(path.store, genesis))
+          const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(path.store, genesis, 1))
           const generated: Tx[] = []
           for (const [height, plans] of blockPlans.entries()) {
             const txs = plans.map((plan) => {
@@ -216,7 +216,7 @@ describe('the commit path with the in-memory index', () => {
   it('commits a block of fresh transactions without reading the tx index', async () => {
     const disk = new CrashableDisk()
     const { store, committer } = await openCommitPath(disk, recentCommittedTxCountMax)
-    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(store, genesis))
+    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(store, genesis, 1))
     const hasTx = vi.spyOn(store, 'hasTx')
     // Executed and failed (sender 0 has no funds) transfers, each at its sender's next nonce.
     const txs = senders.flatMap((sender) => [transfer(sender, 0, 10n), transfer(sender, 1, 10n)])

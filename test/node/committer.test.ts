@@ -138,7 +138,7 @@ async function setUp() {
   const app = AccountsApp.fromAccounts(genesisAccounts)
   const mempool = new Mempool({ txCountMax: 1_000, bytesMax: 1_048_576, nonceGapMax: 64 })
   const committed: number[] = []
-  const root = await loadTreeRoot(store, genesis)
+  const root = await loadTreeRoot(store, genesis, 1)
   const committer = new BlockCommitter({
     store,
     app,

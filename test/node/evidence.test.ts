@@ -121,6 +121,19 @@ describe('evidence pool', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('accepts two proposals for one view by a validator that is not its round-robin leader', async () => {
+    // The leader depends on the chain a proposal extends (leader election passes over inactive validators),
+    // and an honest validator signs at most one proposal per view whether it leads or not.
+    const pool = await openPool()
+    const evidence: EvidenceRecord = {
+      kind: 'double-proposal',
+      view: 5,
+      first: fx.proposal(block(5, 1, 2)),
+      second: fx.proposal(block(5, 2, 2)),
+    }
+    expect(await pool.submit(evidence, 'peer')).toBe('added')
+  })
+
   it('accepts each kind of real equivocation once, stores it and announces it once', async () => {
     const pool = await openPool()
     const all = [doubleProposal(5), doubleVote(3, 2), doubleTimeout(4, 1)]
@@ -187,16 +200,6 @@ describe('evidence pool', () => {
           second: { ...realProposals.second, signature: flipped(realProposals.second.signature) },
         },
         'bad-signature',
-      ],
-      [
-        'two proposals by a validator that is not the leader of the view',
-        {
-          kind: 'double-proposal',
-          view: 5,
-          first: fx.proposal(block(5, 1, 2)),
-          second: fx.proposal(block(5, 2, 2)),
-        },
-        'wrong-leader',
       ],
       [
         'a validator index outside the set',

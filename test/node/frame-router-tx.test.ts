@@ -70,6 +70,9 @@ function routerHarness() {
     consensus: () => {
       throw new Error('a transaction reached consensus')
     },
+    leaderOverBlock: () => {
+      throw new Error('a transaction reached leader election')
+    },
     noticeProposalHeight: () => {},
     sync: async () => {},
     admitTx: async (bytes): Promise<AdmissionResult> => {

@@ -193,10 +193,20 @@ describe('MessageVerifier accepts honest messages', () => {
 })
 
 describe('MessageVerifier rejects proposals', () => {
-  it("from a validator that is not the view's leader, even with that validator's valid signature", () => {
-    const usurped = { ...b1, header: { ...b1.header, proposer: 2 } }
+  it('from a validator that can lead the view over no chain, even with its valid signature', () => {
+    // View 1: round robin names validator 1; with n = 4 only it and the next f = 1 validator (2) can lead.
+    const usurped = { ...b1, header: { ...b1.header, proposer: 3 } }
     // fx.proposal signs with the key of header.proposer, so the signature itself is valid.
     expect(verifierWith().verifyProposal(fx.proposal(usurped))).toEqual({ ok: false, reason: 'wrong-leader' })
+    // Validator 2 leads view 1 over a chain where validator 1 is inactive: only the core can tell.
+    const successor = { ...b1, header: { ...b1.header, proposer: 2 } }
+    expect(verifierWith().verifyProposal(fx.proposal(successor))).toEqual({ ok: true })
+  })
+
+  it('that carry neither the QC nor the TC of the view before', () => {
+    const late = fx.child(fx.genesis, 3, fx.genesisQC)
+    expect(verifierWith().verifyProposal(fx.proposal(late))).toEqual({ ok: false, reason: 'invalid-tc' })
+    expect(verifierWith().verifyProposal(fx.proposal(late, fx.tcFor(2, 0)))).toEqual({ ok: true })
   })
 
   it('with a flipped signature bit, a signature by another validator, or one for another chain', () => {

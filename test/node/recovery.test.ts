@@ -84,7 +84,7 @@ describe('loadTreeRoot', () => {
 
   it('on a fresh store, is the genesis entry the core starts from', async () => {
     store = await openStore(dir)
-    expect(await loadTreeRoot(store, fx.genesis)).toEqual(genesisEntry())
+    expect(await loadTreeRoot(store, fx.genesis, fx.validators.length)).toEqual(genesisEntry())
   })
 
   it('after every commit, equals the entry the core computed in memory', async () => {
@@ -95,7 +95,7 @@ describe('loadTreeRoot', () => {
     const implied: number[] = []
     for (const view of views) {
       await chain.commit(view)
-      const loaded = await loadTreeRoot(store, fx.genesis)
+      const loaded = await loadTreeRoot(store, fx.genesis, fx.validators.length)
       expect(loaded, `after committing view ${view}`).toEqual(chain.entry)
       implied.push(loaded.impliedCommitHeight)
     }
@@ -109,7 +109,7 @@ describe('loadTreeRoot', () => {
     for (const view of [1, 2, 3, 5, 6, 7, 8]) await chain.commit(view)
     await store.close()
     store = await openStore(dir)
-    const loaded = await loadTreeRoot(store, fx.genesis)
+    const loaded = await loadTreeRoot(store, fx.genesis, fx.validators.length)
     expect(loaded).toEqual(chain.entry)
     expect(loaded).toMatchObject({ parentView: 7, grandparentView: 6, impliedCommitHeight: 4 })
   })
@@ -117,7 +117,7 @@ describe('loadTreeRoot', () => {
   it('refuses a genesis block that is not the one the store was created with', async () => {
     store = await openStore(dir)
     const otherGenesis: Block = { ...fx.genesis, header: { ...fx.genesis.header, timestampMs: 1 } }
-    await expect(loadTreeRoot(store, otherGenesis)).rejects.toThrow(/head hash/)
+    await expect(loadTreeRoot(store, otherGenesis, fx.validators.length)).rejects.toThrow(/head hash/)
   })
 
   it('on random view sequences, equals the in-memory entry after every commit', async () => {
@@ -136,7 +136,7 @@ describe('loadTreeRoot', () => {
           const chain = new CommittedChain(runStore)
           for (const view of viewsFrom(steps)) {
             await chain.commit(view)
-            expect(await loadTreeRoot(runStore, fx.genesis)).toEqual(chain.entry)
+            expect(await loadTreeRoot(runStore, fx.genesis, fx.validators.length)).toEqual(chain.entry)
           }
         } finally {
           await runStore.close()

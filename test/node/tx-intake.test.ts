@@ -67,7 +67,7 @@ async function boot(disk: CrashableDisk) {
     mempool,
     committedTxs,
     metrics,
-    committedRoot: await loadTreeRoot(store, genesis),
+    committedRoot: await loadTreeRoot(store, genesis, 1),
     onCommitted: () => {},
   })
   await intake.restore()
@@ -178,7 +178,7 @@ describe('TxIntake: already committed, before and after a restart', () => {
   it('a committed tx offered again is alreadyCommitted (13), from memory, and after a restart from the tx index', async () => {
     const disk = new CrashableDisk()
     let node = await boot(disk)
-    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(node.store, genesis))
+    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(node.store, genesis, 1))
     const executed = transfer(0, 0)
     const failed = transfer(1, 0, 5_000n) // more than the balance: committed with a failure, nonce unused
     for (const tx of [executed, failed]) {

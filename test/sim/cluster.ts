@@ -454,7 +454,7 @@ export class Cluster implements SimWire {
     const client = this.#clients[index]!
     // Open loop: the next one is due anyway; closed loop: once this one commits (or, if it is refused, soon).
     if (this.#clientLoop === 'open') this.#scheduleClient(index)
-    const live = this.nodes.filter((node) => node.validator !== null && node.isHonest)
+    const live = this.nodes.filter((node) => node.validator !== null && node.isHonest && !node.spec.noClients)
     const entry = live[this.prng.int(0, live.length - 1)]
     if (entry === undefined) {
       if (this.#clientLoop === 'closed') this.#scheduleClient(index)

@@ -1,14 +1,16 @@
 // The goal of issue 8 (DESIGN §9 "Harm"): a Byzantine validator does no more harm than a crashed one. With f of
 // n = 4 validators running each fixture, the honest ones keep at least 80% of the throughput they have with f
-// silent validators, and at most twice the p99 latency, with every checker clean (no honest validator
-// penalising another among them). `npm run sim -- --harm` runs the full table (n = 4 and 7, longer runs).
+// crashed validators, and at most twice the p99 latency, with every checker clean (no honest validator
+// penalising another among them). Crashed means the worse of silent from the start and crashing mid-run (a
+// fixture cut off by its peers mid-run is that). And (issue 9) f crashed validators keep at least 75% of the
+// fault-free throughput. `npm run sim -- --harm` runs the full table (n = 4 and 7, longer runs).
 import { describe, expect, it } from 'vitest'
 import { harmTable } from './harm.js'
 
 const seed = 1
 
 describe('harm: f Byzantine validators vs f crashed ones (n = 4, whole validators, simulated time)', () => {
-  it('every fixture keeps throughput >= 0.8x and p99 latency <= 2x of the silent baseline', async () => {
+  it('every fixture keeps throughput >= 0.8x and p99 <= 2x of f crashed; f crashed keep >= 0.75x of fault-free', async () => {
     const rows = await harmTable({ seed, validatorCounts: [4], durationMs: 20_000 })
     const outside = rows
       .filter((row) => !row.withinBounds)
@@ -20,6 +22,9 @@ describe('harm: f Byzantine validators vs f crashed ones (n = 4, whole validator
           `--duration-ms 20000 --fixture ${row.fixture} --seed ${seed}`,
       )
     expect(outside).toEqual([])
-    expect(rows.find((row) => row.fixture === 'silent')!.txPerSecond).toBeGreaterThan(5)
+    // Leader election passes crashed validators over (docs/protocol.md, "Leader election"): f of them cost at
+    // most a quarter of the fault-free throughput (round robin cost them a view timeout every rotation: ~1/7).
+    const rate = (fixture: string) => rows.find((row) => row.fixture === fixture)!.txPerSecond
+    expect(rate('silent') / rate('fault-free')).toBeGreaterThanOrEqual(0.75)
   }, 480_000)
 })

@@ -13,6 +13,8 @@ export interface NodeSpec {
   readonly byzantine?: ByzantineName
   /** Shares its key with another node of the same index (Twins). */
   readonly twin?: boolean
+  /** No client sends to it: an honest validator that the scenario crashes later (its clients would wait). */
+  readonly noClients?: boolean
 }
 
 /**

@@ -1,4 +1,4 @@
-import { toHex } from '../../crypto/hex.js'
+import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { keyPairFromSecret, sign, taggedHash } from '../../crypto/index.js'
 import {
   blockHash,
@@ -12,8 +12,13 @@ import {
   type ConsensusAction,
   type ConsensusInput,
   type ConsensusState,
+  childEntry,
+  electedLeader,
   initialState,
+  noActivity,
+  roundRobinLeader,
   step,
+  type TreeEntry,
 } from '../../node/consensus/index.js'
 import { defaultSimParams } from '../sim/cluster.js'
 
@@ -28,6 +33,8 @@ export class ConsensusFixture {
   readonly genesisQC: QuorumCertificate
   state: ConsensusState
   readonly actions: ConsensusAction[] = []
+  /** Tree entries of the blocks `child` built, by hex hash: each names its elected leader as the proposer. */
+  readonly #entries = new Map<string, TreeEntry>()
 
   constructor(readonly selfIndex: number) {
     this.genesis = {
@@ -63,6 +70,7 @@ export class ConsensusFixture {
         parentView: 0,
         grandparentView: 0,
         impliedCommitHeight: 0,
+        lastActiveViews: noActivity(this.validators.length),
       },
       stateRoots: new Map([[0, this.genesisStateRoot]]),
     })
@@ -76,20 +84,39 @@ export class ConsensusFixture {
     return [...result.actions]
   }
 
+  /**
+   * A child of `parent` in `view`, proposed by the leader elected over the parent (round robin for a parent
+   * that `child` did not build, such as a variant).
+   */
   child(parent: Block, view: number, justify: QuorumCertificate, stateRoot = this.genesisStateRoot): Block {
-    return {
+    const parentHash = blockHash(parent.header)
+    const parentEntry = this.#entries.get(toHex(parentHash)) ?? this.#rootEntryFor(parent)
+    const block: Block = {
       header: {
         height: parent.header.height + 1,
         view,
-        parentHash: blockHash(parent.header),
+        parentHash,
         justify,
-        proposer: view % this.validators.length,
+        proposer:
+          parentEntry === undefined
+            ? roundRobinLeader(view, this.validators.length)
+            : electedLeader(view, parentEntry),
         timestampMs: parent.header.timestampMs + 1,
         txRoot: txRoot([]),
         stateRoot,
       },
       txs: [],
     }
+    if (parentEntry !== undefined) {
+      const hash = blockHash(block.header)
+      this.#entries.set(toHex(hash), childEntry(parentEntry, block, hash))
+    }
+    return block
+  }
+
+  #rootEntryFor(block: Block): TreeEntry | undefined {
+    const root = this.state.tree.get(this.state.rootHashHex)
+    return root !== undefined && bytesEqual(root.hash, blockHash(block.header)) ? root : undefined
   }
 
   qcFor(block: Block, signers = [0, 1, 2]): QuorumCertificate {

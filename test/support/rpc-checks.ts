@@ -105,27 +105,32 @@ export async function expectNoDoubleSigning(logFiles: readonly string[], replay:
 }
 
 /**
- * Once load has stopped: waits until every acknowledged transfer is committed and the validators are within two
- * blocks of each other, then checks agreement up to the lowest head and that each acknowledged transfer is in
- * exactly one block. Returns the agreed blocks.
+ * Once load has stopped: waits until every acknowledged transfer is committed, every validator has committed the
+ * highest block that holds one, and the validators are within two blocks of each other; then checks agreement
+ * up to the lowest head and that each acknowledged transfer is in exactly one block. Returns the agreed blocks.
  */
 export async function expectSettledAgreement(
   rpcs: readonly string[],
   acknowledged: readonly string[],
   replay: string,
 ): Promise<BlockResult[]> {
+  let highestWithTransfer = 0
   await waitFor(
     `every acknowledged transfer committed (${replay})`,
     async () => {
-      for (const hash of acknowledged) await rpcCall(rpcs[0]!, 'tx', { hash })
+      for (const hash of acknowledged) {
+        const { height } = await rpcCall<{ height: number }>(rpcs[0]!, 'tx', { hash })
+        highestWithTransfer = Math.max(highestWithTransfer, height)
+      }
       return true
     },
     90_000,
   )
   const heights = async () => Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height))
-  await waitFor('all validators at one height', async () => {
+  // Agreement is checked up to the lowest head, so that head must hold every acknowledged transfer.
+  await waitFor(`all validators at one height, at least ${highestWithTransfer} (${replay})`, async () => {
     const now = await heights()
-    return Math.min(...now) >= Math.max(...now) - 2
+    return Math.min(...now) >= Math.max(...now) - 2 && Math.min(...now) >= highestWithTransfer
   })
   const blocks = await checkAgreementUpTo(rpcs, Math.min(...(await heights())))
   expectCommittedOnce(blocks, acknowledged, replay)

@@ -181,7 +181,7 @@ export async function newCommitter(store: LedgerStore, cluster: Cluster): Promis
     mempool: new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
     committedTxs: new CommittedTxIndex(store),
     metrics: new NodeMetrics(),
-    committedRoot: await loadTreeRoot(store, cluster.chain.block),
+    committedRoot: await loadTreeRoot(store, cluster.chain.block, cluster.chain.genesis.validators.length),
     onCommitted: () => {},
   })
 }

@@ -6,7 +6,7 @@
 
 import { blockHash, hashKey, txRoot } from '../../ledger/hashing.js'
 import type { Block, ConsensusMessage, Hash } from '../../ledger/types.js'
-import { leaderOf } from '../../node/consensus/block-tree.js'
+import { roundRobinLeader } from '../../node/consensus/leader-election.js'
 import {
   isOwnProposal,
   proposalMessage,
@@ -106,7 +106,10 @@ export const equivocatingLeaderFixture: ByzantineFactory = (context: ByzantineCo
       if (equivocation !== undefined && hashKey(hash) === equivocation.honestHashHex) {
         return [...release(), ...splitVote(message, to, equivocation)]
       }
-      if (equivocation === undefined && leaderOf(view, context.validatorCount) === context.selfIndex) {
+      if (
+        equivocation === undefined &&
+        roundRobinLeader(view, context.validatorCount) === context.selfIndex
+      ) {
         const out = release()
         heldVote = { message, to }
         return out

@@ -36,7 +36,6 @@ export const evidenceSpamExtraKinds = [
   'duplicate',
   'same-offence',
   'bad-signature',
-  'wrong-leader',
   'unknown-validator',
   'undecodable',
 ] as const
@@ -97,12 +96,6 @@ export const evidenceSpamFixture: ByzantineFactory = (context) => {
           signature: withOneBitFlipped(context.random, evidence.second.signature),
         }
         return evidenceFrame(to, { ...evidence, second })
-      }
-      case 'wrong-leader': {
-        // A view led by someone else: two proposals of ours for it prove nothing against us.
-        const view = nextLedView(context, nextView) + 1
-        nextView = view + 1
-        return evidenceFrame(to, context.validatorCount > 1 ? doubleProposal(context, view) : fresh())
       }
       case 'unknown-validator':
         if (context.validatorCount >= validatorCountMax) return evidenceFrame(to, fresh())

@@ -18,7 +18,7 @@
 
 import { blockHash, hashKey } from '../../ledger/hashing.js'
 import type { Block, BlockHeader, Hash, Proposal } from '../../ledger/types.js'
-import { leaderOf } from '../../node/consensus/block-tree.js'
+import { roundRobinLeader } from '../../node/consensus/leader-election.js'
 import { blockWith } from './blocks.js'
 import { readSyncFrame, syncFrame } from './frames.js'
 import {
@@ -67,7 +67,7 @@ export const oldViewSpamFixture: ByzantineFactory = (context) => {
       view,
       parentHash: header.parentHash,
       justify: header.justify,
-      proposer: leaderOf(view, context.validatorCount),
+      proposer: roundRobinLeader(view, context.validatorCount),
       timestampMs: header.timestampMs,
       stateRoot: randomBytes(context.random, 32),
     })

@@ -15,7 +15,7 @@
 
 import { blockHash, hashKey } from '../../ledger/hashing.js'
 import type { Block, ConsensusMessage } from '../../ledger/types.js'
-import { leaderOf } from '../../node/consensus/block-tree.js'
+import { roundRobinLeader } from '../../node/consensus/leader-election.js'
 import { blockWith } from './blocks.js'
 import { readSyncFrame, syncFrame } from './frames.js'
 import { isOwnProposal, proposalMessage, signProposal, signVote, toEach, voteMessage } from './messages.js'
@@ -104,7 +104,7 @@ export const stateRootLiarFixture: ByzantineFactory = (context) => {
     outgoing: (message, to) => {
       if (isOwnProposal(context, message)) return lie(message, to)
       if (message.kind === 'vote' && message.vote.view === liedView) return release()
-      if (message.kind === 'vote' && leaderOf(message.vote.view, n) === context.selfIndex) {
+      if (message.kind === 'vote' && roundRobinLeader(message.vote.view, n) === context.selfIndex) {
         const out = release()
         heldVote = { message, to }
         return out

@@ -14,7 +14,7 @@
 
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, QuorumCertificate } from '../../ledger/types.js'
-import { leaderOf } from '../../node/consensus/block-tree.js'
+import { roundRobinLeader } from '../../node/consensus/leader-election.js'
 import type { CertifiedBlock, SyncMessage } from '../../node/sync/sync-messages.js'
 import { blockWith } from './blocks.js'
 import { type ForgeryKind, forgeQC, forgeryKinds } from './forgery.js'
@@ -197,7 +197,7 @@ function madeUpBlock(
     view,
     parentHash,
     justify: justify ?? genesisQC(context),
-    proposer: leaderOf(view, context.validatorCount),
+    proposer: roundRobinLeader(view, context.validatorCount),
     timestampMs: context.nowMs(),
     stateRoot: randomBytes(context.random, 32),
   })

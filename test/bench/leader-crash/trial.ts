@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { leaderOf } from '../../../node/consensus/block-tree.js'
+import { roundRobinLeader } from '../../../node/consensus/leader-election.js'
 import { rpcCall } from '../../../node/rpc/client.js'
 import type { RunningTestnet } from '../../../testnet/runner.js'
 import { type CommittedBlockView, findMissedViews, firstSeen, type MissedViews } from './recovery.js'
@@ -76,7 +76,7 @@ export async function runTrial(context: TrialContext, trial: number): Promise<Le
     const view = Math.max(...latest.map((sample) => sample.view))
     const height = Math.max(...latest.map((sample) => sample.height))
     const victimView = context.victimRule === 'current' ? view : view + 1
-    const victim = leaderOf(victimView, n)
+    const victim = roundRobinLeader(victimView, n)
     const logOffsets = await Promise.all(logFiles.map(logSize))
     poller.exclude(victim)
     // stopOne sends the signal before its first await: the process is gone when the clock is read.
