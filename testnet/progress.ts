@@ -1,7 +1,8 @@
 // The testnet's live view: once a second, every validator's `status`, summarised in one line:
 //   h=123 view=130 leader=2 tx/s=45.0 up=4/4
-// h is the highest committed height, view the highest current view, leader = view mod n (the rotating
-// leader), tx/s the committed transactions per second over the last few seconds, up the validators answering.
+// h is the highest committed height, view the highest current view, leader the leader of that view as the
+// validators in it expect it (leader election: round robin, passing over validators with no recent block), tx/s
+// the committed transactions per second over the last few seconds, up the validators answering.
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { rpcCall } from '../node/rpc/client.js'
@@ -14,6 +15,8 @@ export const blockFetchCountMax = 50
 export interface StatusSample {
   readonly height: number
   readonly view: number
+  /** The leader the node expects for its view, when it reports it (`leader`). */
+  readonly leader?: number
   /** Transactions committed so far, when the node reports it (`total_txs`). */
   readonly totalTxs?: number
 }
@@ -21,16 +24,16 @@ export interface StatusSample {
 export interface ProgressSnapshot {
   readonly height: number | undefined
   readonly view: number | undefined
+  readonly leader: number | undefined
   readonly validatorCount: number
   readonly upCount: number
   readonly txPerSecond: number
 }
 
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
-  const { height, view, validatorCount, upCount, txPerSecond } = snapshot
-  const leader = view === undefined ? '?' : String(view % validatorCount)
+  const { height, view, leader, validatorCount, upCount, txPerSecond } = snapshot
   return (
-    `h=${height ?? '?'} view=${view ?? '?'} leader=${leader} tx/s=${txPerSecond.toFixed(1)} ` +
+    `h=${height ?? '?'} view=${view ?? '?'} leader=${leader ?? '?'} tx/s=${txPerSecond.toFixed(1)} ` +
     `up=${upCount}/${validatorCount}`
   )
 }
@@ -38,10 +41,15 @@ export function formatProgressLine(snapshot: ProgressSnapshot): string {
 export function parseStatusSample(value: unknown): StatusSample | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const fields = value as Record<string, unknown>
-  const { height, view } = fields
+  const { height, view, leader } = fields
   if (!isCount(height) || !isCount(view)) return undefined
   const totalTxs = fields.total_txs
-  return isCount(totalTxs) ? { height, view, totalTxs } : { height, view }
+  return {
+    height,
+    view,
+    ...(isCount(leader) ? { leader } : {}),
+    ...(isCount(totalTxs) ? { totalTxs } : {}),
+  }
 }
 
 /** Committed transactions per second over a sliding window of (time, running total) samples. */
@@ -92,12 +100,12 @@ export async function watchProgress(options: WatchProgressOptions): Promise<void
     )
     if (signal.aborted) return
     let best: { url: string; sample: StatusSample } | undefined
-    let view: number | undefined
+    let inHighestView: StatusSample | undefined
     let upCount = 0
     samples.forEach((sample, index) => {
       if (sample === undefined) return
       upCount++
-      view = Math.max(view ?? 0, sample.view)
+      if (inHighestView === undefined || sample.view > inHighestView.view) inHighestView = sample
       if (best === undefined || sample.height > best.sample.height) best = { url: rpcUrls[index]!, sample }
     })
     if (best !== undefined) {
@@ -108,7 +116,8 @@ export async function watchProgress(options: WatchProgressOptions): Promise<void
     print(
       formatProgressLine({
         height: best?.sample.height,
-        view,
+        view: inHighestView?.view,
+        leader: inHighestView?.leader,
         validatorCount: rpcUrls.length,
         upCount,
         txPerSecond: window.perSecond(),

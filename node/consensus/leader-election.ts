@@ -99,3 +99,11 @@ export function leaderOverBlock(state: ConsensusState, view: number, parentHash:
   const parent = state.tree.get(toHex(parentHash))
   return parent === undefined ? undefined : electedLeader(view, parent)
 }
+
+/** The leader this replica expects for `view`: over its highest QC's block, or round robin without it. */
+export function expectedLeader(state: ConsensusState, view: number): number {
+  return (
+    leaderOverBlock(state, view, state.safety.highQC.blockHash) ??
+    roundRobinLeader(view, state.config.validators.length)
+  )
+}

@@ -81,6 +81,7 @@ describe('when a survivor first showed something', () => {
     answeredMs,
     height,
     view: height,
+    leader: null,
     catchingUp: false,
   })
 

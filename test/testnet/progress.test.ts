@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { formatProgressLine, parseStatusSample, TxRateWindow } from '../../testnet/progress.js'
 
 describe('testnet progress', () => {
-  it('formats one line: height, view, leader = view mod n, tx/s, validators up', () => {
+  it("formats one line: height, view, the view's leader, tx/s, validators up", () => {
     expect(
-      formatProgressLine({ height: 123, view: 130, validatorCount: 4, upCount: 4, txPerSecond: 45 }),
-    ).toBe('h=123 view=130 leader=2 tx/s=45.0 up=4/4')
+      formatProgressLine({
+        height: 123,
+        view: 130,
+        leader: 3,
+        validatorCount: 4,
+        upCount: 4,
+        txPerSecond: 45,
+      }),
+    ).toBe('h=123 view=130 leader=3 tx/s=45.0 up=4/4')
     expect(
       formatProgressLine({
         height: undefined,
         view: undefined,
+        leader: undefined,
         validatorCount: 4,
         upCount: 0,
         txPerSecond: 0,
@@ -19,11 +27,13 @@ describe('testnet progress', () => {
 
   it('reads height, view and total_txs from a status answer, ignoring anything malformed', () => {
     expect(parseStatusSample({ height: 5, view: 7, block_hash: 'ab' })).toEqual({ height: 5, view: 7 })
-    expect(parseStatusSample({ height: 5, view: 7, total_txs: 90 })).toEqual({
+    expect(parseStatusSample({ height: 5, view: 7, leader: 2, total_txs: 90 })).toEqual({
       height: 5,
       view: 7,
+      leader: 2,
       totalTxs: 90,
     })
+    expect(parseStatusSample({ height: 5, view: 7, leader: -1 })).toEqual({ height: 5, view: 7 })
     expect(parseStatusSample({ height: '5', view: 7 })).toBeUndefined()
     expect(parseStatusSample({ height: -1, view: 7 })).toBeUndefined()
     expect(parseStatusSample(null)).toBeUndefined()

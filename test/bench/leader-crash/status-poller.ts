@@ -17,6 +17,8 @@ export interface StatusSample {
   /** The validator's committed height. */
   readonly height: number
   readonly view: number
+  /** The leader the validator expects for its view (leader election), when it reports one. */
+  readonly leader: number | null
   readonly catchingUp: boolean
 }
 
@@ -105,7 +107,15 @@ function readStatus(
   result: unknown,
 ): StatusSample | null {
   if (typeof result !== 'object' || result === null) return null
-  const { height, view, catching_up: catchingUp } = result as Record<string, unknown>
+  const { height, view, leader, catching_up: catchingUp } = result as Record<string, unknown>
   if (typeof height !== 'number' || typeof view !== 'number') return null
-  return { validator, sentMs, answeredMs, height, view, catchingUp: catchingUp === true }
+  return {
+    validator,
+    sentMs,
+    answeredMs,
+    height,
+    view,
+    leader: typeof leader === 'number' ? leader : null,
+    catchingUp: catchingUp === true,
+  }
 }

@@ -76,7 +76,12 @@ export async function runTrial(context: TrialContext, trial: number): Promise<Le
     const view = Math.max(...latest.map((sample) => sample.view))
     const height = Math.max(...latest.map((sample) => sample.height))
     const victimView = context.victimRule === 'current' ? view : view + 1
-    const victim = roundRobinLeader(victimView, n)
+    // The current view's leader as the validators in it report it (leader election passes over a validator
+    // with no recent block, such as an earlier victim); the next view's is round robin, which is right while
+    // every validator is active.
+    const reported = latest.find((sample) => sample.view === view)?.leader ?? null
+    const victim =
+      context.victimRule === 'current' && reported !== null ? reported : roundRobinLeader(victimView, n)
     const logOffsets = await Promise.all(logFiles.map(logSize))
     poller.exclude(victim)
     // stopOne sends the signal before its first await: the process is gone when the clock is read.
