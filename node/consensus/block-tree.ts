@@ -1,7 +1,7 @@
 import { toHex } from '../../crypto/hex.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
-import { activityAfter, activityWindowViews, noActivity } from './leader-election.js'
+import { activityAfter, activityWindowViews, failuresAfter, noActivity } from './leader-election.js'
 import type { TreeEntry } from './types.js'
 
 /**
@@ -24,6 +24,7 @@ export function childEntry(parent: TreeEntry, block: Block, hash: Hash): TreeEnt
     grandparentView: parent.parentView,
     impliedCommitHeight: impliedCommitHeightOfChild(parent),
     lastActiveViews: activityAfter(parent.lastActiveViews, block.header),
+    lastFailedViews: failuresAfter(parent.lastFailedViews, parent.block.header.view, block.header),
   }
 }
 
@@ -93,9 +94,13 @@ export function rootEntryFromChain(
   // Views grow with height, so every block with a view inside the activity window is among the last
   // window + 1 heights; older activity is outside the window for the root and every later block.
   let lastActiveViews = noActivity(validatorCount)
+  let lastFailedViews = noActivity(validatorCount)
   const oldest = Math.max(1, headHeight - activityWindowViews(validatorCount))
-  for (let height = oldest; height <= headHeight; height++)
-    lastActiveViews = activityAfter(lastActiveViews, blockAt(height).header)
+  for (let height = oldest; height <= headHeight; height++) {
+    const { header } = blockAt(height)
+    lastActiveViews = activityAfter(lastActiveViews, header)
+    lastFailedViews = failuresAfter(lastFailedViews, viewAt(height - 1), header)
+  }
   const root = blockAt(headHeight)
   const hash = blockHash(root.header)
   return {
@@ -106,5 +111,6 @@ export function rootEntryFromChain(
     grandparentView: viewAt(headHeight - 2),
     impliedCommitHeight,
     lastActiveViews,
+    lastFailedViews,
   }
 }

@@ -55,6 +55,28 @@ export function activityAfter(parentActivity: readonly number[], header: BlockHe
 }
 
 /**
+ * Per validator, the last of its own round-robin views that the chain ending at `header`'s block skipped (a
+ * view that failed: the block's view is beyond its parent's + 1), if within the window. Blamed on the
+ * round-robin owner even when an inactive owner's view was led by another: the owner was passed over anyway, and
+ * the other is blamed at its own view. Like activity, it depends only on the window of the chain.
+ */
+export function failuresAfter(
+  parentFailures: readonly number[],
+  parentView: number,
+  header: BlockHeader,
+): number[] {
+  const validatorCount = parentFailures.length
+  const failures = [...parentFailures]
+  // Every validator owns one view in any n consecutive ones: the last n skipped views hold each one's latest.
+  for (let view = Math.max(parentView + 1, header.view - validatorCount); view < header.view; view++) {
+    const owner = roundRobinLeader(view, validatorCount)
+    failures[owner] = Math.max(failures[owner]!, view)
+  }
+  const since = Math.max(0, header.view - activityWindowViews(validatorCount))
+  return failures.map((view) => (view >= since ? view : -1))
+}
+
+/**
  * Whether `proposer` can lead `view` over some parent: the round-robin leader or one of the n − quorum (= f)
  * validators after it, since a view passes only over inactive validators and at most n − quorum are inactive
  * when election is not round robin. A check that needs no chain, made before any signature.
@@ -70,7 +92,8 @@ export function mayLead(view: number, proposer: number, validatorCount: number):
  * - If the parent's view is not `view − 1`, the previous view failed (the proposal carries its TC): round
  *   robin, so that replicas holding different highest QCs after a failure still agree on the leader.
  * - Else the round-robin leader if it is active (it has a block within activityWindowViews of the
- *   parent's view, in the parent's chain) or the rotation is a probation rotation. An inactive one's view goes to the
+ *   parent's view, in the parent's chain, and none of its own views was skipped since that block) or the
+ *   rotation is a probation rotation. An inactive one's view goes to the
  *   next active validator in index order. Every active validator keeps its own views, so no one can take an
  *   active validator's turn.
  * - Round robin as well while fewer than a quorum are active (the chain's start, the first blocks after a long
@@ -84,7 +107,11 @@ export function electedLeader(view: number, parent: TreeEntry): number {
   if (view !== parentView + 1) return roundRobin
   if (Math.floor(view / validatorCount) % probationEveryRotations === 0) return roundRobin
   const since = Math.max(0, parentView - activityWindowViews(validatorCount))
-  const isActive = (validator: number) => activity[validator]! >= since
+  // A block in the window, and none of its own views skipped since: a crashed validator is passed over from
+  // its first failed view on, not only once its last block is two rotations old.
+  const failures = parent.lastFailedViews
+  const isActive = (validator: number) =>
+    activity[validator]! >= since && failures[validator]! <= activity[validator]!
   if (activity.filter((_, validator) => isActive(validator)).length < quorumSize(validatorCount))
     return roundRobin
   for (let offset = 0; offset < validatorCount; offset++) {

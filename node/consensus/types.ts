@@ -54,6 +54,8 @@ export interface TreeEntry {
    * far as the chain was read). Leader election reads it (leader-election.ts).
    */
   readonly lastActiveViews: readonly number[]
+  /** Per validator, its last own round-robin view that this block's chain skipped (−1: none in the window). */
+  readonly lastFailedViews: readonly number[]
   /**
    * True once the header's stateRoot was checked against our own execution result. Absent or false for blocks
    * that entered the tree without the check (fetched by hash, restored at boot, the root): a proposal for such a

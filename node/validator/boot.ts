@@ -56,15 +56,24 @@ export async function bootFromStorage(inputs: BootInputs): Promise<BootedState> 
   }
 }
 
-/** A consensus state over the store's committed head, keeping `safety` (after block sync moved the head). */
+/**
+ * A consensus state over the store's committed head, keeping `safety` (after block sync moved the head), with
+ * its highQC raised to the QC that certifies the head if that one is higher. A replica whose head moved by
+ * block sync (or that committed from broadcast votes before its last safety write) then starts in the view
+ * after the head's QC, not in the view it stopped in: on a quiescent chain nothing else would bring it there,
+ * and the votes the others repeat while idle are beyond its view window until it is.
+ */
 export async function consensusStateOver(
   inputs: Pick<BootInputs, 'ledger' | 'safety' | 'config'>,
   root: TreeEntry,
   safety: SafetyState,
 ): Promise<ConsensusState> {
+  const headQC = await inputs.ledger.qcForBlock(root.hash)
+  const raised =
+    headQC !== undefined && headQC.view > safety.highQC.view ? { ...safety, highQC: headQC } : safety
   return initialState({
     config: inputs.config,
-    safety,
+    safety: raised,
     root,
     stateRoots: await loadBootStateRoots(inputs.ledger, root),
     highestTC: await inputs.safety.loadHighestTC(),

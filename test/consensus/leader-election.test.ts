@@ -49,6 +49,7 @@ function genesisEntry(validatorCount: number): TreeEntry {
     grandparentView: 0,
     impliedCommitHeight: 0,
     lastActiveViews: noActivity(validatorCount),
+    lastFailedViews: noActivity(validatorCount),
   }
 }
 
@@ -119,22 +120,21 @@ describe('leader election', () => {
     }
   })
 
-  it('keeps a crashed validator in turn until its last vote leaves the window, then never again', () => {
+  it('passes a crashed validator over from its first failed view on', () => {
     const n = 4
     const active = happyChain(genesisEntry(n), 20, [0, 1, 2, 3])
     const crashedAt = active.at(-1)!.block.header.view
     const failedViews: number[] = []
     const after = happyChain(active.at(-1)!, 60, [0, 1, 2], failedViews)
-    // Its last block is at most crashedAt: its views fail until that block leaves the window (two rotations),
-    // then go to validator 0.
-    expect(failedViews.length).toBeGreaterThan(0)
-    expect(failedViews.length).toBeLessThanOrEqual(2)
-    for (const view of failedViews) expect(view).toBeLessThanOrEqual(crashedAt + 1 + activityWindowViews(n))
+    // Its next own view fails (one view timeout); from then on its views go to validator 0.
+    expect(failedViews).toHaveLength(1)
+    expect(failedViews[0]! % n).toBe(3)
+    expect(failedViews[0]!).toBeLessThanOrEqual(crashedAt + n)
     expect(after.every((entry) => entry.block.header.proposer !== 3)).toBe(true)
-    const late = after.filter((entry) => entry.block.header.view > crashedAt + 1 + activityWindowViews(n))
-    expect(
-      late.filter((entry) => entry.block.header.view % n === 3).every((e) => e.block.header.proposer === 0),
-    ).toBe(true)
+    const later = after.filter((entry) => entry.block.header.view > failedViews[0]!)
+    const itsViews = later.filter((entry) => entry.block.header.view % n === 3)
+    expect(itsViews.length).toBeGreaterThan(0)
+    expect(itsViews.every((entry) => entry.block.header.proposer === 0)).toBe(true)
   })
 
   it('gives an inactive validator its own view again in a probation rotation', () => {
@@ -184,10 +184,12 @@ describe('leader election', () => {
             expect(mayLead(view, leader, n)).toBe(true)
             if (view === tip.block.header.view + 1 && leader !== roundRobinLeader(view, n)) {
               const since = Math.max(0, tip.block.header.view - activityWindowViews(n))
-              expect(tip.lastActiveViews[leader]).toBeGreaterThanOrEqual(since)
+              const active = (k: number) =>
+                tip.lastActiveViews[k]! >= since && tip.lastFailedViews[k]! <= tip.lastActiveViews[k]!
+              expect(active(leader)).toBe(true)
               // Every validator it passed over was inactive.
               for (let k = roundRobinLeader(view, n); k !== leader; k = (k + 1) % n)
-                expect(tip.lastActiveViews[k]).toBeLessThan(since)
+                expect(active(k)).toBe(false)
             }
             const voterCount = Math.max(quorumSize(n), Math.round(voterShare * n))
             const voters = Array.from({ length: voterCount }, (_, i) => (leader + i) % n).sort(
@@ -223,6 +225,7 @@ describe('leader election', () => {
           const head = chain.length - 1
           const rebuilt = rootEntryFromChain(head, n, (height) => chain[height]!.block)
           expect(rebuilt.lastActiveViews).toEqual(chain[head]!.lastActiveViews)
+          expect(rebuilt.lastFailedViews).toEqual(chain[head]!.lastFailedViews)
         },
       ),
       propertyParameters(200),

@@ -54,6 +54,7 @@ function entryAt(
     grandparentView,
     impliedCommitHeight,
     lastActiveViews: noActivity(4),
+    lastFailedViews: noActivity(4),
   }
 }
 
@@ -68,6 +69,7 @@ const genesisEntry: TreeEntry = {
   grandparentView: 0,
   impliedCommitHeight: 0,
   lastActiveViews: noActivity(4),
+  lastFailedViews: noActivity(4),
 }
 
 function extend(parent: TreeEntry, view: number, salt = 0): TreeEntry {
@@ -119,6 +121,8 @@ describe('childEntry', () => {
       impliedCommitHeight: 8,
       // The block's proposer (view 8 mod 4 = 0) has a block in view 8.
       lastActiveViews: [8, -1, -1, -1],
+      // Views 7 and 8 are consecutive: no view skipped.
+      lastFailedViews: [-1, -1, -1, -1],
     })
   })
 

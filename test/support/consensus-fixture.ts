@@ -71,6 +71,7 @@ export class ConsensusFixture {
         grandparentView: 0,
         impliedCommitHeight: 0,
         lastActiveViews: noActivity(this.validators.length),
+        lastFailedViews: noActivity(this.validators.length),
       },
       stateRoots: new Map([[0, this.genesisStateRoot]]),
     })

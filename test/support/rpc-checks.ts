@@ -104,6 +104,19 @@ export async function expectNoDoubleSigning(logFiles: readonly string[], replay:
   }
 }
 
+/** Each validator's status and consensus state, for a failure message. */
+async function describe(rpcs: readonly string[]): Promise<string> {
+  const each = await Promise.all(
+    rpcs.map(async (rpc, index) => {
+      const state = await Promise.all([status(rpc), rpcCall(rpc, 'consensus_state', {})]).catch(
+        (error: unknown) => String(error),
+      )
+      return `validator ${index}: ${JSON.stringify(state)}`
+    }),
+  )
+  return each.join('\n')
+}
+
 /**
  * Once load has stopped: waits until every acknowledged transfer is committed, every validator has committed the
  * highest block that holds one, and the validators are within two blocks of each other; then checks agreement
@@ -115,22 +128,33 @@ export async function expectSettledAgreement(
   replay: string,
 ): Promise<BlockResult[]> {
   let highestWithTransfer = 0
+  let missing = ''
   await waitFor(
     `every acknowledged transfer committed (${replay})`,
     async () => {
       for (const hash of acknowledged) {
+        missing = hash
         const { height } = await rpcCall<{ height: number }>(rpcs[0]!, 'tx', { hash })
         highestWithTransfer = Math.max(highestWithTransfer, height)
       }
       return true
     },
     90_000,
-  )
+  ).catch(async (error: unknown) => {
+    throw new Error(
+      `${error instanceof Error ? error.message : error}; ${missing} missing; ${await describe(rpcs)}`,
+    )
+  })
   const heights = async () => Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height))
   // Agreement is checked up to the lowest head, so that head must hold every acknowledged transfer.
+  let last: number[] = []
   await waitFor(`all validators at one height, at least ${highestWithTransfer} (${replay})`, async () => {
-    const now = await heights()
-    return Math.min(...now) >= Math.max(...now) - 2 && Math.min(...now) >= highestWithTransfer
+    last = await heights()
+    return Math.min(...last) >= Math.max(...last) - 2 && Math.min(...last) >= highestWithTransfer
+  }).catch(async (error: unknown) => {
+    throw new Error(
+      `${error instanceof Error ? error.message : error}; heights ${last.join(', ')}\n${await describe(rpcs)}`,
+    )
   })
   const blocks = await checkAgreementUpTo(rpcs, Math.min(...(await heights())))
   expectCommittedOnce(blocks, acknowledged, replay)
