@@ -19,14 +19,13 @@ import {
   type LeaderCrashReport,
   type LeaderCrashTrial,
   type QuantileSummary,
-  writeLeaderCrashReport,
 } from './leader-crash/report.js'
 import { runTrial, type VictimRule } from './leader-crash/trial.js'
 import { LoadGeneratorProcess } from './load/generator-process.js'
 import { describeMachine } from './load/machine.js'
 import { ProgressLine } from './load/progress.js'
 import type { LevelSummary } from './load/protocol.js'
-import { significant } from './load/report.js'
+import { significant, writeBenchReport } from './load/report.js'
 
 export interface BenchLeaderCrashOptions {
   readonly basePort: number
@@ -156,7 +155,7 @@ export async function benchLeaderCrash(
         errors_by_kind: summary.errors,
       },
     }
-    const file = await writeLeaderCrashReport(options.resultsDir, report)
+    const file = await writeBenchReport(options.resultsDir, report)
     for (const line of formatLeaderCrashReport(report)) options.print(line)
     options.print(`written to ${file}`)
     return { report, file }

@@ -20,7 +20,13 @@ import { measureIdle } from './load/idle.js'
 import { describeMachine } from './load/machine.js'
 import { measureLevel } from './load/measure-level.js'
 import { ProgressLine } from './load/progress.js'
-import { formatReport, type LevelReport, type LoadReport, significant, writeReport } from './load/report.js'
+import {
+  formatReport,
+  type LevelReport,
+  type LoadReport,
+  significant,
+  writeBenchReport,
+} from './load/report.js'
 
 export interface BenchLoadOptions {
   readonly basePort: number
@@ -118,7 +124,7 @@ export async function benchLoad(options: BenchLoadOptions): Promise<{ report: Lo
       idle,
       etcd,
     }
-    const file = await writeReport(options.resultsDir, report)
+    const file = await writeBenchReport(options.resultsDir, report)
     for (const line of formatReport(report)) options.print(line)
     options.print(`written to ${file}`)
     return { report, file }

@@ -17,15 +17,9 @@ import { describeMachine } from './load/machine.js'
 import { cpuSeconds } from './load/proc.js'
 import { ProgressLine } from './load/progress.js'
 import type { LevelSummary } from './load/protocol.js'
-import { significant } from './load/report.js'
+import { significant, writeBenchReport } from './load/report.js'
 import { scrapeViewChanges, type ViewChangeCounts } from './load/view-changes.js'
-import {
-  formatSoakReport,
-  rssFigures,
-  rssFlatSlopeMibPerMinuteMax,
-  type SoakReport,
-  writeSoakReport,
-} from './soak/report.js'
+import { formatSoakReport, rssFigures, rssFlatSlopeMibPerMinuteMax, type SoakReport } from './soak/report.js'
 import { RssSeries } from './soak/rss-series.js'
 
 export interface BenchSoakOptions {
@@ -201,7 +195,7 @@ export async function benchSoak(options: BenchSoakOptions): Promise<{ report: So
       rss_file_series: samples.map((sample) => [secondsSinceStart(sample.atMs), ...sample.fileBytes]),
       rss_window_end_s: secondsSinceStart(end.atMs),
     }
-    const file = await writeSoakReport(options.resultsDir, report)
+    const file = await writeBenchReport(options.resultsDir, report)
     for (const line of formatSoakReport(report)) options.print(line)
     options.print(`written to ${file}`)
     return { report, file }

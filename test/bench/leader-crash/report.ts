@@ -1,8 +1,6 @@
 // The leader-crash benchmark's report: its JSON shape (snake_case, milliseconds since the SIGKILL), the lines
 // printed on stdout, and the file in bench-results/.
 
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { MachineDescription } from '../load/machine.js'
 import type { LatencySummary } from '../load/protocol.js'
 
@@ -127,11 +125,4 @@ export function formatLeaderCrashReport(report: LeaderCrashReport): string[] {
       }`,
   )
   return lines
-}
-
-export async function writeLeaderCrashReport(dir: string, report: LeaderCrashReport): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  const file = join(dir, `leader-crash-${report.started_at.replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
-  return file
 }

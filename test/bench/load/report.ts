@@ -138,9 +138,13 @@ export function formatReport(report: LoadReport): string[] {
   return lines
 }
 
-export async function writeReport(dir: string, report: LoadReport): Promise<string> {
+/** Writes a benchmark's report as `<dir>/<bench>-<start time>.json`; returns the file's path. */
+export async function writeBenchReport(
+  dir: string,
+  report: { readonly bench: string; readonly started_at: string },
+): Promise<string> {
   await mkdir(dir, { recursive: true })
-  const file = join(dir, `load-${report.started_at.replace(/[:.]/g, '-')}.json`)
+  const file = join(dir, `${report.bench}-${report.started_at.replace(/[:.]/g, '-')}.json`)
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
   return file
 }

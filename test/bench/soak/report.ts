@@ -1,8 +1,6 @@
 // The soak benchmark's report: its JSON shape, the per-validator RSS figures computed from the series, the
 // lines printed on stdout, and the file in bench-results/.
 
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { leastSquaresSlope } from '../figures.js'
 import type { MachineDescription } from '../load/machine.js'
 import { significant } from '../load/report.js'
@@ -187,11 +185,4 @@ export function formatSoakReport(report: SoakReport): string[] {
       `${report.verdict === 'flat' ? 'yes' : 'no'})`,
   )
   return lines
-}
-
-export async function writeSoakReport(dir: string, report: SoakReport): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  const file = join(dir, `soak-${report.started_at.replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
-  return file
 }
