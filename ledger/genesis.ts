@@ -4,6 +4,7 @@
 import { toHex } from '../crypto/hex.js'
 import { registerPublicKey } from '../crypto/index.js'
 import { AccountsApp, amountMax } from './app/index.js'
+import { type CommitRule, commitRules } from './commit-rule.js'
 import { FieldError, readJsonFile } from './field-error.js'
 import { blockHash, txRoot } from './hashing.js'
 import * as limits from './limits.js'
@@ -34,6 +35,7 @@ export interface ConsensusParams {
   readonly viewTimeoutMaxMs: number
   readonly blockTxCountMax: number
   readonly maxClockDriftMs: number
+  readonly commitRule: CommitRule
 }
 
 export interface Genesis {
@@ -55,11 +57,18 @@ export const defaultConsensusParams: ConsensusParams = {
   viewTimeoutMaxMs: limits.viewTimeoutMaxMs,
   blockTxCountMax: limits.blockTxCountMax,
   maxClockDriftMs: limits.maxClockDriftMs,
+  commitRule: 'two-chain',
 }
+
+/**
+ * The commit rule of a genesis file without `commit_rule`: the three-chain rule, the only one before the field
+ * existed, so a chain started then keeps its rule (and its state roots). New genesis files write the field.
+ */
+export const commitRuleWhenAbsent: CommitRule = 'three-chain'
 
 /** Sane ranges, inclusive. The view timeout cap is also checked against the base (max >= base). */
 const paramRanges: Record<
-  keyof ConsensusParams,
+  Exclude<keyof ConsensusParams, 'commitRule'>,
   { readonly json: string; readonly min: number; readonly max: number }
 > = {
   viewTimeoutBaseMs: { json: 'view_timeout_base_ms', min: 10, max: 600_000 },
@@ -123,6 +132,7 @@ export function formatGenesis(genesis: Genesis): string {
       view_timeout_max_ms: genesis.params.viewTimeoutMaxMs,
       block_tx_count_max: genesis.params.blockTxCountMax,
       max_clock_drift_ms: genesis.params.maxClockDriftMs,
+      commit_rule: genesis.params.commitRule,
     },
   }
   return `${JSON.stringify(json, null, 2)}\n`
@@ -220,13 +230,12 @@ function parseAccounts(value: unknown): GenesisAccount[] {
 }
 
 function parseParams(value: unknown): ConsensusParams {
-  if (value === undefined) return defaultConsensusParams
-  const object = expectObject(
-    value,
-    'consensus_params',
-    Object.values(paramRanges).map((range) => range.json),
-  )
-  const param = (name: keyof ConsensusParams): number => {
+  if (value === undefined) return { ...defaultConsensusParams, commitRule: commitRuleWhenAbsent }
+  const object = expectObject(value, 'consensus_params', [
+    ...Object.values(paramRanges).map((range) => range.json),
+    'commit_rule',
+  ])
+  const param = (name: keyof typeof paramRanges): number => {
     const { json, min, max } = paramRanges[name]
     const raw = object[json]
     return raw === undefined
@@ -238,6 +247,7 @@ function parseParams(value: unknown): ConsensusParams {
     viewTimeoutMaxMs: param('viewTimeoutMaxMs'),
     blockTxCountMax: param('blockTxCountMax'),
     maxClockDriftMs: param('maxClockDriftMs'),
+    commitRule: parseCommitRule(object.commit_rule),
   }
   if (params.viewTimeoutMaxMs < params.viewTimeoutBaseMs) {
     throw new GenesisError(
@@ -246,6 +256,18 @@ function parseParams(value: unknown): ConsensusParams {
     )
   }
   return params
+}
+
+function parseCommitRule(value: unknown): CommitRule {
+  if (value === undefined) return commitRuleWhenAbsent
+  const rule = commitRules.find((each) => each === value)
+  if (rule === undefined) {
+    throw new GenesisError(
+      'consensus_params.commit_rule',
+      `must be one of ${commitRules.map((each) => `"${each}"`).join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : describe(value)}`,
+    )
+  }
+  return rule
 }
 
 function expectObject(value: unknown, path: string, fields: readonly string[]): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { bytesEqual, fromHex, toHex } from '../crypto/hex.js'
 import type { AccountsApp } from '../ledger/app/index.js'
+import type { CommitRule } from '../ledger/commit-rule.js'
 import { txHash } from '../ledger/hashing.js'
 import { type LedgerStore, StoreError } from '../ledger/store/index.js'
 import type { Hash } from '../ledger/types.js'
@@ -48,6 +49,8 @@ export interface BlockCommitterDeps {
   readonly metrics: NodeMetrics
   /** The committed head's tree entry (from loadTreeRoot at start); advanced by every commit. */
   readonly committedRoot: TreeEntry
+  /** The chain's commit rule: it decides the height each block's state root follows. */
+  readonly commitRule: CommitRule
   readonly onCommitted: (committed: CommittedBlock) => void
 }
 
@@ -144,7 +147,7 @@ export class BlockCommitter {
           `${root.block.header.height}, hash ${root.hashHex})`,
       )
     }
-    const entry = childEntry(root, block, hash)
+    const entry = childEntry(root, block, hash, this.#deps.commitRule)
     const expected = await this.#deps.store.stateRootAt(entry.impliedCommitHeight)
     if (expected === undefined) {
       throw new StoreError(

@@ -2,6 +2,7 @@ import { toHex } from '../crypto/hex.js'
 import { type LedgerStore, StoreError } from '../ledger/store/index.js'
 import type { Block, Hash } from '../ledger/types.js'
 import {
+  type ChainShape,
   impliedCommitSearchDepthMax,
   rootEntryFromChain,
   stateRootHeightsAtBoot,
@@ -12,7 +13,7 @@ import {
 export async function loadTreeRoot(
   store: LedgerStore,
   genesisBlock: Block,
-  validatorCount: number,
+  chain: ChainShape,
 ): Promise<TreeEntry> {
   const head = store.head()
   const blocks = new Map<number, Block>([[0, genesisBlock]])
@@ -26,7 +27,7 @@ export async function loadTreeRoot(
       throw new StoreError('corrupt', `committed block ${height} is missing from the store`)
     blocks.set(height, block)
   }
-  const root = rootEntryFromChain(head.height, validatorCount, (height) => {
+  const root = rootEntryFromChain(head.height, chain, (height) => {
     const block = blocks.get(height)
     if (block === undefined) throw new StoreError('corrupt', `block ${height} was not loaded`)
     return block

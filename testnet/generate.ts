@@ -7,7 +7,13 @@ import { resolve } from 'node:path'
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js'
 import { toHex } from '../crypto/hex.js'
 import { readKeyFile, writeKeyFile } from '../crypto/keyfile.js'
-import { defaultConsensusParams, type Genesis, loadGenesisFile } from '../ledger/genesis.js'
+import type { CommitRule } from '../ledger/commit-rule.js'
+import {
+  type ConsensusParams,
+  defaultConsensusParams,
+  type Genesis,
+  loadGenesisFile,
+} from '../ledger/genesis.js'
 import { CliError } from '../node/cli/errors.js'
 import { writeValidatorHome } from '../node/cli/home.js'
 import { defaultConfig, homePaths, loadConfigFile, type NodeConfig } from '../node/config.js'
@@ -46,6 +52,8 @@ export interface GenerateTestnetOptions {
   readonly blockIntervalMs?: number
   /** For a new testnet: empty blocks while idle (config create_empty_blocks; default false, quiescent). */
   readonly createEmptyBlocks?: boolean
+  /** For a new testnet: the genesis commit rule (default: defaultConsensusParams, the two-chain rule). */
+  readonly commitRule?: CommitRule
 }
 
 /** How a testnet's leaders pace blocks (the validators' config). */
@@ -104,7 +112,11 @@ export async function generateTestnet(options: GenerateTestnetOptions): Promise<
     blockIntervalMs: options.blockIntervalMs ?? defaultConfig.blockIntervalMs,
     createEmptyBlocks: options.createEmptyBlocks ?? defaultConfig.createEmptyBlocks,
   }
-  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount, pacing)
+  const params = {
+    ...defaultConsensusParams,
+    commitRule: options.commitRule ?? defaultConsensusParams.commitRule,
+  }
+  return writeTestnet(dir, validatorCount, basePort, options.accounts ?? defaultAccountCount, pacing, params)
 }
 
 async function writeTestnet(
@@ -113,6 +125,7 @@ async function writeTestnet(
   basePort: number,
   accountCount: number,
   pacing: BlockPacing,
+  params: ConsensusParams,
 ): Promise<TestnetLayout> {
   await mkdir(accountsDir(dir), { recursive: true })
   const accounts: TestnetAccount[] = []
@@ -138,7 +151,7 @@ async function writeTestnet(
       nodeKey: key.nodeKey.publicKey,
     })),
     accounts: accountKeys.map((address) => ({ address, balance: accountBalance })),
-    params: defaultConsensusParams,
+    params,
   }
   const validators = keys.map((_, index) => testnetValidator(dir, basePort, index))
   for (const validator of validators) {
@@ -213,7 +226,7 @@ async function reuseTestnet(dir: string, options: GenerateTestnetOptions): Promi
     if (funded === undefined) throw incomplete(`${keyFile} is not an account in genesis`)
     accounts.push({ keyFile, address, balance: funded.balance })
   }
-  const mismatch = (what: string, found: number, asked: number): TestnetError =>
+  const mismatch = (what: string, found: number | string, asked: number | string): TestnetError =>
     new TestnetError(
       `${dir} holds a testnet with ${what} ${found}, not ${asked}; pass --reset to replace it, ` +
         'or choose another directory with --dir',
@@ -226,6 +239,9 @@ async function reuseTestnet(dir: string, options: GenerateTestnetOptions): Promi
   }
   if (options.accounts !== undefined && options.accounts !== accounts.length) {
     throw mismatch('account count', accounts.length, options.accounts)
+  }
+  if (options.commitRule !== undefined && options.commitRule !== genesis.params.commitRule) {
+    throw mismatch('commit rule', genesis.params.commitRule, options.commitRule)
   }
   return { dir, chainId: genesis.chainId, basePort, validators, accounts, reused: true }
 }

@@ -2,6 +2,8 @@
 // The one place node/ imports testnet/: the CLI hosts the command; the runner lives with the other tools.
 
 import type { Command } from 'commander'
+import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
+import { defaultConsensusParams } from '../../ledger/genesis.js'
 import {
   defaultAccountCount,
   defaultBasePort,
@@ -21,6 +23,7 @@ interface TestnetFlags {
   readonly accounts: string
   readonly reset: boolean
   readonly byzantine: readonly string[]
+  readonly commitRule: string
 }
 
 export function registerTestnet(program: Command): void {
@@ -49,6 +52,11 @@ export function registerTestnet(program: Command): void {
     )
     .option('--reset', 'delete the testnet in --dir (keys, chain data, logs) and generate a new one', false)
     .option(
+      '--commit-rule <rule>',
+      `the genesis commit rule of a new testnet: ${commitRules.join(' or ')} (docs/protocol.md, "Commit rules")`,
+      defaultConsensusParams.commitRule,
+    )
+    .option(
       '--byzantine <index=name>',
       'run validator INDEX as the malicious fixture NAME (repeatable)',
       (value: string, previous: string[]) => [...previous, value],
@@ -67,8 +75,16 @@ export function registerTestnet(program: Command): void {
         ...(given('validators') ? { validators } : {}),
         ...(given('basePort') ? { basePort } : {}),
         ...(given('accounts') ? { accounts } : {}),
+        ...(given('commitRule') ? { commitRule: parseCommitRule(flags.commitRule) } : {}),
       })
     })
+}
+
+function parseCommitRule(text: string): CommitRule {
+  const rule = commitRules.find((each) => each === text)
+  if (rule === undefined)
+    throw new CliError(`--commit-rule: expected ${commitRules.join(' or ')}, got "${text}"`)
+  return rule
 }
 
 function parseByzantine(entries: readonly string[]): Record<number, string> {

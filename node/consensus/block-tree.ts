@@ -1,28 +1,32 @@
 import { toHex } from '../../crypto/hex.js'
+import { type CommitRule, chainLength, isCommittingChain } from '../../ledger/commit-rule.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
 import { activityAfter, activityWindowViews, failuresAfter, noActivity } from './leader-election.js'
-import type { TreeEntry } from './types.js'
+import type { ConsensusConfig, TreeEntry } from './types.js'
 
 /**
- * The height that the QCs in a child of `parent` commit. A child's justify certifies `parent`; the 3-chain rule
- * commits parent's grandparent when parent, its parent and its grandparent have consecutive views.
+ * The height a QC for `certified` commits under `rule` (its ancestor chainLength − 1 below, when the chain
+ * ending at it has consecutive views), or 0 when it commits nothing.
  */
-export function impliedCommitHeightOfChild(parent: TreeEntry): number {
-  const view = parent.block.header.view
-  const consecutive = view === parent.parentView + 1 && parent.parentView === parent.grandparentView + 1
-  const committedByParent = consecutive ? parent.block.header.height - 2 : 0
-  return Math.max(parent.impliedCommitHeight, committedByParent)
+export function heightCommittedByQCFor(certified: TreeEntry, rule: CommitRule): number {
+  const views = [certified.block.header.view, certified.parentView, certified.grandparentView]
+  return isCommittingChain(rule, views) ? certified.block.header.height - (chainLength(rule) - 1) : 0
 }
 
-export function childEntry(parent: TreeEntry, block: Block, hash: Hash): TreeEntry {
+/** The height that the QCs in a child of `parent` commit: a child's justify certifies `parent`. */
+export function impliedCommitHeightOfChild(parent: TreeEntry, rule: CommitRule): number {
+  return Math.max(parent.impliedCommitHeight, heightCommittedByQCFor(parent, rule))
+}
+
+export function childEntry(parent: TreeEntry, block: Block, hash: Hash, rule: CommitRule): TreeEntry {
   return {
     block,
     hash,
     hashHex: toHex(hash),
     parentView: parent.block.header.view,
     grandparentView: parent.parentView,
-    impliedCommitHeight: impliedCommitHeightOfChild(parent),
+    impliedCommitHeight: impliedCommitHeightOfChild(parent, rule),
     lastActiveViews: activityAfter(parent.lastActiveViews, block.header),
     lastFailedViews: failuresAfter(parent.lastFailedViews, parent.block.header.view, block.header),
   }
@@ -70,6 +74,16 @@ export function pruneTree(tree: ReadonlyMap<string, TreeEntry>, rootHex: string)
  */
 export const impliedCommitSearchDepthMax = 1_000
 
+/** What the tree's bookkeeping needs to know about the chain: fixed by its genesis. */
+export interface ChainShape {
+  readonly validatorCount: number
+  readonly commitRule: CommitRule
+}
+
+export function chainShapeOf(config: ConsensusConfig): ChainShape {
+  return { validatorCount: config.validators.length, commitRule: config.params.commitRule }
+}
+
 /**
  * Rebuilds the tree root (the last committed block) from the committed chain after a restart: its ancestors'
  * views, the height its own ancestry commits and the validators' recent activity, exactly as `childEntry`
@@ -78,16 +92,19 @@ export const impliedCommitSearchDepthMax = 1_000
  */
 export function rootEntryFromChain(
   headHeight: number,
-  validatorCount: number,
+  chain: ChainShape,
   blockAt: (height: number) => Block,
 ): TreeEntry {
+  const { validatorCount, commitRule } = chain
   const viewAt = (height: number) => (height <= 0 ? 0 : blockAt(height).header.view)
-  // The highest A0 with A0, A1, A2 in consecutive views where A2 is a strict ancestor of the root.
+  // The highest A0 committed by a QC inside the root's ancestry: A0 … Ak−1 in consecutive views, where Ak−1
+  // is a strict ancestor of the root (its QC is in its child, at or below the root).
   let impliedCommitHeight = 0
-  const lowest = Math.max(2, headHeight - impliedCommitSearchDepthMax)
+  const length = chainLength(commitRule)
+  const lowest = Math.max(length - 1, headHeight - impliedCommitSearchDepthMax)
   for (let height = headHeight - 1; height >= lowest; height--) {
-    if (viewAt(height) === viewAt(height - 1) + 1 && viewAt(height - 1) === viewAt(height - 2) + 1) {
-      impliedCommitHeight = height - 2
+    if (isCommittingChain(commitRule, [viewAt(height), viewAt(height - 1), viewAt(height - 2)])) {
+      impliedCommitHeight = height - (length - 1)
       break
     }
   }

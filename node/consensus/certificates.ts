@@ -1,6 +1,6 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
 import type { QuorumCertificate, TimeoutCertificate } from '../../ledger/types.js'
-import { pathToRoot, pruneTree } from './block-tree.js'
+import { heightCommittedByQCFor, pathToRoot, pruneTree } from './block-tree.js'
 import type { StepContext } from './context.js'
 import { recordEvidence } from './evidence.js'
 import { requestBlock } from './missing-blocks.js'
@@ -16,7 +16,8 @@ export class SafetyViolationError extends Error {
 }
 
 /**
- * Applies a (verified) QC: raise highQC, update the lock, commit by the 3-chain rule, and move to the next view.
+ * Applies a (verified) QC: raise highQC, update the lock, commit by the chain's commit rule, and move to the next
+ * view.
  */
 export function processQC(context: StepContext, qc: QuorumCertificate): void {
   detectVotesConflictingWith(context, qc)
@@ -56,15 +57,15 @@ function detectVotesConflictingWith(context: StepContext, qc: QuorumCertificate)
 /** Lock and commit rules for a certified block that is in the tree. Idempotent. */
 export function applyChainRules(context: StepContext, certified: TreeEntry, qc: QuorumCertificate): void {
   const { safety } = context.state
-  // A QC for B whose justify certifies B1 locks on B1's view (the 2-chain lock).
+  // A QC for B whose justify certifies B1 locks on B1's view (the three-chain rule's lock; the two-chain rule
+  // votes by the TC instead, and keeps it only as a figure in consensus_state).
   const lockView = certified.block.header.justify.view
   if (lockView > safety.preferredView) context.update({ safety: { ...safety, preferredView: lockView } })
 
-  // 3-chain: B2 certified, with parent B1 and grandparent B0 in consecutive views, commits B0.
-  const view = certified.block.header.view
-  if (view !== certified.parentView + 1 || certified.parentView !== certified.grandparentView + 1) return
+  // The commit rule: the certified block and its ancestors in consecutive views (two or three of them) commit
+  // the lowest (commit-rule.ts).
+  const commitHeight = heightCommittedByQCFor(certified, context.state.config.params.commitRule)
   const root = context.state.tree.get(context.state.rootHashHex)!
-  const commitHeight = certified.block.header.height - 2
   if (commitHeight <= root.block.header.height) return
   const path = pathToRoot(context.state.tree, certified.hashHex, context.state.rootHashHex)
   if (path === undefined) {
@@ -103,6 +104,11 @@ function commitPath(
   })
   pruneToViewWindow(context)
   context.emit({ kind: 'commit', blocks })
+}
+
+/** The highest of the high-QC views a TC's signers signed in their timeouts. */
+export function highestQCViewIn(tc: TimeoutCertificate): number {
+  return Math.max(0, ...tc.highQCViews)
 }
 
 /** Applies a (verified) TC: the view it names ended by timeout, so move past it and remember it for our proposal. */

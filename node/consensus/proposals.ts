@@ -1,9 +1,9 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { blockHash, proposalSigningBytes, txRoot, voteSigningBytes } from '../../ledger/hashing.js'
 import { blockTreeBlockCountMax } from '../../ledger/limits.js'
-import type { Block, BlockHeader, Hash, Proposal, Vote } from '../../ledger/types.js'
+import type { Block, BlockHeader, Hash, Proposal, TimeoutCertificate, Vote } from '../../ledger/types.js'
 import { childEntry, impliedCommitHeightOfChild, pathToRoot } from './block-tree.js'
-import { applyChainRules, processQC, processTC } from './certificates.js'
+import { applyChainRules, highestQCViewIn, processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
 import { recordEvidence } from './evidence.js'
@@ -75,7 +75,7 @@ export function onProposal(context: StepContext, proposal: Proposal, nowMs: numb
     return
   }
   if (check === 'invalid') return
-  maybeVote(context, header, hash)
+  maybeVote(context, proposal, hash)
 }
 
 /** Certificates of a message too far ahead to keep: each counts only if it moves us forward. */
@@ -112,7 +112,11 @@ export function addBlock(
   const parent = context.state.tree.get(toHex(header.parentHash))
   if (parent === undefined) return 'missing-parent'
   if (!isValidChild(context, parent, block, options.nowMs)) return 'invalid'
-  const entry: TreeEntry = { ...childEntry(parent, block, hash), stateRootChecked: options.checkStateRoot }
+  const { commitRule } = context.state.config.params
+  const entry: TreeEntry = {
+    ...childEntry(parent, block, hash, commitRule),
+    stateRootChecked: options.checkStateRoot,
+  }
   if (options.checkStateRoot) {
     const check = checkStateRoot(context, entry)
     if (check !== 'ok') return check
@@ -155,11 +159,12 @@ function isValidChild(context: StepContext, parent: TreeEntry, block: Block, now
   )
 }
 
-/** The voting rule: once per view, only in the current view, only above the lock. */
-function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void {
+/** The voting rule: once per view, only in the current view, only if the commit rule's safety rule allows it. */
+function maybeVote(context: StepContext, proposal: Proposal, hash: Hash): void {
+  const { header } = proposal.block
   const { safety, view, config } = context.state
   if (header.view !== view || header.view <= safety.lastVotedView) return
-  if (header.justify.view < safety.preferredView) return
+  if (!isSafeToExtend(context, header.view, header.justify.view, proposal.lastViewTC)) return
   const nextSafety = { ...safety, lastVotedView: header.view }
   context.update({ safety: nextSafety })
   context.emit({ kind: 'persist-safety', safety: nextSafety })
@@ -174,6 +179,24 @@ function maybeVote(context: StepContext, header: BlockHeader, hash: Hash): void 
   context.update({ lastVote: vote })
   context.emit({ kind: 'broadcast', message: { kind: 'vote', vote } })
   onVote(context, vote)
+}
+
+/**
+ * Three-chain: the block extends a QC at or above the lock. Two-chain (Jolteon): it extends the QC of the view
+ * before, or, entering by TC(v − 1), a QC at least as high as every high QC the TC's signers held: any block a
+ * QC could have committed is an ancestor of that QC's block (docs/protocol.md, "Commit rules").
+ */
+export function isSafeToExtend(
+  context: StepContext,
+  view: number,
+  justifyView: number,
+  tc: TimeoutCertificate | null,
+): boolean {
+  if (context.state.config.params.commitRule === 'three-chain') {
+    return justifyView >= context.state.safety.preferredView
+  }
+  if (justifyView === view - 1) return true
+  return tc !== null && tc.view === view - 1 && justifyView >= highestQCViewIn(tc)
 }
 
 /**
@@ -235,9 +258,14 @@ export function tryPropose(context: StepContext): void {
   // Never propose in a view we already voted or timed out in (also after a restart): a second, different
   // proposal for the view would be equivocation.
   if (view <= safety.lastVotedView) return
+  // Entered by a TC whose signers claim a higher QC than ours (one of them may have lied): no honest replica
+  // would vote, so wait for a TC of our own (timeouts.ts) or a higher QC instead of wasting the view.
+  const lastViewTC = context.state.lastViewTC
+  const tc = lastViewTC !== null && lastViewTC.view === view - 1 ? lastViewTC : null
+  if (!isSafeToExtend(context, view, safety.highQC.view, tc)) return
   const parent = context.state.tree.get(toHex(safety.highQC.blockHash))
   if (parent === undefined) return // fetch-block was emitted when the QC arrived
-  const entryHeight = impliedCommitHeightOfChild(parent)
+  const entryHeight = impliedCommitHeightOfChild(parent, config.params.commitRule)
   // Wait until every committed block has executed (retried on 'executed'): the batch was chosen against the
   // executed state, and the state root must be known.
   if (context.state.executedHeight < Math.max(entryHeight, context.state.committingHeight)) return
@@ -258,10 +286,9 @@ export function tryPropose(context: StepContext): void {
     stateRoot,
   }
   const hash = blockHash(header)
-  const tc = context.state.lastViewTC
   const proposal: Proposal = {
     block: { header, txs },
-    lastViewTC: tc !== null && tc.view === view - 1 ? tc : null,
+    lastViewTC: tc,
     signature: config.sign(proposalSigningBytes(config.chainId, hash)),
   }
   context.update({ proposedView: view, pendingPayload: null })

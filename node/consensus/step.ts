@@ -1,12 +1,11 @@
 import { bytesEqual } from '../../crypto/hex.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash, SafetyState, TimeoutCertificate } from '../../ledger/types.js'
-import { processTC } from './certificates.js'
 import { filterMap, StepContext, withEntry } from './context.js'
 import { requestBlock } from './missing-blocks.js'
 import { adoptOrphans, keepOrphan } from './orphans.js'
 import { addBlock, onPayload, onProposal, requestPayloadWhenReady, tryPropose } from './proposals.js'
-import { onTimeout, onTimer, onWork } from './timeouts.js'
+import { onRelayedTC, onTimeout, onTimer, onWork } from './timeouts.js'
 import type { ConsensusConfig, ConsensusInput, ConsensusState, StepResult, TreeEntry } from './types.js'
 import { enterView } from './view-change.js'
 import { onVote } from './votes.js'
@@ -105,7 +104,7 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult {
       onTimeout(context, input.timeout)
       break
     case 'timeout-certificate':
-      processTC(context, input.tc)
+      onRelayedTC(context, input.tc)
       break
     case 'timer':
       onTimer(context, input.view, input.pendingTxs)

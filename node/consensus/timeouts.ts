@@ -3,7 +3,7 @@ import { timeoutSigningBytes } from '../../ledger/hashing.js'
 import { faultTolerance, quorumSize } from '../../ledger/quorum.js'
 import type { Timeout, TimeoutCertificate } from '../../ledger/types.js'
 import { treeHasTxs } from './block-tree.js'
-import { processQC, processTC } from './certificates.js'
+import { highestQCViewIn, processQC, processTC } from './certificates.js'
 import type { StepContext } from './context.js'
 import { withEntry } from './context.js'
 import { recordEvidence } from './evidence.js'
@@ -88,6 +88,7 @@ export function onTimeout(context: StepContext, timeout: Timeout): void {
   }
   if (timeout.view < view) {
     onTimeoutOfLeftView(context, timeout)
+    if (timeout.view === view - 1) collectForOwnTC(context, timeout)
     return
   }
   const bySender = context.state.timeouts.get(timeout.view) ?? new Map<number, Timeout>()
@@ -155,6 +156,41 @@ function resendVoteForHighQC(context: StepContext, timeout: Timeout): void {
   if (timeout.highQC.view >= safety.highQC.view) return
   if (lastVote.view !== safety.highQC.view || !bytesEqual(lastVote.blockHash, safety.highQC.blockHash)) return
   context.emit({ kind: 'send', to: timeout.sender, message: { kind: 'vote', vote: lastVote } })
+}
+
+/**
+ * A TC a peer relayed to us. Under the two-chain rule, if its signers claim a high QC above ours, we cannot
+ * lead after it, and a lying signer may have built it from honest timeouts to beat the TC those would have
+ * formed. So we also time out its view ourselves (late, but safe: we left that view, and a timeout only
+ * carries our highQC), and every replica that moved on by such a TC does the same: each then holds enough
+ * honest timeouts to form a TC of its own (collectForOwnTC).
+ */
+export function onRelayedTC(context: StepContext, tc: TimeoutCertificate): void {
+  processTC(context, tc)
+  const { lastViewTC, safety, config } = context.state
+  if (config.params.commitRule !== 'two-chain' || lastViewTC !== tc) return
+  if (highestQCViewIn(tc) > safety.highQC.view) sendTimeout(context, tc.view)
+}
+
+/**
+ * Two-chain rule: a leader entering view v by TC(v − 1) must extend a QC at least as high as every high-QC view
+ * the TC's signers signed. A Byzantine signer can sign a high-QC view it holds no QC for, and relay that TC
+ * first; no honest leader could then extend it. So while our TC(v − 1) is one our highQC cannot satisfy, we keep
+ * collecting timeouts of v − 1 (each one's QC raised our highQC as it arrived) and, with a quorum of them, use
+ * a TC of our own, which our highQC satisfies by construction.
+ */
+function collectForOwnTC(context: StepContext, timeout: Timeout): void {
+  const { lastViewTC, safety, config, timeouts } = context.state
+  if (config.params.commitRule !== 'two-chain' || lastViewTC?.view !== timeout.view) return
+  if (highestQCViewIn(lastViewTC) <= safety.highQC.view) return
+  const bySender = timeouts.get(timeout.view) ?? new Map<number, Timeout>()
+  if (bySender.has(timeout.sender)) return
+  const updated = withEntry(bySender, timeout.sender, timeout)
+  context.update({ timeouts: withEntry(timeouts, timeout.view, updated) })
+  if (updated.size < quorumSize(context.validatorCount)) return
+  const tc = formTC(timeout.view, updated)
+  context.update({ lastViewTC: tc })
+  context.emit({ kind: 'persist-tc', tc })
 }
 
 function formTC(view: number, bySender: ReadonlyMap<number, Timeout>): TimeoutCertificate {

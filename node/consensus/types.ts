@@ -1,3 +1,4 @@
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import type {
   Block,
   ConsensusMessage,
@@ -20,6 +21,7 @@ export interface ConsensusParams {
   readonly viewTimeoutBackoffExponentMax: number
   readonly blockTxCountMax: number
   readonly maxClockDriftMs: number
+  readonly commitRule: CommitRule
 }
 
 /** Fixed for the life of a replica: who the validators are, who we are, how we sign. */

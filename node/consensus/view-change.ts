@@ -12,12 +12,13 @@ export function enterView(context: StepContext, view: number, reason: ViewEntryR
   if (view <= state.view && reason !== 'start') return
   context.update({
     view,
-    // Votes and timeouts for views we have left can no longer form a useful certificate.
+    // Votes and timeouts for views we have left can no longer form a useful certificate, except for the view
+    // just left: its QC, or a TC of our own if the one we entered by is one we cannot extend (timeouts.ts).
     votes: filterMap(
       state.votes,
       (votedView) => votedView >= view - 1 && votedView <= view + futureViewWindow,
     ),
-    timeouts: filterMap(state.timeouts, (timeoutView) => timeoutView >= view),
+    timeouts: filterMap(state.timeouts, (timeoutView) => timeoutView >= view - 1),
     pendingPayload: null,
     tcRelayedTo: new Set(),
     timerIdle: false,

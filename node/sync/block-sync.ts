@@ -1,4 +1,5 @@
 import { bytesEqual } from '../../crypto/hex.js'
+import { type CommitRule, chainLength, isCommittingChain } from '../../ledger/commit-rule.js'
 import { blockHash, txRoot } from '../../ledger/hashing.js'
 import {
   blockSyncLagThreshold,
@@ -34,6 +35,8 @@ export interface BlockSyncDeps {
   readonly head: () => { readonly height: number; readonly hash: Hash }
   readonly verifyQC: (qc: QuorumCertificate) => boolean
   readonly verifyTxs: (block: CertifiedBlock['block']) => boolean
+  /** The chain's commit rule: which fetched blocks the fetched chain itself proves committed. */
+  readonly commitRule: CommitRule
   /** Executes and stores one committed block (the node's one commit path). */
   readonly commit: (committed: CommittedBlock) => Promise<void>
   readonly clock: Clock
@@ -66,8 +69,9 @@ const stallMs = 3 * syncRequestTimeoutMs
  * Catch-up by block sync: ask peers for their heads (authenticated, see HeadProber), fetch committed blocks
  * with their QCs in bounded batches from several peers at once (each request taken from the per-peer request
  * budget), verify every block (hash, parent link, QC against the validator set, transaction signatures), and
- * commit a block only once the fetched chain itself proves it committed: a block B0 followed by B1 and B2 in
- * consecutive views with a valid QC for B2 (the 3-chain rule), which holds whatever a lying peer sends. Peers
+ * commit a block only once the fetched chain itself proves it committed: a block B0 followed by B1 (and B2,
+ * under the three-chain rule) in consecutive views with a valid QC for the last of them (the chain's commit
+ * rule), which holds whatever a lying peer sends. Peers
  * that send wrong, empty, unsolicited or late replies are penalised and set aside; their ranges go to others.
  */
 export class BlockSync {
@@ -303,7 +307,7 @@ export class BlockSync {
     return 'ok'
   }
 
-  /** Links received batches onto the chain in height order, then commits what the 3-chain rule proves. */
+  /** Links received batches onto the chain in height order, then commits what the commit rule proves. */
   async #applyReceived(): Promise<void> {
     for (;;) {
       const nextHeight = this.#deps.head().height + this.#unproven.length + 1
@@ -337,14 +341,13 @@ export class BlockSync {
 
   async #commitProven(): Promise<void> {
     const chain = this.#unproven
+    const { commitRule } = this.#deps
+    const length = chainLength(commitRule)
     let provenIndex = -1
-    for (let i = chain.length - 3; i >= 0; i--) {
-      const [b0, b1, b2] = [chain[i]!, chain[i + 1]!, chain[i + 2]!]
-      if (
-        b1.block.header.view === b0.block.header.view + 1 &&
-        b2.block.header.view === b1.block.header.view + 1
-      ) {
-        provenIndex = i // b2's QC (verified) completes the 3-chain that commits b0 and everything below it
+    for (let i = chain.length - length; i >= 0; i--) {
+      const viewsHighestFirst = chain.slice(i, i + length).map((each) => each.block.header.view)
+      if (isCommittingChain(commitRule, viewsHighestFirst.reverse())) {
+        provenIndex = i // the top block's QC (verified) completes the chain that commits chain[i] and below
         break
       }
     }

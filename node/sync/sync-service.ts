@@ -1,5 +1,6 @@
 import { bytesEqual } from '../../crypto/hex.js'
 import { DecodeError } from '../../ledger/codec/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { blockSyncBackoffBaseMs, blockSyncBackoffMaxMs, blockSyncLagThreshold } from '../../ledger/limits.js'
 import type { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
@@ -47,6 +48,7 @@ export interface SyncServiceDeps {
   readonly genesis: CertifiedGenesis
   readonly verifyQC: (qc: QuorumCertificate) => boolean
   readonly verifyTxs: (block: Block) => boolean
+  readonly commitRule: CommitRule
   /** A fresh consensus state over the store's committed head, keeping the current safety state. */
   readonly rebuildState: () => Promise<ConsensusState>
   readonly clock: Clock
@@ -111,6 +113,7 @@ export class SyncService {
       head: () => deps.store.head(),
       verifyQC: deps.verifyQC,
       verifyTxs: deps.verifyTxs,
+      commitRule: deps.commitRule,
       commit: async (committed) => {
         await deps.commit(committed)
       },

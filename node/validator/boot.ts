@@ -6,6 +6,7 @@ import type { Block, QuorumCertificate, SafetyState } from '../../ledger/types.j
 import {
   type ConsensusConfig,
   type ConsensusState,
+  chainShapeOf,
   initialState,
   type TreeEntry,
 } from '../consensus/index.js'
@@ -48,7 +49,7 @@ export async function bootFromStorage(inputs: BootInputs): Promise<BootedState> 
       throw corruptDataError(dataDir, `the accounts do not match the state root of block ${head.height}`)
     }
     await verifyStoredChain(ledger, inputs.verifyQC, dataDir)
-    const root = await loadTreeRoot(ledger, inputs.genesisBlock, inputs.config.validators.length)
+    const root = await loadTreeRoot(ledger, inputs.genesisBlock, chainShapeOf(inputs.config))
     const consensus = await consensusStateOver(inputs, root, await loadSafety(inputs))
     return { app, root, consensus }
   } catch (error) {

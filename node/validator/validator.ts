@@ -13,6 +13,7 @@ import {
   type CommittedBlock,
   type ConsensusConfig,
   type ConsensusState,
+  chainShapeOf,
   expectedLeader,
   leaderOverBlock,
   MessageVerifier,
@@ -148,6 +149,7 @@ export class Validator implements RpcBackend {
       committedTxs,
       metrics: env.metrics,
       committedRoot: base.root,
+      commitRule: genesis.params.commitRule,
       onCommitted: (committed) => this.#onCommitted(committed),
     })
     this.#driver = new ConsensusDriver(base.consensus, {
@@ -185,11 +187,12 @@ export class Validator implements RpcBackend {
       commit: (committed) => committer.commit(committed),
       genesis: { block: genesisRoot, qc: genesisQC(genesis) },
       verifyQC: (certificate) => base.verifier.verifyQC(certificate),
+      commitRule: genesis.params.commitRule,
       verifyTxs: (block) => block.txs.every((tx) => base.txVerifier.verifySync(tx, toHex(txHash(tx)))),
       rebuildState: async () =>
         consensusStateOver(
           { ledger: storage.ledger, safety: storage.safety, config: base.config },
-          await loadTreeRoot(storage.ledger, genesisRoot, base.config.validators.length),
+          await loadTreeRoot(storage.ledger, genesisRoot, chainShapeOf(base.config)),
           this.#driver.state.safety,
         ),
       clock: env.clock,

@@ -1,6 +1,7 @@
 import { startBenchTestnet } from './load/bench-testnet.js'
 // `npm run bench -- load [--validators 4] [--clients 1,16,64,256] [--duration-ms 15000] [--warmup-ms 1000]
-// [--idle-ms 60000] [--ceiling-ms 3000] [--etcd-results FILE] [--base-port P]`: throughput, latency and cost
+// [--idle-ms 60000] [--ceiling-ms 3000] [--etcd-results FILE] [--commit-rule two-chain|three-chain]
+// [--base-port P]`: throughput, latency and cost
 // of a testnet of real validator processes under closed-loop load through JSON-RPC, against the Ed25519
 // ceiling measured in the same run (and etcd's figures, when given). In order: the ceiling on the still idle
 // machine; a fresh testnet with one funded account per client; the load generator (its own process); one
@@ -12,6 +13,7 @@ import { execFileSync } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { generateKeyPair } from '../../crypto/index.js'
 import { encodeTx } from '../../ledger/codec/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { measureEd25519Ceiling } from './load/ceiling.js'
 import { type EtcdResults, readEtcdResults } from './load/etcd-results.js'
@@ -41,6 +43,8 @@ export interface BenchLoadOptions {
   /** The asynchronous phase of the ceiling measurement; the synchronous one takes half as long. */
   readonly ceilingMs: number
   readonly etcdResultsFile?: string
+  /** The testnet's genesis commit rule. */
+  readonly commitRule: CommitRule
   /** Where the JSON report goes. */
   readonly resultsDir: string
   /** Results (the table); progress goes to stderr regardless. */
@@ -85,7 +89,12 @@ export async function benchLoad(options: BenchLoadOptions): Promise<{ report: Lo
 
   const { dir, testnet } = await startBenchTestnet(
     'load',
-    { validators: options.validators, accounts: maxClients, basePort: options.basePort },
+    {
+      validators: options.validators,
+      accounts: maxClients,
+      basePort: options.basePort,
+      commitRule: options.commitRule,
+    },
     progress,
   )
   let generator: LoadGeneratorProcess | undefined
@@ -111,6 +120,7 @@ export async function benchLoad(options: BenchLoadOptions): Promise<{ report: Lo
       machine,
       options: {
         validators: options.validators,
+        commit_rule: options.commitRule,
         clients: options.clients,
         duration_ms: options.durationMs,
         warmup_ms: options.warmupMs,

@@ -1,15 +1,18 @@
 // `npm run bench -- [catch-up] [flood] [harm] [load] [leader-crash] [soak] [--blocks N] [--base-port P]
 // [--duration-ms D] [--fixture NAME] [--clients C] [--validators N] [--warmup-ms W] [--idle-ms I]
 // [--ceiling-ms M] [--etcd-results FILE] [--trials T] [--settle-ms S] [--victim current|next] [--load-share F]
-// [--saturation-ms M]`:
+// [--saturation-ms M] [--commit-rule two-chain|three-chain]`:
 // benchmarks that print their figures (every one when none is named). Built with tsconfig.bench.json (the
 // product plus test/bench) into dist/, and run from there: a worker thread needs compiled JavaScript.
 // --clients is one count for harm (default 16), leader-crash (16) and soak (256), and a comma-separated list of
 // levels for load (default 1,16,64,256); --duration-ms is harm's measured time (default 20000), load's per
 // level (default 15000) and soak's (default 600000); --warmup-ms is load's per level (1000), leader-crash's
-// before its first trial (3000) and soak's before its window (30000).
+// before its first trial (3000) and soak's before its window (30000); --commit-rule is load's testnet genesis
+// rule (default two-chain, as new testnets get).
 import '../../node/polyfills.js'
 import { parseArgs } from 'node:util'
+import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
+import { defaultConsensusParams } from '../../ledger/genesis.js'
 import { isByzantineName } from '../../testnet/byzantine/index.js'
 import { benchCatchUp } from './catch-up.js'
 
@@ -29,6 +32,7 @@ const { values, positionals } = parseArgs({
     trials: { type: 'string' },
     'settle-ms': { type: 'string' },
     'load-share': { type: 'string' },
+    'commit-rule': { type: 'string' },
     'saturation-ms': { type: 'string' },
     victim: { type: 'string' },
   },
@@ -61,6 +65,17 @@ function wholeNumber(
     process.exit(2)
   }
   return value
+}
+
+/** The genesis commit rule of the bench testnet (load only): new testnets' default unless given. */
+function commitRuleOption(): CommitRule {
+  const text = values['commit-rule'] ?? defaultConsensusParams.commitRule
+  const rule = commitRules.find((each) => each === text)
+  if (rule === undefined) {
+    console.error(`--commit-rule: expected ${commitRules.join(' or ')}, got ${JSON.stringify(text)}`)
+    process.exit(2)
+  }
+  return rule
 }
 
 /** A number in (0, 1], or the default when the option is absent; exits with a message otherwise. */
@@ -107,6 +122,7 @@ if (which.has('load')) {
     idleMs: wholeNumber('idle-ms', values['idle-ms'], benchLoadDefaults.idleMs, 100, 3_600_000),
     ceilingMs: wholeNumber('ceiling-ms', values['ceiling-ms'], benchLoadDefaults.ceilingMs, 100, 600_000),
     resultsDir: benchLoadDefaults.resultsDir,
+    commitRule: commitRuleOption(),
     print: (line) => process.stdout.write(`${line}\n`),
     ...(etcdResultsFile === undefined ? {} : { etcdResultsFile }),
   })

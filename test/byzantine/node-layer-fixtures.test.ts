@@ -1040,6 +1040,38 @@ describe('tc-echo', () => {
   })
 })
 
+describe('tc-inflater', () => {
+  it("withholds its own timeouts and, with quorum − 1 of its peers', completes a TC claiming a high QC in the view before", () => {
+    const recorder = recorderOf('tc-inflater')
+    expect(recorder.outgoing(ownTimeout(7, qcOf(5)))).toEqual([])
+    // Its own proposals and votes still leave as they are.
+    expect(recorder.outgoing(ownVote(5, hashOf(blocks[5]!)))).toHaveLength(others.length)
+    expect(
+      recorder.incoming('consensus', 0, encodeConsensusMessage(timeoutBy(0, 7, qcOf(5)))).replies,
+    ).toEqual([])
+    const { pass, replies } = recorder.incoming(
+      'consensus',
+      2,
+      encodeConsensusMessage(timeoutBy(2, 7, qcOf(5))),
+    )
+    // The honest code still gets every timeout.
+    expect(pass).toBe(true)
+    expect(recipients(replies)).toEqual(others)
+    const certificates = messagesOf(replies).flatMap((m) => (m.kind === 'timeout-certificate' ? [m.tc] : []))
+    expect(certificates).toHaveLength(others.length)
+    const tc = certificates[0]!
+    // A valid TC: the verifier cannot tell the lie, the signed view of a QC that does not exist.
+    expect(rejection({ kind: 'timeout-certificate', tc })).toBe('ok')
+    expect(tc.view).toBe(7)
+    expect(tc.signers).toEqual([0, 1, 2])
+    expect(tc.highQCViews).toEqual([5, 6, 5])
+    // Once per view: a third timeout of view 7 completes nothing new.
+    expect(
+      recorder.incoming('consensus', 3, encodeConsensusMessage(timeoutBy(3, 7, qcOf(5)))).replies,
+    ).toEqual([])
+  })
+})
+
 describe('every fixture: bounded memory', () => {
   v8.setFlagsFromString('--expose-gc')
   const gc = vm.runInNewContext('gc') as () => void

@@ -75,7 +75,7 @@ function extend(parent: TreeEntry, view: number, proposer: number, signers: read
     },
     txs: [],
   }
-  return childEntry(parent, block, blockHash(block.header) as Hash)
+  return childEntry(parent, block, blockHash(block.header) as Hash, 'two-chain')
 }
 
 /**
@@ -223,7 +223,9 @@ describe('leader election', () => {
             chain.push(extend(tip, view, electedLeader(view, tip), voters))
           }
           const head = chain.length - 1
-          const rebuilt = rootEntryFromChain(head, n, (height) => chain[height]!.block)
+          const shape = { validatorCount: n, commitRule: 'two-chain' } as const
+          const rebuilt = rootEntryFromChain(head, shape, (height) => chain[height]!.block)
+          expect(rebuilt.impliedCommitHeight).toBe(chain[head]!.impliedCommitHeight)
           expect(rebuilt.lastActiveViews).toEqual(chain[head]!.lastActiveViews)
           expect(rebuilt.lastFailedViews).toEqual(chain[head]!.lastFailedViews)
         },

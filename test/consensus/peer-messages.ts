@@ -94,7 +94,7 @@ export function proposeChain(fx: ConsensusFixture, parent: Block, views: readonl
     const tipEntry = fx.state.tree.get(toHex(blockHash(tip.header)))
     if (tipEntry === undefined)
       throw new Error(`proposeChain: block at view ${tip.header.view} not in the tree`)
-    const root = stateRootAt(fx, impliedCommitHeightOfChild(tipEntry))
+    const root = stateRootAt(fx, impliedCommitHeightOfChild(tipEntry, fx.commitRule))
     const block = fx.child(tip, view, certify(fx, tip), root)
     deliver(fx, proposalMessage(fx, block))
     blocks.push(block)

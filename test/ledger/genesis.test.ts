@@ -47,6 +47,7 @@ function validJson(): Json {
       view_timeout_max_ms: 10_000,
       block_tx_count_max: 1_000,
       max_clock_drift_ms: 2_000,
+      commit_rule: 'two-chain',
     },
   }
 }
@@ -89,6 +90,7 @@ describe('parseGenesis', () => {
       viewTimeoutMaxMs: 10_000,
       blockTxCountMax: 1_000,
       maxClockDriftMs: 2_000,
+      commitRule: 'two-chain',
     })
   })
 
@@ -109,11 +111,25 @@ describe('parseGenesis', () => {
       viewTimeoutMaxMs: limits.viewTimeoutMaxMs,
       blockTxCountMax: limits.blockTxCountMax,
       maxClockDriftMs: limits.maxClockDriftMs,
+      // A genesis file from before the field keeps the rule it was started with.
+      commitRule: 'three-chain',
     })
     const partial = mutated((json) => {
       json.consensus_params = { block_tx_count_max: 7 }
     })
-    expect(parseGenesis(partial).params).toEqual({ ...defaultConsensusParams, blockTxCountMax: 7 })
+    expect(parseGenesis(partial).params).toEqual({
+      ...defaultConsensusParams,
+      blockTxCountMax: 7,
+      commitRule: 'three-chain',
+    })
+  })
+
+  it('writes the two-chain rule into new genesis files, and reads either rule back', () => {
+    expect(defaultConsensusParams.commitRule).toBe('two-chain')
+    for (const rule of ['two-chain', 'three-chain']) {
+      const json = mutated((each) => (at(each, 'consensus_params').commit_rule = rule))
+      expect(parseGenesis(json).params.commitRule).toBe(rule)
+    }
   })
 
   it('accepts a genesis with no accounts', () => {
@@ -274,6 +290,11 @@ describe('parseGenesis', () => {
       'a clock drift given as a string',
       (json) => (at(json, 'consensus_params').max_clock_drift_ms = '5000'),
       'consensus_params.max_clock_drift_ms: expected an integer, got string',
+    ],
+    [
+      'an unknown commit rule',
+      (json) => (at(json, 'consensus_params').commit_rule = 'one-chain'),
+      'consensus_params.commit_rule: must be one of "two-chain", "three-chain", got "one-chain"',
     ],
   ]
 

@@ -1,10 +1,12 @@
-// The block tree's pure helpers: the 3-chain arithmetic of impliedCommitHeightOfChild and childEntry on
+// The block tree's pure helpers: the commit-rule arithmetic (two- and three-chain) of impliedCommitHeightOfChild
+// and childEntry on
 // hand-made entries, pathToRoot on a forked tree, and pruneTree (exactly the root and its descendants) on
 // hand-made and random trees. Seeded (QUORATE_SEED overrides); fast-check prints any counterexample's seed.
 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/hex.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { blockHash, txRoot } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
 import {
@@ -72,38 +74,38 @@ const genesisEntry: TreeEntry = {
   lastFailedViews: noActivity(4),
 }
 
-function extend(parent: TreeEntry, view: number, salt = 0): TreeEntry {
+function extend(parent: TreeEntry, view: number, salt = 0, rule: CommitRule = 'three-chain'): TreeEntry {
   const block = makeBlock(parent.block.header.height + 1, view, parent.hash, salt)
-  return childEntry(parent, block, blockHash(block.header))
+  return childEntry(parent, block, blockHash(block.header), rule)
 }
 
 function treeOf(entries: readonly TreeEntry[]): Map<string, TreeEntry> {
   return new Map(entries.map((entry) => [entry.hashHex, entry]))
 }
 
-describe('impliedCommitHeightOfChild', () => {
+describe('impliedCommitHeightOfChild, three-chain', () => {
   it("commits the parent's grandparent when parent, its parent and grandparent have consecutive views", () => {
-    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5))).toBe(8)
-    expect(impliedCommitHeightOfChild(entryAt(3, 9, 8, 7))).toBe(1)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5), 'three-chain')).toBe(8)
+    expect(impliedCommitHeightOfChild(entryAt(3, 9, 8, 7), 'three-chain')).toBe(1)
   })
 
   it("keeps the parent's implied height when the views are not consecutive", () => {
-    expect(impliedCommitHeightOfChild(entryAt(10, 7, 5, 4, 3))).toBe(3)
-    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 4, 3))).toBe(3)
-    expect(impliedCommitHeightOfChild(entryAt(10, 8, 6, 5, 3))).toBe(3)
-    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 6, 3))).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 5, 4, 3), 'three-chain')).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 4, 3), 'three-chain')).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 8, 6, 5, 3), 'three-chain')).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 6, 3), 'three-chain')).toBe(3)
   })
 
   it("never goes below the parent's implied height", () => {
-    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5, 9))).toBe(9)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5, 9), 'three-chain')).toBe(9)
   })
 
   it('is 0 for children of genesis and of the first blocks', () => {
-    expect(impliedCommitHeightOfChild(genesisEntry)).toBe(0)
+    expect(impliedCommitHeightOfChild(genesisEntry, 'three-chain')).toBe(0)
     // Block 1 in view 1 over genesis (view 0): its recorded grandparent view is genesis's parent view, 0.
-    expect(impliedCommitHeightOfChild(entryAt(1, 1, 0, 0))).toBe(0)
+    expect(impliedCommitHeightOfChild(entryAt(1, 1, 0, 0), 'three-chain')).toBe(0)
     // Block 2 in view 2 over views 1, 0: consecutive, commits height 0 (genesis, already committed).
-    expect(impliedCommitHeightOfChild(entryAt(2, 2, 1, 0))).toBe(0)
+    expect(impliedCommitHeightOfChild(entryAt(2, 2, 1, 0), 'three-chain')).toBe(0)
   })
 })
 
@@ -112,7 +114,7 @@ describe('childEntry', () => {
     const parent = entryAt(10, 7, 6, 5, 4)
     const block = makeBlock(11, 8, parent.hash)
     const hash = blockHash(block.header)
-    expect(childEntry(parent, block, hash)).toEqual({
+    expect(childEntry(parent, block, hash, 'three-chain')).toEqual({
       block,
       hash,
       hashHex: toHex(hash),
@@ -138,6 +140,39 @@ describe('childEntry', () => {
     // Triples (h-2, h-1, h) of consecutive views: (0,1,2), (1,2,3), (6,7,8), (7,8,9). A child of the block at
     // height h learns the triple ending at h, so the block at height h + 1 carries h - 2.
     expect(implied).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 6])
+  })
+
+  it('under the two-chain rule, the implied height is the highest consecutive pair strictly below the child', () => {
+    const views = [1, 2, 3, 5, 6, 8, 9, 10, 11]
+    const implied: number[] = []
+    let entry = genesisEntry
+    for (const view of views) {
+      entry = extend(entry, view, 0, 'two-chain')
+      implied.push(entry.impliedCommitHeight)
+    }
+    // Pairs (h-1, h) of consecutive views: (0,1), (1,2), (2,3), (4,5), (6,7), (7,8), (8,9). A child of the
+    // block at height h learns the pair ending at h, so the block at height h + 1 carries h - 1.
+    expect(implied).toEqual([0, 0, 1, 2, 2, 4, 4, 6, 7])
+  })
+})
+
+describe('impliedCommitHeightOfChild, two-chain', () => {
+  it("commits the parent's parent when the parent and its parent have consecutive views", () => {
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5), 'two-chain')).toBe(9)
+    // The grandparent's view does not matter.
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 4, 3), 'two-chain')).toBe(9)
+    expect(impliedCommitHeightOfChild(entryAt(3, 9, 8, 2), 'two-chain')).toBe(2)
+  })
+
+  it("keeps the parent's implied height when the parent's view does not follow its parent's", () => {
+    expect(impliedCommitHeightOfChild(entryAt(10, 8, 6, 5, 3), 'two-chain')).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 7, 6, 3), 'two-chain')).toBe(3)
+    expect(impliedCommitHeightOfChild(entryAt(10, 7, 6, 5, 12), 'two-chain')).toBe(12)
+  })
+
+  it('is 0 for the child of genesis and of block 1', () => {
+    expect(impliedCommitHeightOfChild(genesisEntry, 'two-chain')).toBe(0)
+    expect(impliedCommitHeightOfChild(entryAt(1, 1, 0, 0), 'two-chain')).toBe(0)
   })
 })
 

@@ -22,7 +22,7 @@ import { NodeMetrics } from '../../node/metrics.js'
 import { loadTreeRoot } from '../../node/recovery.js'
 import { propertyParameters } from '../support/arbitraries.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
-import { ReferenceChain, testGenesis } from '../support/reference-chain.js'
+import { oneValidatorChain, ReferenceChain, testGenesis } from '../support/reference-chain.js'
 
 const chainId = 'committed-txs-test'
 
@@ -158,7 +158,8 @@ async function openCommitPath(disk: CrashableDisk, recentCountMax: number) {
     mempool: new Mempool({ txCountMax: 1_000, bytesMax: 1_048_576, nonceGapMax: 64 }),
     committedTxs,
     metrics: new NodeMetrics(),
-    committedRoot: await loadTreeRoot(store, genesis, 1),
+    committedRoot: await loadTreeRoot(store, genesis, oneValidatorChain),
+    commitRule: oneValidatorChain.commitRule,
     onCommitted: () => {},
   })
   return { store, app, committedTxs, committer }
@@ -174,7 +175,10 @@ describe('the commit path with the in-memory index', () => {
         async (blockPlans, restartAfter, recentCountMax) => {
           const disk = new CrashableDisk()
           let path = await openCommitPath(disk, recentCountMax)
-          const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(path.store, genesis, 1))
+          const reference = new ReferenceChain(
+            genesisAccounts,
+            await loadTreeRoot(path.store, genesis, oneValidatorChain),
+          )
           const generated: Tx[] = []
           for (const [height, plans] of blockPlans.entries()) {
             const txs = plans.map((plan) => {
@@ -216,7 +220,10 @@ describe('the commit path with the in-memory index', () => {
   it('commits a block of fresh transactions without reading the tx index', async () => {
     const disk = new CrashableDisk()
     const { store, committer } = await openCommitPath(disk, recentCommittedTxCountMax)
-    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(store, genesis, 1))
+    const reference = new ReferenceChain(
+      genesisAccounts,
+      await loadTreeRoot(store, genesis, oneValidatorChain),
+    )
     const hasTx = vi.spyOn(store, 'hasTx')
     // Executed and failed (sender 0 has no funds) transfers, each at its sender's next nonce.
     const txs = senders.flatMap((sender) => [transfer(sender, 0, 10n), transfer(sender, 1, 10n)])

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/hex.js'
 import { AccountsApp } from '../../ledger/app/index.js'
 import { encodeTx } from '../../ledger/codec/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
 import { LedgerStore, StoreError } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate, Tx } from '../../ledger/types.js'
@@ -24,6 +25,7 @@ import { loadTreeRoot } from '../../node/recovery.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
 
 const chainId = 'committer-test'
+const commitRule: CommitRule = 'three-chain'
 
 function address(n: number): Uint8Array {
   return new Uint8Array(32).fill(n)
@@ -65,7 +67,8 @@ const genesis: Block = {
 /**
  * An honest chain, built the way honest leaders build it: each block carries the committed state root at its
  * implied commit height, computed by a reference execution. The views skip now and then (timeouts), so the
- * 3-chain rule commits in steps and the implied commit height climbs unevenly.
+ * commit rule commits in steps and the implied commit height climbs unevenly (the three-chain rule here: its
+ * steps are the larger; the two-chain rule's arithmetic is in block-tree.test.ts and recovery.test.ts).
  */
 class HonestChain {
   readonly views = [1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17]
@@ -81,12 +84,18 @@ class HonestChain {
     for (const [index, view] of this.views.entries()) {
       const height = index + 1
       const txs = [transfer(BigInt(height), height - 1)]
-      const block = childBlock(entry, view, justify, txs, this.roots[impliedCommitHeightOfChild(entry)]!)
+      const block = childBlock(
+        entry,
+        view,
+        justify,
+        txs,
+        this.roots[impliedCommitHeightOfChild(entry, commitRule)]!,
+      )
       const hash = blockHash(block.header)
       justify = qcFor(block)
       this.blocks.push({ block, hash, qc: justify })
       this.roots.push(reference.executeBlock(txs, () => false).stateRoot)
-      entry = childEntry(entry, block, hash)
+      entry = childEntry(entry, block, hash, commitRule)
       this.entries.push(entry)
     }
   }
@@ -138,7 +147,7 @@ async function setUp() {
   const app = AccountsApp.fromAccounts(genesisAccounts)
   const mempool = new Mempool({ txCountMax: 1_000, bytesMax: 1_048_576, nonceGapMax: 64 })
   const committed: number[] = []
-  const root = await loadTreeRoot(store, genesis, 1)
+  const root = await loadTreeRoot(store, genesis, { validatorCount: 1, commitRule })
   const committer = new BlockCommitter({
     store,
     app,
@@ -146,6 +155,7 @@ async function setUp() {
     committedTxs: new CommittedTxIndex(store),
     metrics: new NodeMetrics(),
     committedRoot: root,
+    commitRule,
     onCommitted: ({ block }) => committed.push(block.header.height),
   })
   return { disk, store, app, mempool, committer, committed, chain: new HonestChain(root) }

@@ -21,7 +21,7 @@ import { loadTreeRoot } from '../../node/recovery.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
 import { TxIntake } from '../../node/validator/tx-intake.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
-import { ReferenceChain, testGenesis } from '../support/reference-chain.js'
+import { oneValidatorChain, ReferenceChain, testGenesis } from '../support/reference-chain.js'
 
 const chainId = 'tx-intake-test'
 const senders = Array.from({ length: 8 }, (_, index) => keyPairFromSecret(new Uint8Array(32).fill(index + 1)))
@@ -67,7 +67,8 @@ async function boot(disk: CrashableDisk) {
     mempool,
     committedTxs,
     metrics,
-    committedRoot: await loadTreeRoot(store, genesis, 1),
+    committedRoot: await loadTreeRoot(store, genesis, oneValidatorChain),
+    commitRule: oneValidatorChain.commitRule,
     onCommitted: () => {},
   })
   await intake.restore()
@@ -178,7 +179,10 @@ describe('TxIntake: already committed, before and after a restart', () => {
   it('a committed tx offered again is alreadyCommitted (13), from memory, and after a restart from the tx index', async () => {
     const disk = new CrashableDisk()
     let node = await boot(disk)
-    const reference = new ReferenceChain(genesisAccounts, await loadTreeRoot(node.store, genesis, 1))
+    const reference = new ReferenceChain(
+      genesisAccounts,
+      await loadTreeRoot(node.store, genesis, oneValidatorChain),
+    )
     const executed = transfer(0, 0)
     const failed = transfer(1, 0, 5_000n) // more than the balance: committed with a failure, nonce unused
     for (const tx of [executed, failed]) {

@@ -1,3 +1,4 @@
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { type ByzantineName, byzantineNames } from '../../testnet/byzantine/index.js'
 import { harmLatencyRatioMax, harmThroughputRatioMin } from '../support/harm-bounds.js'
 import { checkExactlyOnce, checkSafety } from './checkers.js'
@@ -28,6 +29,7 @@ export interface HarmRunOptions {
   readonly warmupMs?: number
   /** Closed-loop clients (each waits for its transfer's commit before it sends the next). */
   readonly clients?: number
+  readonly commitRule?: CommitRule
 }
 
 export interface HarmRun {
@@ -65,6 +67,7 @@ export async function runHarm(options: HarmRunOptions): Promise<HarmRun> {
     clients: options.clients ?? 16,
     clientIntervalMs: 100,
     clientLoop: 'closed',
+    ...(options.commitRule === undefined ? {} : { params: { commitRule: options.commitRule } }),
   })
   cluster.start()
   if (fixture === 'crash-mid-run') {
@@ -111,12 +114,19 @@ export async function harmTable(options: {
   readonly validatorCounts: readonly number[]
   readonly durationMs: number
   readonly fixtures?: readonly ByzantineName[]
+  readonly commitRule?: CommitRule
   readonly onRow?: (row: HarmRow) => void
 }): Promise<HarmRow[]> {
   const rows: HarmRow[] = []
   for (const validators of options.validatorCounts) {
     const run = (fixture: HarmFixture) =>
-      runHarm({ seed: options.seed, validators, fixture, durationMs: options.durationMs })
+      runHarm({
+        seed: options.seed,
+        validators,
+        fixture,
+        durationMs: options.durationMs,
+        ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
+      })
     const faultFree = await run('fault-free')
     const silent = await run('silent')
     const crashMidRun = await run('crash-mid-run')

@@ -10,7 +10,9 @@ import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
 import { type ByzantineName, byzantineNames, isByzantineName } from '../../testnet/byzantine/index.js'
+import { defaultSimParams } from './cluster.js'
 import { harmLatencyRatioMax, harmTable, harmThroughputRatioMin } from './harm.js'
 import {
   type LinearFit,
@@ -27,6 +29,7 @@ import { runTwins, twinsScenario } from './twins.js'
 const usage =
   'usage: npm run sim -- [--seeds K] [--first-seed S | --seed S] [--validators N] [--fixture NAME] [--twins M]\n' +
   '                      [--jobs J]\n' +
+  `       (every mode: [--commit-rule ${commitRules.join('|')}], default ${defaultSimParams.commitRule})\n` +
   '       npm run sim -- --fixtures K [--validators 4,7]\n' +
   '       npm run sim -- --harm [--validators 4,7] [--duration-ms 60000] [--fixture NAME] [--seed S]\n' +
   `       npm run sim -- --scaling [--validators ${scalingValidatorCountsDefault.join(',')}] [--duration-ms ${scalingWindowMsDefault}] [--seed S]`
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string' },
     fixture: { type: 'string' },
     fixtures: { type: 'string' },
+    'commit-rule': { type: 'string', default: defaultSimParams.commitRule },
     help: { type: 'boolean', default: false },
   },
 })
@@ -62,6 +66,9 @@ if (values.help) {
   write(usage)
   process.exit(0)
 }
+const commitRule: CommitRule = commitRuleFlag()
+/** Appended to every reproduce line, so it replays under the same rule. */
+const ruleFlag = ` --commit-rule ${commitRule}`
 
 if (values.harm) process.exit(await harmMode())
 if (values.scaling) process.exit(await scalingMode())
@@ -94,6 +101,7 @@ async function scenarioSweep(): Promise<number> {
       seed,
       ...(validators === undefined ? {} : { validators }),
       ...(scenarioFixture === undefined ? {} : { fixture: scenarioFixture }),
+      commitRule,
     })
     views += result.views
     if (result.faults.some((fault) => fault.includes('power cut'))) powerCuts++
@@ -108,7 +116,9 @@ async function scenarioSweep(): Promise<number> {
       if (result.violations.length > 0) {
         failed++
         const fixtureFlag = scenarioFixture === undefined ? '' : ` --fixture ${scenarioFixture}`
-        write(`  reproduce: npm run sim -- --seed ${seed} --validators ${result.validators}${fixtureFlag}`)
+        write(
+          `  reproduce: npm run sim -- --seed ${seed} --validators ${result.validators}${fixtureFlag}${ruleFlag}`,
+        )
       }
     }
     if ((i + 1) % 50 === 0)
@@ -128,19 +138,21 @@ async function twinsSweep(): Promise<number> {
   let failed = 0
   for (let i = 0; i < twins; i++) {
     const seed = firstSeed + i
-    const result = await runTwins(twinsScenario(seed))
+    const result = await runTwins(twinsScenario(seed, { commitRule }))
     if (result.violations.length > 0) {
       failed++
       write(
         `FAIL twins seed=${seed} twinned=${result.scenario.twinned} rounds=${JSON.stringify(result.scenario.rounds)}`,
       )
       for (const violation of result.violations) write(`  ${violation.kind}: ${violation.detail}`)
-      write(`  reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed}`)
+      write(`  reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed}${ruleFlag}`)
     }
     if ((i + 1) % 500 === 0)
       write(`twins progress: ${i + 1}/${twins}, ${failed} failed, ${seconds(startedMs)} s`)
   }
-  write(`twins: ${twins} scenarios (n=4, one twin), ${failed} failed, wall ${seconds(startedMs)} s`)
+  write(
+    `twins: ${twins} scenarios (n=4, one twin, ${commitRule}), ${failed} failed, wall ${seconds(startedMs)} s`,
+  )
   return failed
 }
 
@@ -154,12 +166,12 @@ async function inParallel(jobCount: number): Promise<number> {
     const seeds = split(count, job)
     const twinSeeds = split(twins, job)
     const args = ['--import', 'tsx', process.argv[1]!, '--seeds', String(seeds.count)]
-    args.push('--first-seed', String(seeds.first), '--twins', '0')
+    args.push('--first-seed', String(seeds.first), '--twins', '0', '--commit-rule', commitRule)
     if (validators !== undefined) args.push('--validators', String(validators))
     const runs = [args]
     if (twinSeeds.count > 0) {
       runs.push(['--import', 'tsx', process.argv[1]!, '--seeds', '0', '--twins', String(twinSeeds.count)])
-      runs.at(-1)!.push('--first-seed', String(twinSeeds.first))
+      runs.at(-1)!.push('--first-seed', String(twinSeeds.first), '--commit-rule', commitRule)
     }
     return (async () => {
       let code = 0
@@ -202,6 +214,7 @@ async function harmMode(): Promise<number> {
     seed,
     validatorCounts,
     durationMs,
+    commitRule,
     ...(fixture === undefined ? {} : { fixtures: [fixture] as const }),
     onRow: (row) => {
       const verdict = row.withinBounds
@@ -217,7 +230,7 @@ async function harmMode(): Promise<number> {
   write(`harm: ${rows.length} rows, ${failed.length} outside the bounds, wall ${seconds(startedMs)} s`)
   for (const row of failed)
     write(
-      `  reproduce: npm run sim -- --harm --validators ${row.validators} --fixture ${row.fixture} --seed ${seed}`,
+      `  reproduce: npm run sim -- --harm --validators ${row.validators} --fixture ${row.fixture} --seed ${seed}${ruleFlag}`,
     )
   return failed.length > 0 ? 1 : 0
 }
@@ -319,11 +332,11 @@ async function fixturesMode(rounds: number): Promise<number> {
     for (const [index, fixture] of byzantineNames.entries()) {
       for (let round = 0; round < rounds; round++) {
         const seed = fixtureSeed(n, index, round)
-        const result = await runScenario({ seed, validators: n, fixture })
+        const result = await runScenario({ seed, validators: n, fixture, commitRule })
         runs++
         if (result.violations.length === 0) continue
         failed++
-        write(`FAIL fixture=${fixture} n=${n} seed=${seed} height=${result.committedHeight}`)
+        write(`FAIL fixture=${fixture} n=${n} seed=${seed} height=${result.committedHeight}${ruleFlag}`)
         for (const fault of result.faults) write(`  fault ${fault}`)
         for (const violation of result.violations.slice(0, 10))
           write(`  ${violation.kind}: ${violation.detail}`)
@@ -331,8 +344,15 @@ async function fixturesMode(rounds: number): Promise<number> {
       write(`fixture ${fixture} n=${n}: ${rounds} runs, ${seconds(startedMs)} s`)
     }
   }
-  write(`fixtures: ${runs} runs, ${failed} failed, wall ${seconds(startedMs)} s`)
+  write(`fixtures (${commitRule}): ${runs} runs, ${failed} failed, wall ${seconds(startedMs)} s`)
   return failed > 0 ? 1 : 0
+}
+
+function commitRuleFlag(): CommitRule {
+  const rule = commitRules.find((each) => each === values['commit-rule'])
+  if (rule !== undefined) return rule
+  write(`unknown commit rule ${JSON.stringify(values['commit-rule'])}\n${usage}`)
+  process.exit(2)
 }
 
 function seconds(sinceMs: number): string {

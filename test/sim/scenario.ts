@@ -1,3 +1,4 @@
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import type { ByzantineName } from '../../testnet/byzantine/index.js'
 import { byzantineNames } from '../../testnet/byzantine/index.js'
 import { checkExactlyOnce, checkSafety } from './checkers.js'
@@ -19,6 +20,8 @@ export interface ScenarioOptions {
   readonly honestOnly?: boolean
   /** Run exactly f replicas as this fixture (instead of a random number of random fixtures). */
   readonly fixture?: ByzantineName
+  /** The chain's commit rule (default: the simulator's, defaultSimParams). */
+  readonly commitRule?: CommitRule
 }
 
 export interface ScenarioResult {
@@ -61,7 +64,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const fixture = byzantine.find((b) => b.index === index)
     return fixture === undefined ? { index } : { index, byzantine: fixture.name }
   })
-  const cluster = new Cluster({ validators, seed: options.seed, nodes, clients: 3, clientIntervalMs: 400 })
+  const cluster = new Cluster({
+    validators,
+    seed: options.seed,
+    nodes,
+    clients: 3,
+    clientIntervalMs: 400,
+    ...(options.commitRule === undefined ? {} : { params: { commitRule: options.commitRule } }),
+  })
   const faults: string[] = []
   const crashable = indices.slice(byzantineCount)
   const crashBudget = f - byzantineCount

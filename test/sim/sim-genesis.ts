@@ -12,6 +12,7 @@ export const defaultSimParams: ConsensusParams = {
   viewTimeoutMaxMs: 8_000,
   blockTxCountMax: 100,
   maxClockDriftMs: 5_000,
+  commitRule: 'two-chain',
 }
 
 /** Funds of every client account at genesis. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { commitRules } from '../../ledger/commit-rule.js'
 import { byzantineNames } from '../../testnet/byzantine/index.js'
 import { checkAgreement } from './checkers.js'
 import { Cluster } from './cluster.js'
@@ -47,16 +48,25 @@ describe('deterministic simulation of the production consensus core', () => {
       expect(result.violations, explain(result)).toEqual([])
     }
   }, 180_000)
+
+  it('a random scenario under the three-chain rule stays safe and live', async () => {
+    const result = await runScenario({ seed: 4, commitRule: 'three-chain' })
+    expect(result.violations, `${explain(result)} --commit-rule three-chain`).toEqual([])
+  }, 180_000)
 })
 
 describe('Twins', () => {
-  it('a sample of n=4 scenarios with one twin never violates safety', async () => {
-    for (let seed = 1; seed <= 30; seed++) {
-      const result = await runTwins(twinsScenario(seed))
-      const replay = `reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed}`
-      expect(result.violations, `${JSON.stringify(result.scenario)}\n${replay}`).toEqual([])
-    }
-  }, 180_000)
+  it.each(commitRules)(
+    'a sample of n=4 scenarios with one twin never violates safety (%s)',
+    async (commitRule) => {
+      for (let seed = 1; seed <= 30; seed++) {
+        const result = await runTwins(twinsScenario(seed, { commitRule }))
+        const replay = `reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed} --commit-rule ${commitRule}`
+        expect(result.violations, `${JSON.stringify(result.scenario)}\n${replay}`).toEqual([])
+      }
+    },
+    180_000,
+  )
 
   it('checker self-test: with f+1 faulty (two twins in n=4) the agreement checker finds the fork', async () => {
     // Validators 2 and 3 are twinned. Nodes {0, 2, 3} and {1, 2', 3'} (ids 4, 5) each hold three distinct

@@ -1,5 +1,6 @@
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { checkSafety } from './checkers.js'
-import { Cluster, type NodeSpec, type Violation } from './cluster.js'
+import { Cluster, defaultSimParams, type NodeSpec, type Violation } from './cluster.js'
 import { Prng } from './prng.js'
 
 /**
@@ -19,6 +20,7 @@ export interface TwinsScenario {
    * the default configuration, blocks only with work, which clients submit throughout. Alternates by seed.
    */
   readonly pacing: 'empty-blocks' | 'quiescent'
+  readonly commitRule: CommitRule
 }
 
 export interface TwinsResult {
@@ -33,7 +35,7 @@ const settleMs = 3_000
 
 export function twinsScenario(
   seed: number,
-  options: { validators?: number; twins?: number; rounds?: number } = {},
+  options: { validators?: number; twins?: number; rounds?: number; commitRule?: CommitRule } = {},
 ) {
   const prng = new Prng(seed)
   const validators = options.validators ?? 4
@@ -43,7 +45,8 @@ export function twinsScenario(
   const nodeCount = validators + twinCount
   const rounds = Array.from({ length: roundCount }, () => randomPartition(prng, nodeCount, prng.int(1, 3)))
   const pacing = seed % 2 === 0 ? 'empty-blocks' : 'quiescent'
-  return { seed, validators, twinned, rounds, pacing } satisfies TwinsScenario
+  const commitRule = options.commitRule ?? defaultSimParams.commitRule
+  return { seed, validators, twinned, rounds, pacing, commitRule } satisfies TwinsScenario
 }
 
 export async function runTwins(scenario: TwinsScenario): Promise<TwinsResult> {
@@ -58,6 +61,7 @@ export async function runTwins(scenario: TwinsScenario): Promise<TwinsResult> {
     validators: scenario.validators,
     seed: scenario.seed,
     nodes,
+    params: { commitRule: scenario.commitRule },
     ...(scenario.pacing === 'empty-blocks'
       ? { createEmptyBlocks: true }
       : { createEmptyBlocks: false, clients: 2, clientIntervalMs: 150 }),

@@ -1,5 +1,6 @@
 import { bytesEqual, toHex } from '../../crypto/hex.js'
 import { keyPairFromSecret, sign, taggedHash } from '../../crypto/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import {
   blockHash,
   proposalSigningBytes,
@@ -36,7 +37,10 @@ export class ConsensusFixture {
   /** Tree entries of the blocks `child` built, by hex hash: each names its elected leader as the proposer. */
   readonly #entries = new Map<string, TreeEntry>()
 
-  constructor(readonly selfIndex: number) {
+  constructor(
+    readonly selfIndex: number,
+    readonly commitRule: CommitRule = 'three-chain',
+  ) {
     this.genesis = {
       header: {
         height: 0,
@@ -59,7 +63,7 @@ export class ConsensusFixture {
         validators: this.validators,
         selfIndex,
         sign: (message) => sign(message, secret),
-        params: { ...defaultSimParams, viewTimeoutBackoffExponentMax: 3 },
+        params: { ...defaultSimParams, viewTimeoutBackoffExponentMax: 3, commitRule },
         createEmptyBlocks: true,
       },
       safety: { lastVotedView: 0, preferredView: 0, highQC: this.genesisQC, lastTimeout: null },
@@ -110,7 +114,7 @@ export class ConsensusFixture {
     }
     if (parentEntry !== undefined) {
       const hash = blockHash(block.header)
-      this.#entries.set(toHex(hash), childEntry(parentEntry, block, hash))
+      this.#entries.set(toHex(hash), childEntry(parentEntry, block, hash, this.commitRule))
     }
     return block
   }

@@ -5,6 +5,8 @@
 
 import { toHex } from '../../crypto/hex.js'
 import { type AccountEntry, AccountsApp } from '../../ledger/app/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
+import { defaultConsensusParams } from '../../ledger/genesis.js'
 import { blockHash, txRoot } from '../../ledger/hashing.js'
 import {
   type Block,
@@ -15,6 +17,7 @@ import {
   type Tx,
 } from '../../ledger/types.js'
 import {
+  type ChainShape,
   type CommittedBlock,
   childEntry,
   impliedCommitHeightOfChild,
@@ -42,6 +45,12 @@ export function testGenesis(accounts: readonly AccountEntry[]): Block {
   }
 }
 
+/** The chain shape of the one-validator stores these tests build, with the rule new chains get. */
+export const oneValidatorChain: ChainShape = {
+  validatorCount: 1,
+  commitRule: defaultConsensusParams.commitRule,
+}
+
 export class ReferenceChain {
   readonly app: AccountsApp
   /** Hex hashes of every committed (executed or failed, not duplicate) tx. */
@@ -52,7 +61,11 @@ export class ReferenceChain {
   #justify: QuorumCertificate
 
   /** `root`: the genesis tree entry, as loadTreeRoot gives it. */
-  constructor(accounts: readonly AccountEntry[], root: TreeEntry) {
+  constructor(
+    accounts: readonly AccountEntry[],
+    root: TreeEntry,
+    readonly commitRule: CommitRule = defaultConsensusParams.commitRule,
+  ) {
     this.app = AccountsApp.fromAccounts(accounts)
     this.#roots = [root.block.header.stateRoot]
     this.#entry = root
@@ -72,7 +85,7 @@ export class ReferenceChain {
         proposer: view % 4,
         timestampMs: parent.block.header.timestampMs + 1,
         txRoot: txRoot(txs),
-        stateRoot: this.#roots[impliedCommitHeightOfChild(parent)] as Hash,
+        stateRoot: this.#roots[impliedCommitHeightOfChild(parent, this.commitRule)] as Hash,
       },
       txs: [...txs],
     }
@@ -83,7 +96,7 @@ export class ReferenceChain {
     }
     this.#roots.push(execution.stateRoot)
     this.#justify = unsignedQC(block)
-    this.#entry = childEntry(parent, block, hash)
+    this.#entry = childEntry(parent, block, hash, this.commitRule)
     return { committed: { block, hash, qc: this.#justify }, receipts: execution.receipts }
   }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { toHex } from '../../crypto/hex.js'
 import { AccountsApp } from '../../ledger/app/index.js'
+import type { CommitRule } from '../../ledger/commit-rule.js'
 import { txHash } from '../../ledger/hashing.js'
 import { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Hash, QuorumCertificate } from '../../ledger/types.js'
@@ -33,7 +34,7 @@ import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from '../../no
 import { type CertifiedGenesis, type ServedStore, SyncServer } from '../../node/sync/sync-server.js'
 import { type ConsensusPort, SyncService, type SyncStore } from '../../node/sync/sync-service.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
-import { Cluster, simChainId } from '../sim/cluster.js'
+import { Cluster, defaultSimParams, simChainId } from '../sim/cluster.js'
 
 /** How long the simulated cluster runs to produce the served chain (a few hundred blocks). */
 const clusterRunMs = 100_000
@@ -65,8 +66,14 @@ export class SyncFixture {
     readonly sourceDir: string,
   ) {}
 
-  static async create(seed: number): Promise<SyncFixture> {
-    const cluster = new Cluster({ validators: 4, seed, clients: 2, clientIntervalMs: 300 })
+  static async create(seed: number, commitRule = defaultSimParams.commitRule): Promise<SyncFixture> {
+    const cluster = new Cluster({
+      validators: 4,
+      seed,
+      clients: 2,
+      clientIntervalMs: 300,
+      params: { commitRule },
+    })
     cluster.at(20_000, () => cluster.crash(3))
     cluster.at(40_000, () => cluster.restart(3))
     cluster.at(80_000, () => cluster.crash(3))
@@ -100,15 +107,22 @@ export class SyncFixture {
     return this.chain.length
   }
 
+  get commitRule(): CommitRule {
+    return this.cluster.chain.genesis.params.commitRule
+  }
+
   /**
-   * The height the 3-chain rule proves committed from the served chain alone: the highest block b0 followed
-   * by b1 and b2 in consecutive views (b2's QC is served with it). 0 if none.
+   * The height the commit rule proves committed from the served chain alone, counted by hand: the highest
+   * block b0 followed by b1 (and b2, under the three-chain rule) in consecutive views (the last one's QC is
+   * served with it). 0 if none.
    */
   get provenHeight(): number {
     const viewAt = (height: number) => this.chain[height - 1]!.block.header.view
-    for (let height = this.headHeight - 2; height >= 1; height--) {
-      if (viewAt(height + 1) === viewAt(height) + 1 && viewAt(height + 2) === viewAt(height + 1) + 1)
-        return height
+    const followers = this.commitRule === 'two-chain' ? 1 : 2
+    for (let height = this.headHeight - followers; height >= 1; height--) {
+      let consecutive = true
+      for (let i = 1; i <= followers; i++) consecutive &&= viewAt(height + i) === viewAt(height) + i
+      if (consecutive) return height
     }
     return 0
   }
@@ -181,7 +195,11 @@ export async function newCommitter(store: LedgerStore, cluster: Cluster): Promis
     mempool: new Mempool({ txCountMax: 10_000, bytesMax: 8 * 1_048_576, nonceGapMax: 64 }),
     committedTxs: new CommittedTxIndex(store),
     metrics: new NodeMetrics(),
-    committedRoot: await loadTreeRoot(store, cluster.chain.block, cluster.chain.genesis.validators.length),
+    committedRoot: await loadTreeRoot(store, cluster.chain.block, {
+      validatorCount: cluster.chain.genesis.validators.length,
+      commitRule: cluster.chain.genesis.params.commitRule,
+    }),
+    commitRule: cluster.chain.genesis.params.commitRule,
     onCommitted: () => {},
   })
 }
@@ -357,6 +375,7 @@ export interface SyncingNodeOptions {
   readonly peers: readonly SyncPeer[]
   readonly verifier: ChainVerifier
   readonly genesis: CertifiedGenesis
+  readonly commitRule: CommitRule
   readonly clock?: TestClock
 }
 
@@ -397,6 +416,7 @@ export class SyncingNode {
       head: () => store.head(),
       verifyQC: verifier.verifyQC,
       verifyTxs: verifier.verifyTxs,
+      commitRule: options.commitRule,
       commit: async (committed) => {
         await committer.commit(committed)
       },
@@ -408,13 +428,13 @@ export class SyncingNode {
 
   static async create(
     fixture: SyncFixture,
-    options: Omit<SyncingNodeOptions, 'genesis'>,
+    options: Omit<SyncingNodeOptions, 'genesis' | 'commitRule'>,
   ): Promise<SyncingNode> {
     const store = await fixture.openEmptyStore()
     return new SyncingNode(
       store,
       options.peers,
-      { ...options, genesis: fixture.genesis },
+      { ...options, genesis: fixture.genesis, commitRule: fixture.commitRule },
       await newCommitter(store, fixture.cluster),
     )
   }
@@ -504,6 +524,8 @@ export interface ServiceHarnessOptions {
   readonly clock: Clock
   readonly verifier: ChainVerifier
   readonly genesis: CertifiedGenesis
+  /** The served chain's rule (default: the simulator's). */
+  readonly commitRule?: CommitRule
   readonly commit?: (committed: CommittedBlock) => Promise<unknown>
   readonly rebuildState?: () => Promise<ConsensusState>
   readonly random?: () => number
@@ -537,6 +559,7 @@ export class ServiceHarness {
       genesis: options.genesis,
       verifyQC: options.verifier.verifyQC,
       verifyTxs: options.verifier.verifyTxs,
+      commitRule: options.commitRule ?? defaultSimParams.commitRule,
       rebuildState: options.rebuildState ?? (async () => rebuiltStateMarker),
       clock: options.clock,
       random: options.random ?? Math.random,

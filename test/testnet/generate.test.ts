@@ -110,9 +110,26 @@ describe('generateTestnet', () => {
     [{ validators: 3 }, /validator count 2, not 3; pass --reset/],
     [{ basePort: 40_000 }, /base port 30000, not 40000/],
     [{ accounts: 5 }, /account count 2, not 5/],
+    [{ commitRule: 'three-chain' as const }, /commit rule two-chain, not three-chain/],
   ])('refuses to reuse a testnet that differs from explicit options %o', async (options, message) => {
     await generateTestnet({ dir, validators: 2, accounts: 2, basePort: 30_000 })
     await expect(generateTestnet({ dir, ...options })).rejects.toThrow(message)
+  })
+
+  it('writes the commit rule it is given into the genesis (two-chain by default)', async () => {
+    const twoChain = await generateTestnet({ dir, validators: 1, accounts: 0, basePort: 30_000 })
+    const genesisOf = async (layout: typeof twoChain) =>
+      loadGenesisFile(homePaths(layout.validators[0]!.home).genesis)
+    expect((await genesisOf(twoChain)).params.commitRule).toBe('two-chain')
+    const threeChain = await generateTestnet({
+      dir,
+      validators: 1,
+      accounts: 0,
+      basePort: 30_000,
+      reset: true,
+      commitRule: 'three-chain',
+    })
+    expect((await genesisOf(threeChain)).params.commitRule).toBe('three-chain')
   })
 
   it('wipes and regenerates with reset, leaving files it did not create alone', async () => {

@@ -81,6 +81,7 @@ describe('the load benchmark, seconds long', () => {
       idleMs: 2_000,
       ceilingMs: 500,
       etcdResultsFile: etcdFile,
+      commitRule: 'three-chain',
       resultsDir: join(dir, 'results'),
       print: (line) => printed.push(line),
     })
@@ -98,6 +99,8 @@ describe('the load benchmark, seconds long', () => {
     expect(report.bench).toBe('load')
     expect(report.options).toEqual({
       validators,
+      // The three-chain rule here: the other end-to-end tests run new testnets' two-chain rule.
+      commit_rule: 'three-chain',
       clients: clientCounts,
       duration_ms: 2_000,
       warmup_ms: 500,

@@ -20,6 +20,7 @@ import { streamHogFixture } from './stream-hog.js'
 import { syncLiarFixture } from './sync-liar.js'
 import { syncRequestFloodFixture } from './sync-request-flood.js'
 import { tcEchoFixture } from './tc-echo.js'
+import { tcInflaterFixture } from './tc-inflater.js'
 import { txSpamFixture } from './tx-spam.js'
 import type { ByzantineFactory } from './types.js'
 import { withholdingLeaderFixture } from './withholding-leader.js'
@@ -47,6 +48,7 @@ export const byzantineNames = [
   'tx-spam',
   'replay-others',
   'tc-echo',
+  'tc-inflater',
 ] as const
 export type ByzantineName = (typeof byzantineNames)[number]
 
@@ -73,6 +75,7 @@ export const byzantineFixtures: Readonly<Record<ByzantineName, ByzantineFactory>
   'tx-spam': txSpamFixture,
   'replay-others': replayOthersFixture,
   'tc-echo': tcEchoFixture,
+  'tc-inflater': tcInflaterFixture,
 })
 
 /**

@@ -3,7 +3,8 @@
 // Under steady load every view commits a block, so the views the crash cost are the first gap in the views of
 // the blocks committed after the kill: the killed leader's view (or, when its proposal was already out and
 // certified, its next turn) ends by timeout certificate instead of a QC. The chain has recovered when a block
-// of a view after the gap is committed: it needs the timeout, then three views with QCs (3-chain rule). Under
+// of a view after the gap is committed: it needs the timeout, then two views with QCs (three under the
+// three-chain rule). Under
 // pipelining the survivors can go on committing for a few views after the kill (blocks the dead leader's
 // proposal, or those before it, already certified), so "the height moved past the height at the kill" alone
 // can be a few milliseconds and say nothing about the crash; both are reported.

@@ -113,7 +113,7 @@ export function formatLeaderCrashReport(report: LeaderCrashReport): string[] {
     `recovery (SIGKILL to the first commit after the missed views): median ${fixed(recovery.median)} ms, ` +
       `p90 ${fixed(recovery.p90)}, max ${fixed(recovery.max)}, min ${fixed(recovery.min)}; ` +
       `${report.failed_trials} trial(s) without recovery; verdict against ${report.target_ms} ms: ${report.verdict}`,
-    `of which after the first survivor's timeout (TC, then three views to a commit): median ` +
+    `of which after the first survivor's timeout (TC, then two views to a commit, three under the three-chain rule): median ` +
       `${fixed(afterTimeout.median)} ms, p90 ${fixed(afterTimeout.p90)}, max ${fixed(afterTimeout.max)}`,
     `first commit above the height at the kill: median ${fixed(first.median)} ms, p90 ${fixed(first.p90)}, ` +
       `max ${fixed(first.max)}`,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { CommitRule } from '../../../ledger/commit-rule.js'
 import { type RunningTestnet, startTestnet } from '../../../testnet/runner.js'
 import type { ProgressLine } from './progress.js'
 
@@ -10,7 +11,12 @@ import type { ProgressLine } from './progress.js'
  */
 export async function startBenchTestnet(
   name: string,
-  options: { readonly validators: number; readonly accounts: number; readonly basePort: number },
+  options: {
+    readonly validators: number
+    readonly accounts: number
+    readonly basePort: number
+    readonly commitRule?: CommitRule
+  },
   progress: ProgressLine,
 ): Promise<{ readonly dir: string; readonly testnet: RunningTestnet }> {
   const dir = await mkdtemp(join(tmpdir(), `quorate-bench-${name}-`))

@@ -4,6 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { CommitRule } from '../../../ledger/commit-rule.js'
 import type { Ed25519Ceiling } from './ceiling.js'
 import type { EtcdResults, EtcdRow } from './etcd-results.js'
 import type { MachineDescription } from './machine.js'
@@ -67,6 +68,7 @@ export interface LoadReport {
   readonly machine: MachineDescription
   readonly options: {
     readonly validators: number
+    readonly commit_rule: CommitRule
     readonly clients: readonly number[]
     readonly duration_ms: number
     readonly warmup_ms: number
@@ -97,7 +99,8 @@ export function formatReport(report: LoadReport): string[] {
   const lines = [
     `Ed25519 ceiling: ${grouped(ceiling.verify_per_s_async)} async verifications/s on all cores ` +
       `(${grouped(ceiling.verify_per_s_sync)}/s sync on one thread) / ${ceiling.validators} validators = ` +
-      `${grouped(ceiling.ceiling_tx_per_s)} tx/s`,
+      `${grouped(ceiling.ceiling_tx_per_s)} tx/s; ${report.options.validators} validators, ` +
+      `${report.options.commit_rule} commit rule`,
     '| clients | tx/s | p50 ms | p95 ms | p99 ms | errors | views (TC) | CPU ms/tx | validator cores | ' +
       'peak RSS MiB | ratio to ceiling | etcd ops/s | etcd p50 / p99 ms | ratio to etcd |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
