@@ -2,7 +2,13 @@ import { toHex } from '../../crypto/hex.js'
 import { type CommitRule, chainLength, isCommittingChain } from '../../ledger/commit-rule.js'
 import { blockHash } from '../../ledger/hashing.js'
 import type { Block, Hash } from '../../ledger/types.js'
-import { activityAfter, activityWindowViews, failuresAfter, noActivity } from './leader-election.js'
+import {
+  activityAfter,
+  activityWindowViews,
+  failuresAfter,
+  genesisActivity,
+  noActivity,
+} from './leader-election.js'
 import type { ConsensusConfig, TreeEntry } from './types.js'
 
 /**
@@ -110,7 +116,9 @@ export function rootEntryFromChain(
   }
   // Views grow with height, so every block with a view inside the activity window is among the last
   // window + 1 heights; older activity is outside the window for the root and every later block.
-  let lastActiveViews = noActivity(validatorCount)
+  // Starting from the genesis record wherever the window starts gives what childEntry computed from genesis:
+  // the zeros expire at the first block whose window starts above view 0, and so did the genesis record's.
+  let lastActiveViews = genesisActivity(validatorCount)
   let lastFailedViews = noActivity(validatorCount)
   const oldest = Math.max(1, headHeight - activityWindowViews(validatorCount))
   for (let height = oldest; height <= headHeight; height++) {

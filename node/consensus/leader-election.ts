@@ -34,9 +34,20 @@ export function activityWindowViews(validatorCount: number): number {
  */
 export const probationEveryRotations = 128
 
-/** No validator active yet: what the genesis block records. */
+/** No activity (or no failure) within the window. */
 export function noActivity(validatorCount: number): number[] {
   return new Array<number>(validatorCount).fill(-1)
+}
+
+/**
+ * What the genesis block records: every validator active in view 0. A validator whose first own view comes
+ * after the first quorum of blocks must not be passed over for never having had a turn: with −1 here, validator
+ * 0 (whose first view, n, follows blocks by 1 … n − 1) was passed over from genesis to the first probation
+ * rotation, 128 rotations later, and its views went to validator 1. Like any activity it expires once the
+ * chain's views pass activityWindowViews, by then each validator had its own views.
+ */
+export function genesisActivity(validatorCount: number): number[] {
+  return new Array<number>(validatorCount).fill(0)
 }
 
 /**

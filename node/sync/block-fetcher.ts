@@ -158,7 +158,7 @@ export class BlockFetcher {
     const start = Math.floor(this.#deps.random() * candidates.length)
     for (let i = 0; i < candidates.length; i++) {
       const peer = candidates[(start + i) % candidates.length]!
-      const lease = this.#deps.budget.tryTake(peer, blockFetchAttemptTimeoutMs)
+      const lease = this.#deps.budget.tryTake(peer, blockFetchAttemptTimeoutMs, 'bulk')
       if (lease === undefined) continue
       wanted.asked.add(peer)
       if (this.#deps.send(peer, { kind: 'get-block', hash: wanted.hash })) {

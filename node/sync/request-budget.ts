@@ -1,4 +1,8 @@
-import { syncRequestsOutstandingPerPeerMax } from '../../ledger/limits.js'
+import {
+  blockFetchAttemptTimeoutMs,
+  headProbeIntervalMs,
+  syncRequestsOutstandingPerPeerMax,
+} from '../../ledger/limits.js'
 import { TokenBucket } from '../../p2p/token-bucket.js'
 import type { Clock } from '../env/clock.js'
 import { protocolLimits } from '../protocols.js'
@@ -24,6 +28,18 @@ interface Slot {
   released: boolean
 }
 
+/**
+ * 'bulk': single-block fetches for consensus, which can keep a peer's one slot busy back to back (a replica far
+ * behind fetches parent after parent). 'priority': head probes and block-sync batches. A priority request that
+ * finds the slot taken reserves it: bulk requests to that peer wait for priorityReservationMs, so the next probe
+ * gets the slot. Without it the fetches of a replica 100 blocks behind starved every head probe, and it never
+ * started the block sync that would have caught it up (simulator, seed 26, n = 4).
+ */
+export type RequestClass = 'bulk' | 'priority'
+
+/** How long a refused priority request keeps bulk requests off a peer: longer than a probe period. */
+export const priorityReservationMs = headProbeIntervalMs + blockFetchAttemptTimeoutMs
+
 export interface RequestBudgetLimits {
   readonly outstandingPerPeerMax: number
   readonly perSecondMax: number
@@ -47,6 +63,8 @@ export class PeerRequestBudget {
   readonly #limits: RequestBudgetLimits
   readonly #slots = new Map<string, Slot[]>()
   readonly #buckets = new Map<string, TokenBucket>()
+  /** Per peer, until when bulk requests leave its slot to a priority request that was refused. */
+  readonly #reservedUntilMs = new Map<string, number>()
 
   constructor(clock: Clock, limits: RequestBudgetLimits = defaultLimits) {
     this.#clock = clock
@@ -55,13 +73,24 @@ export class PeerRequestBudget {
 
   /**
    * A lease for one request to `peer` that holds for at most `timeoutMs`, or undefined when the peer already
-   * has the most requests outstanding or the rate allows none now (no token is spent then).
+   * has the most requests outstanding or the rate allows none now (no token is spent then), or, for a bulk
+   * request, while a refused priority request has reserved the peer.
    */
-  tryTake(peer: string, timeoutMs: number): RequestLease | undefined {
+  tryTake(
+    peer: string,
+    timeoutMs: number,
+    requestClass: RequestClass = 'priority',
+  ): RequestLease | undefined {
     const nowMs = this.#clock.nowMs()
+    if (requestClass === 'bulk' && (this.#reservedUntilMs.get(peer) ?? 0) > nowMs) return undefined
     const slots = this.#liveSlots(peer, nowMs)
-    if (slots.length >= this.#limits.outstandingPerPeerMax) return undefined
-    if (!this.#bucket(peer, nowMs).tryTake(nowMs)) return undefined
+    const refused =
+      slots.length >= this.#limits.outstandingPerPeerMax || !this.#bucket(peer, nowMs).tryTake(nowMs)
+    if (refused) {
+      if (requestClass === 'priority') this.#reservedUntilMs.set(peer, nowMs + priorityReservationMs)
+      return undefined
+    }
+    if (requestClass === 'priority') this.#reservedUntilMs.delete(peer)
     const slot: Slot = { expiresAtMs: nowMs + timeoutMs, released: false }
     slots.push(slot)
     return {

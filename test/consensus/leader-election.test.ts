@@ -15,6 +15,7 @@ import { childEntry, rootEntryFromChain } from '../../node/consensus/block-tree.
 import {
   activityWindowViews,
   electedLeader,
+  genesisActivity,
   mayLead,
   noActivity,
   probationEveryRotations,
@@ -48,7 +49,7 @@ function genesisEntry(validatorCount: number): TreeEntry {
     parentView: 0,
     grandparentView: 0,
     impliedCommitHeight: 0,
-    lastActiveViews: noActivity(validatorCount),
+    lastActiveViews: genesisActivity(validatorCount),
     lastFailedViews: noActivity(validatorCount),
   }
 }
@@ -109,6 +110,13 @@ describe('leader election', () => {
     const tip = happyChain(genesisEntry(4), 12, [0, 1, 2, 3]).at(-1)!
     const next = tip.block.header.view + 1
     expect(electedLeader(next, tip)).toBe(roundRobinLeader(next, 4))
+  })
+
+  it('gives every validator its own views from genesis on (validator 0 too, whose first view comes last)', () => {
+    const chain = happyChain(genesisEntry(4), 40, [0, 1, 2, 3])
+    for (const entry of chain.slice(1)) {
+      expect(entry.block.header.proposer, `view ${entry.block.header.view}`).toBe(entry.block.header.view % 4)
+    }
   })
 
   it('passes a silent validator over once it has no activity in the window, and gives others their own views', () => {

@@ -15,7 +15,7 @@ import {
   pathToRoot,
   pruneTree,
 } from '../../node/consensus/block-tree.js'
-import { noActivity } from '../../node/consensus/leader-election.js'
+import { genesisActivity, noActivity } from '../../node/consensus/leader-election.js'
 import type { TreeEntry } from '../../node/consensus/types.js'
 import { propertyParameters } from '../support/arbitraries.js'
 
@@ -70,7 +70,7 @@ const genesisEntry: TreeEntry = {
   parentView: 0,
   grandparentView: 0,
   impliedCommitHeight: 0,
-  lastActiveViews: noActivity(4),
+  lastActiveViews: genesisActivity(4),
   lastFailedViews: noActivity(4),
 }
 
