@@ -64,6 +64,8 @@ const pollMs = 50
 const progressLogBlocks = 500
 /** A fetch round that links no new block for this long ends (peers may have lied about their heads). */
 const stallMs = 3 * syncRequestTimeoutMs
+/** Rounds in a row that may link nothing because replies were lost (and nothing else went wrong). */
+export const lostRepliesRetryRoundsMax = 2
 
 /**
  * Catch-up by block sync: ask peers for their heads (authenticated, see HeadProber), fetch committed blocks
@@ -86,6 +88,8 @@ export class BlockSync {
   /** Verified, linked blocks above the committed head that the chain does not yet prove committed. */
   #unproven: Array<CommittedBlock & { readonly peer: string }> = []
   #nextToRequest = 0
+  /** The kinds of penalty given in the current round. */
+  readonly #roundPenalties = new Set<SyncPenalty>()
 
   constructor(deps: BlockSyncDeps) {
     this.#deps = deps
@@ -140,7 +144,11 @@ export class BlockSync {
     for (const [peer, height] of knownHeads) this.#heads.set(peer, height)
     try {
       // Rounds repeat while they make progress (peers move on while we sync); a round that links nothing ends
-      // it, so peers that lie about their heads cannot keep us here.
+      // it, so peers that lie about their heads cannot keep us here. Except, at most
+      // lostRepliesRetryRoundsMax times in a row, a round that lost replies and saw nothing else wrong: its
+      // peers are set aside, and the next round asks every other peer for its head again (replies to the
+      // first probe may have been lost too, and then the only peer we knew of was the one that timed out).
+      let retriesAfterLostReplies = 0
       for (let round = 0; !signal.aborted; round++) {
         this.phase = 'finding-peers'
         await this.#refreshHeads(signal)
@@ -152,8 +160,15 @@ export class BlockSync {
           { from: this.#deps.head().height, target: this.targetHeight },
           'block sync: catching up',
         )
+        this.#roundPenalties.clear()
         await this.#fetchUpTo(this.targetHeight, signal)
-        if (this.#deps.head().height + this.#unproven.length === applied) break
+        if (this.#deps.head().height + this.#unproven.length !== applied) {
+          retriesAfterLostReplies = 0
+          continue
+        }
+        const onlyLostReplies = this.#roundPenalties.size === 1 && this.#roundPenalties.has('timeout')
+        if (!onlyLostReplies || retriesAfterLostReplies >= lostRepliesRetryRoundsMax) break
+        retriesAfterLostReplies++
       }
       return this.#unproven.map(({ block, hash, qc }) => ({ block, hash, qc }))
     } finally {
@@ -357,6 +372,7 @@ export class BlockSync {
   }
 
   #penalise(peer: string, penalty: SyncPenalty): void {
+    this.#roundPenalties.add(penalty)
     this.#deps.onPenalty(peer, penalty)
     this.#bannedUntilMs.set(peer, this.#deps.clock.nowMs() + syncPeerBanMs)
     this.#deps.logger.warn({ peer: peer.slice(0, 16), penalty }, 'block sync: peer penalised')

@@ -325,6 +325,31 @@ describe('BlockSync over real stores', () => {
       })
     }
 
+    it('when the only head heard is a peer that then loses its reply, the next round asks the others again and catches up', async () => {
+      // Found by the simulator (seed 26, n = 4, a lossy network): the honest peers' first head replies were
+      // lost, so the one peer known to be ahead got the whole range; its reply was lost too. The round linked
+      // nothing, and block sync used to end there (then back off 5 s) with honest peers that could serve it.
+      const liar = lyingPeer('liar', await fixture.openPeerStore(), fixture.genesis, silentOnBlocks)
+      const firstHeadLost = (): Lie => {
+        let lost = false
+        return (request, honest) => {
+          if (request.kind !== 'get-head' || lost) return honest
+          lost = true
+          return undefined
+        }
+      }
+      const honest = [1, 2].map(async (i) =>
+        lyingPeer(`honest-${i}`, await fixture.openPeerStore(), fixture.genesis, firstHeadLost()),
+      )
+      const syncing = await syncingNode([liar, ...(await Promise.all(honest))])
+      const { tail, neededBackstop } = await catchUpWithin(syncing, syncRequestTimeoutMs + 7_000)
+
+      expect(neededBackstop, `catchUp did not return; ${reproduce}`).toBe(false)
+      expect(syncing.wiringErrors).toEqual([])
+      await expectHonestChainToPeersHead(syncing, tail)
+      expect(new Set(syncing.penaltiesOf(liar.id))).toEqual(new Set(['timeout']))
+    })
+
     it("a peer that keeps sending 'blocks' nobody asked it for: each is 'unsolicited' and ignored", async () => {
       const liar = honestPeer('liar', await fixture.openPeerStore(), fixture.genesis)
       const syncing = await syncingNode([liar, ...(await honestPeers(2))])
