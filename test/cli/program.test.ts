@@ -30,7 +30,17 @@ describe('quorate --help', () => {
     [['status'], ['--rpc <url>']],
     [['start'], ['--home <dir>', '--byzantine <name>']],
     [['init'], ['--home <dir>', '--chain-id <id>', '--fund']],
-    [['testnet'], ['--validators <n>', '--dir <dir>', '--base-port <port>', '--accounts <k>', '--reset']],
+    [
+      ['testnet'],
+      [
+        '--validators <n>',
+        '--dir <dir>',
+        '--base-port <port>',
+        '--accounts <k>',
+        '--commit-rule <rule>',
+        '--reset',
+      ],
+    ],
   ])('documents the flags of %s', (path, flags) => {
     const help = helpOf(path)
     for (const flag of flags) expect(help).toContain(flag)
@@ -41,6 +51,21 @@ describe('quorate --help', () => {
     expect(help).toContain('(default: "4")')
     expect(help).toContain('(default: ".testnet")')
     expect(help).toContain('(default: "26600")')
+    expect(help).toContain('(default: "two-chain")')
+  })
+
+  it('refuses an unknown commit rule before touching any directory', async () => {
+    const program = buildProgram()
+    program.exitOverride()
+    for (const sub of program.commands) sub.exitOverride()
+    await expect(
+      program.parseAsync(
+        ['testnet', '--dir', '/nonexistent/quorate-cli-test', '--commit-rule', 'one-chain'],
+        {
+          from: 'user',
+        },
+      ),
+    ).rejects.toThrow('--commit-rule: expected two-chain or three-chain, got "one-chain"')
   })
 
   it('hides the runner-only start flag', () => {
