@@ -9,6 +9,11 @@ export type CommitRule = 'two-chain' | 'three-chain'
 
 export const commitRules: readonly CommitRule[] = ['two-chain', 'three-chain']
 
+/** `value` as a commit rule, or undefined when it names none (genesis files, command-line flags). */
+export function asCommitRule(value: unknown): CommitRule | undefined {
+  return commitRules.find((rule) => rule === value)
+}
+
 /** The number of certified blocks in consecutive views that commit the first of them. */
 export function chainLength(rule: CommitRule): 2 | 3 {
   return rule === 'two-chain' ? 2 : 3

@@ -4,7 +4,7 @@
 import { toHex } from '../crypto/hex.js'
 import { registerPublicKey } from '../crypto/index.js'
 import { AccountsApp, amountMax } from './app/index.js'
-import { type CommitRule, commitRules } from './commit-rule.js'
+import { asCommitRule, type CommitRule, commitRules } from './commit-rule.js'
 import { FieldError, readJsonFile } from './field-error.js'
 import { blockHash, txRoot } from './hashing.js'
 import * as limits from './limits.js'
@@ -64,7 +64,7 @@ export const defaultConsensusParams: ConsensusParams = {
  * The commit rule of a genesis file without `commit_rule`: the three-chain rule, the only one before the field
  * existed, so a chain started then keeps its rule (and its state roots). New genesis files write the field.
  */
-export const commitRuleWhenAbsent: CommitRule = 'three-chain'
+const commitRuleWhenAbsent: CommitRule = 'three-chain'
 
 /** Sane ranges, inclusive. The view timeout cap is also checked against the base (max >= base). */
 const paramRanges: Record<
@@ -260,7 +260,7 @@ function parseParams(value: unknown): ConsensusParams {
 
 function parseCommitRule(value: unknown): CommitRule {
   if (value === undefined) return commitRuleWhenAbsent
-  const rule = commitRules.find((each) => each === value)
+  const rule = asCommitRule(value)
   if (rule === undefined) {
     throw new GenesisError(
       'consensus_params.commit_rule',

@@ -2,7 +2,7 @@
 // The one place node/ imports testnet/: the CLI hosts the command; the runner lives with the other tools.
 
 import type { Command } from 'commander'
-import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
+import { asCommitRule, type CommitRule, commitRules } from '../../ledger/commit-rule.js'
 import { defaultConsensusParams } from '../../ledger/genesis.js'
 import {
   defaultAccountCount,
@@ -81,7 +81,7 @@ export function registerTestnet(program: Command): void {
 }
 
 function parseCommitRule(text: string): CommitRule {
-  const rule = commitRules.find((each) => each === text)
+  const rule = asCommitRule(text)
   if (rule === undefined)
     throw new CliError(`--commit-rule: expected ${commitRules.join(' or ')}, got "${text}"`)
   return rule

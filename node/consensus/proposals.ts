@@ -186,7 +186,7 @@ function maybeVote(context: StepContext, proposal: Proposal, hash: Hash): void {
  * before, or, entering by TC(v − 1), a QC at least as high as every high QC the TC's signers held: any block a
  * QC could have committed is an ancestor of that QC's block (docs/protocol.md, "Commit rules").
  */
-export function isSafeToExtend(
+function isSafeToExtend(
   context: StepContext,
   view: number,
   justifyView: number,

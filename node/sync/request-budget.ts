@@ -25,14 +25,15 @@ export interface RequestLease {
 
 interface Slot {
   readonly expiresAtMs: number
+  readonly requestClass: RequestClass
   released: boolean
 }
 
 /**
  * 'bulk': single-block fetches for consensus, which can keep a peer's one slot busy back to back (a replica far
  * behind fetches parent after parent). 'priority': head probes and block-sync batches. A priority request that
- * finds the slot taken reserves it: bulk requests to that peer wait for priorityReservationMs, so the next probe
- * gets the slot. Without it the fetches of a replica 100 blocks behind starved every head probe, and it never
+ * finds the slot taken by a bulk one reserves it: bulk requests to that peer wait for priorityReservationMs, so
+ * the next probe gets the slot. Without it the fetches of a replica 100 blocks behind starved every head probe, and it never
  * started the block sync that would have caught it up (simulator, seed 26, n = 4).
  */
 export type RequestClass = 'bulk' | 'priority'
@@ -84,14 +85,15 @@ export class PeerRequestBudget {
     const nowMs = this.#clock.nowMs()
     if (requestClass === 'bulk' && (this.#reservedUntilMs.get(peer) ?? 0) > nowMs) return undefined
     const slots = this.#liveSlots(peer, nowMs)
-    const refused =
-      slots.length >= this.#limits.outstandingPerPeerMax || !this.#bucket(peer, nowMs).tryTake(nowMs)
-    if (refused) {
-      if (requestClass === 'priority') this.#reservedUntilMs.set(peer, nowMs + priorityReservationMs)
+    if (slots.length >= this.#limits.outstandingPerPeerMax) {
+      const heldByBulk = slots.some((slot) => slot.requestClass === 'bulk')
+      if (requestClass === 'priority' && heldByBulk)
+        this.#reservedUntilMs.set(peer, nowMs + priorityReservationMs)
       return undefined
     }
+    if (!this.#bucket(peer, nowMs).tryTake(nowMs)) return undefined
     if (requestClass === 'priority') this.#reservedUntilMs.delete(peer)
-    const slot: Slot = { expiresAtMs: nowMs + timeoutMs, released: false }
+    const slot: Slot = { expiresAtMs: nowMs + timeoutMs, requestClass, released: false }
     slots.push(slot)
     return {
       peer,

@@ -11,7 +11,7 @@
 // rule (default two-chain, as new testnets get).
 import '../../node/polyfills.js'
 import { parseArgs } from 'node:util'
-import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
+import { asCommitRule, type CommitRule, commitRules } from '../../ledger/commit-rule.js'
 import { defaultConsensusParams } from '../../ledger/genesis.js'
 import { isByzantineName } from '../../testnet/byzantine/index.js'
 import { benchCatchUp } from './catch-up.js'
@@ -70,7 +70,7 @@ function wholeNumber(
 /** The genesis commit rule of the bench testnet (load only): new testnets' default unless given. */
 function commitRuleOption(): CommitRule {
   const text = values['commit-rule'] ?? defaultConsensusParams.commitRule
-  const rule = commitRules.find((each) => each === text)
+  const rule = asCommitRule(text)
   if (rule === undefined) {
     console.error(`--commit-rule: expected ${commitRules.join(' or ')}, got ${JSON.stringify(text)}`)
     process.exit(2)

@@ -38,6 +38,15 @@ describe('PeerRequestBudget', () => {
     expect(budget.tryTake('a', blockFetchAttemptTimeoutMs, 'bulk')).toBeDefined()
   })
 
+  it('a probe that finds another priority request in the slot reserves nothing', () => {
+    const clock = new ManualClock(0)
+    const budget = new PeerRequestBudget(clock)
+    const batch = budget.tryTake('a', 1_000, 'priority')
+    expect(budget.tryTake('a', 1_000, 'priority')).toBeUndefined()
+    batch!.release()
+    expect(budget.tryTake('a', blockFetchAttemptTimeoutMs, 'bulk')).toBeDefined()
+  })
+
   it('a reservation nobody uses lapses', () => {
     const clock = new ManualClock(0)
     const budget = new PeerRequestBudget(clock)

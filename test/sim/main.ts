@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type CommitRule, commitRules } from '../../ledger/commit-rule.js'
+import { asCommitRule, type CommitRule, commitRules } from '../../ledger/commit-rule.js'
 import { type ByzantineName, byzantineNames, isByzantineName } from '../../testnet/byzantine/index.js'
 import { defaultSimParams } from './cluster.js'
 import { harmLatencyRatioMax, harmTable, harmThroughputRatioMin } from './harm.js'
@@ -349,7 +349,7 @@ async function fixturesMode(rounds: number): Promise<number> {
 }
 
 function commitRuleFlag(): CommitRule {
-  const rule = commitRules.find((each) => each === values['commit-rule'])
+  const rule = asCommitRule(values['commit-rule'])
   if (rule !== undefined) return rule
   write(`unknown commit rule ${JSON.stringify(values['commit-rule'])}\n${usage}`)
   process.exit(2)
