@@ -9,6 +9,7 @@ import {
   type ConsensusAction,
   type ConsensusInput,
   type ConsensusState,
+  awaitedLeader,
   step,
 } from './consensus/index.js'
 import type { Clock, Timer } from './env/clock.js'
@@ -68,6 +69,11 @@ export interface DriverDeps {
   readonly createEmptyBlocks: boolean
   /** Re-sends the mempool's transactions to peers: our view is stuck with work, and others may not have it. */
   readonly gossipPendingTxs: () => void
+  /**
+   * Whether validator `index` is known to be unreachable now (its connection closed, say on a crash): a view
+   * that waits on it is timed out at once instead of after the view timeout (#watchAwaitedLeader).
+   */
+  readonly isUnreachable: (index: number) => boolean
 }
 
 /**
@@ -84,6 +90,8 @@ export class ConsensusDriver {
   #draining: Promise<void> | null = null
   /** The view whose timer fired last: a second expiry in one view means the view is stuck. */
   #lastTimerView = -1
+  /** The last view timed out early because the leader it waited on was unreachable (at most once per view). */
+  #leftEarlyView = -1
   readonly #timers = new Map<number, Timer>()
   /** Idle blocks, by view: waiting for a transaction (or, with empty blocks on, for the block interval). */
   readonly #idlePayloads = new Map<
@@ -154,6 +162,7 @@ export class ConsensusDriver {
         const result = step(this.#state, input)
         this.#state = result.state
         for (const action of result.actions) await this.#perform(action)
+        this.#watchAwaitedLeader()
       } catch (error) {
         this.#fail(error)
         return
@@ -323,6 +332,29 @@ export class ConsensusDriver {
   noticeWork(): void {
     for (const { due } of [...this.#idlePayloads.values()]) due(false)
     if (this.#state.timerIdle) this.enqueue({ kind: 'work' })
+  }
+
+  /** A peer's connection closed: if the current view waits on that validator, it is timed out now. */
+  noticePeerLost(): void {
+    if (!this.#closed && !this.#paused) this.#watchAwaitedLeader()
+  }
+
+  /**
+   * A view whose leader is unreachable (its connection closed: crashed, restarting, banned) cannot produce a
+   * proposal that reaches us, so we time it out at once, as if its timer had expired, rather than waiting the
+   * view timeout. Sending a timeout is always safe; an honest leader we are still connected to is never
+   * abandoned this way, and one we are cut off from could not have reached us anyway (docs/protocol.md,
+   * "Unreachable leaders").
+   */
+  #watchAwaitedLeader(): void {
+    const { view } = this.#state
+    if (view <= this.#leftEarlyView) return
+    const leader = awaitedLeader(this.#state)
+    if (leader === null || !this.#deps.isUnreachable(leader)) return
+    this.#leftEarlyView = view
+    this.#deps.metrics.unreachableLeaderTimeouts.inc()
+    this.#deps.logger.info({ view, leader }, 'leader unreachable: timing the view out now')
+    this.enqueue({ kind: 'timer-due', view })
   }
 
   /** Whether a leader could propose a mempool transaction against the committed state. */

@@ -8,6 +8,11 @@ export class NodeMetrics {
   readonly view = this.#gauge('quorate_view', 'Current consensus view')
   readonly committedTxs = this.#counter('quorate_committed_txs_total', 'Transactions committed', [])
   readonly viewChanges = this.#counter('quorate_view_changes_total', 'Views entered, by how', ['reason'])
+  readonly unreachableLeaderTimeouts = this.#counter(
+    'quorate_unreachable_leader_timeouts_total',
+    'Views timed out before their timer because the leader they waited on was disconnected',
+    [],
+  )
   readonly mempoolTxs = this.#gauge('quorate_mempool_txs', 'Transactions waiting in the mempool')
   readonly txAdmissions = this.#counter('quorate_tx_admissions_total', 'Transactions offered, by result', [
     'result',

@@ -137,9 +137,10 @@ export class Node {
       'p2p host',
       () =>
         P2PHost.create({
-          ...hostOptions(config, genesis.validators, nodeKey.secretKey, metrics, logger, (frame) =>
-            validator?.onFrame(...frame),
-          ),
+          ...hostOptions(config, genesis.validators, nodeKey.secretKey, metrics, logger, {
+            deliver: (frame) => validator?.onFrame(...frame),
+            peerLost: () => validator?.onPeerDisconnected(),
+          }),
           // The 'never reads' fixture: inbound streams are accepted and never read (testnet mode only).
           stallInboundStreams: fixture?.readsNothing === true,
         }),
@@ -213,7 +214,11 @@ function hostOptions(
   nodeSecretKey: Uint8Array,
   metrics: NodeMetrics,
   logger: Logger,
-  deliver: (frame: Parameters<Validator['onFrame']>) => void,
+  to: {
+    readonly deliver: (frame: Parameters<Validator['onFrame']>) => void
+    /** A peer's connection closed. */
+    readonly peerLost: () => void
+  },
 ) {
   const addresses = new Map(config.peers.map((peer) => [toHex(peer.nodeKey), peer.address]))
   const peerLabel = peerLabeller(validators)
@@ -227,14 +232,15 @@ function hostOptions(
     protocols: hostProtocols(),
     onFrame: (protocolId: string, from: string, frame: Uint8Array) => {
       const protocol = protocolNameOf(protocolId)
-      if (protocol !== undefined) deliver([protocol, from, frame])
+      if (protocol !== undefined) to.deliver([protocol, from, frame])
     },
     onPeerEvent: (event: PeerEvent) => {
       metrics.peerEvents.inc(
         { kind: event.kind, reason: event.reason ?? '', peer: peerLabel(event.nodeKeyHex) },
         event.kind === 'flood-dropped' ? (event.count ?? 1) : 1,
       )
-      if (event.kind !== 'connected' && event.kind !== 'disconnected') logger.debug(event, 'peer event')
+      if (event.kind === 'disconnected') to.peerLost()
+      else if (event.kind !== 'connected') logger.debug(event, 'peer event')
     },
   }
 }

@@ -145,3 +145,14 @@ export function expectedLeader(state: ConsensusState, view: number): number {
     roundRobinLeader(view, state.config.validators.length)
   )
 }
+
+/**
+ * The validator this replica is waiting on in its current view: the view's leader, until we have voted in the
+ * view (then we wait for the votes of a quorum, not for one validator). Null when we wait on nobody: we voted,
+ * we lead the view ourselves, or the view is idle (a quiescent chain with no work).
+ */
+export function awaitedLeader(state: ConsensusState): number | null {
+  if (state.timerIdle || state.safety.lastVotedView >= state.view) return null
+  const leader = expectedLeader(state, state.view)
+  return leader === state.config.selfIndex ? null : leader
+}

@@ -94,6 +94,8 @@ export class Validator implements RpcBackend {
   readonly #waiters: CommitWaiters
   readonly #committedListeners = new Set<CommittedListener>()
   #started = false
+  /** When start() ran (clock ms): peers are not judged unreachable before the connections had time to open. */
+  #startedAtMs = 0
   #closing: Promise<void> | null = null
 
   private constructor(
@@ -165,6 +167,7 @@ export class Validator implements RpcBackend {
       blockIntervalMs: settings.blockIntervalMs,
       createEmptyBlocks: settings.createEmptyBlocks,
       gossipPendingTxs: () => this.#gossipPendingTxs(),
+      isUnreachable: (index) => this.#isUnreachable(nodeKeys[index]!),
       network: {
         send: (to, message) => this.#outbox.send([to], message),
         broadcast: (message) => this.#outbox.broadcast(message),
@@ -326,6 +329,7 @@ export class Validator implements RpcBackend {
   start(): void {
     if (this.#started || this.#closing !== null) return
     this.#started = true
+    this.#startedAtMs = this.#env.clock.nowMs()
     this.#fixture?.start(this.#outbox)
     this.#env.logger.info(
       { index: this.selfIndex, peerId: this.nodeId, height: this.ledger.head().height },
@@ -339,6 +343,24 @@ export class Validator implements RpcBackend {
     if (!this.#started || this.#closing !== null) return
     if (this.#fixture !== null && !this.#fixture.incoming(protocol, peer, frame)) return
     this.#router.route(protocol, peer, frame)
+  }
+
+  /**
+   * A peer's connection closed (the p2p host's 'disconnected' event; the simulator's crash or ban): the view we
+   * are in is timed out at once if it waits on that validator's proposal.
+   */
+  onPeerDisconnected(): void {
+    if (this.#started && this.#closing === null) this.#driver.noticePeerLost()
+  }
+
+  /**
+   * Not connected now, and we have been running for a view timeout: at start the connections are still being
+   * opened, and the view timer judges the first views.
+   */
+  #isUnreachable(nodeKeyHex: string): boolean {
+    if (!this.#started) return false
+    if (this.#env.clock.nowMs() - this.#startedAtMs < this.genesis.params.viewTimeoutBaseMs) return false
+    return !this.#env.network.connectedPeers().includes(nodeKeyHex)
   }
 
   /** The fixture never reads what peers send (its p2p host stalls inbound streams; the simulator delivers nothing). */

@@ -205,6 +205,17 @@ export class Cluster implements SimWire {
     if (!node.up) return
     node.crash()
     this.#trace(`crash ${id}`)
+    this.#connectionsClosed(this.nodes.filter((other) => other !== node))
+  }
+
+  /**
+   * As a p2p host reports a closed connection: the nodes are told right after (their peers' connectivity has
+   * changed by then), like the host's 'disconnected' event.
+   */
+  #connectionsClosed(nodes: readonly SimNode[]): void {
+    this.at(this.nowMs, () => {
+      for (const node of nodes) node.validator?.onPeerDisconnected()
+    })
   }
 
   /** Starts a crashed node again (now): it boots from what its storage kept. */
@@ -367,8 +378,9 @@ export class Cluster implements SimWire {
       policy: peerPolicyDefault,
       clock,
       onEvent: (event) => this.#onPeerEvent(node, event),
-      // Connectivity is derived from the guards of both ends (see #connected).
-      onKeepAway: () => {},
+      // Connectivity is derived from the guards of both ends (see #connected); a ban closes the connection.
+      onKeepAway: (peer) =>
+        this.#connectionsClosed(this.nodes.filter((other) => other === node || other.nodeKeyHex === peer)),
       onLetBack: () => {},
     })
     validator.onCommitted((committed, stateRoot) => {
