@@ -5,11 +5,11 @@ import type { LedgerStore } from '../ledger/store/index.js'
 import type { ConsensusMessage, Hash, SafetyState, TimeoutCertificate } from '../ledger/types.js'
 import type { BlockCommitter } from './committer.js'
 import {
+  awaitedLeader,
   type CommittedBlock,
   type ConsensusAction,
   type ConsensusInput,
   type ConsensusState,
-  awaitedLeader,
   step,
 } from './consensus/index.js'
 import type { Clock, Timer } from './env/clock.js'

@@ -4,8 +4,8 @@
 // lost is its next one). The whole validators run over simulated time; a crash closes the connections as the
 // p2p host reports them.
 import { describe, expect, it } from 'vitest'
-import { expectedLeader } from '../../node/consensus/index.js'
 import { viewTimeoutBaseMs } from '../../ledger/limits.js'
+import { expectedLeader } from '../../node/consensus/index.js'
 import { propertySeed } from '../support/arbitraries.js'
 import { checkSafety } from './checkers.js'
 import { Cluster } from './cluster.js'
