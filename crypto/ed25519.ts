@@ -38,8 +38,12 @@ export const acceptedPublicKeyCountMax = 10_000
  * accepted keys so a flood of distinct bad keys cannot evict good ones.
  */
 export const rejectedPublicKeyCountMax = 1_000
-/** A node signs with one or two keys; tests and the load generator with a few more. */
-export const signingKeyCountMax = 64
+/**
+ * A node signs with one or two keys; a client (the load generator, the SDK) with one per account it drives: at
+ * 256 closed-loop clients a cache of 64 missed on every signature, and rebuilding the key object cost four
+ * times the signature itself (test/bench/floor-micro.ts).
+ */
+export const signingKeyCountMax = 4_096
 
 const acceptedPublicKeys = new Map<string, KeyObject>()
 const rejectedPublicKeys = new Map<string, string>()
