@@ -3,7 +3,7 @@ import type { AccountsApp } from '../ledger/app/index.js'
 import type { CommitRule } from '../ledger/commit-rule.js'
 import { txHash } from '../ledger/hashing.js'
 import { type LedgerStore, StoreError } from '../ledger/store/index.js'
-import type { Hash } from '../ledger/types.js'
+import type { Hash, Receipt } from '../ledger/types.js'
 import { type CommittedBlock, childEntry, type TreeEntry } from './consensus/index.js'
 import type { CommittedTxIndex } from './mempool/committed-txs.js'
 import type { Mempool } from './mempool/mempool.js'
@@ -51,7 +51,8 @@ export interface BlockCommitterDeps {
   readonly committedRoot: TreeEntry
   /** The chain's commit rule: it decides the height each block's state root follows. */
   readonly commitRule: CommitRule
-  readonly onCommitted: (committed: CommittedBlock) => void
+  /** The block is on disk and applied; its receipts in block order. */
+  readonly onCommitted: (committed: CommittedBlock, receipts: readonly Receipt[]) => void
 }
 
 /**
@@ -127,7 +128,7 @@ export class BlockCommitter {
     metrics.committedHeight.set(block.header.height)
     metrics.committedTxs.inc(block.txs.length)
     metrics.mempoolTxs.set(mempool.size)
-    this.#deps.onCommitted(committed)
+    this.#deps.onCommitted(committed, execution.receipts)
     await store.deleteMempoolTxs(stale.map((hashHex) => fromHex(hashHex, hashBytes)))
     return execution.stateRoot
   }

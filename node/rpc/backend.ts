@@ -1,8 +1,16 @@
 import type { Genesis } from '../../ledger/genesis.js'
-import type { LedgerStore, StoreError, TxLocation } from '../../ledger/store/index.js'
-import type { Account } from '../../ledger/types.js'
+import type { LedgerStore, StoreError } from '../../ledger/store/index.js'
+import type { Account, Tx } from '../../ledger/types.js'
 import type { EvidencePool } from '../evidence/index.js'
 import type { AdmissionResult } from '../mempool/admission.js'
+import type { TxCommit } from '../validator/commit-waiters.js'
+
+export interface CommitWaitOptions {
+  readonly timeoutMs: number
+  readonly signal: AbortSignal
+  /** The transaction itself, when the caller has it: a fresh one is known not to be committed without a read. */
+  readonly tx?: Tx
+}
 
 /** What the JSON-RPC methods need from a validator (the Validator implements it; tests may too). */
 export interface RpcBackend {
@@ -16,11 +24,11 @@ export interface RpcBackend {
   account(address: Uint8Array): { readonly account: Account; readonly nextNonce: number }
   mempoolStats(): { readonly txCount: number; readonly bytes: number }
   submitTx(bytes: Uint8Array): Promise<AdmissionResult>
-  /** Listens before it looks the transaction up, so no commit is missed in between. */
-  waitForCommit(
-    hashHex: string,
-    options: { readonly timeoutMs: number; readonly signal: AbortSignal },
-  ): Promise<TxLocation | undefined>
+  /**
+   * Listens before it looks the transaction up, so no commit is missed in between. Woken by the commit, the
+   * answer carries the receipt.
+   */
+  waitForCommit(hashHex: string, options: CommitWaitOptions): Promise<TxCommit | undefined>
   /** Corrupt stored data found while serving a read: loud in the log and in metrics. */
   reportCorruption(error: StoreError): void
 }

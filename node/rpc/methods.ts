@@ -108,7 +108,7 @@ export function nodeRpcMethods(node: RpcBackend): RpcMethods {
         result.code === 0 ||
         result.code === AdmissionCode.alreadyPending ||
         result.code === AdmissionCode.alreadyCommitted
-          ? await node.waitForCommit(result.hashHex, { timeoutMs: rpcCommitWaitMs, signal })
+          ? await node.waitForCommit(result.hashHex, { timeoutMs: rpcCommitWaitMs, signal, tx: result.tx })
           : undefined
       if (result.code !== 0 && location === undefined)
         return { hash: result.hashHex, code: result.code, log: result.log }
@@ -117,7 +117,7 @@ export function nodeRpcMethods(node: RpcBackend): RpcMethods {
           hash: result.hashHex,
         })
       }
-      const receipt = await node.ledger.receipt(hash)
+      const receipt = location.receipt ?? (await node.ledger.receipt(hash))
       return {
         hash: result.hashHex,
         height: location.height,

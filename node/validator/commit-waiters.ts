@@ -1,8 +1,15 @@
+import { toHex } from '../../crypto/hex.js'
 import type { TxLocation } from '../../ledger/store/index.js'
+import { type Receipt, ReceiptCode } from '../../ledger/types.js'
 import type { Clock } from '../env/clock.js'
 
 /** Bound on transactions waited for at once (each a broadcast_tx_commit request, itself bounded by the RPC). */
 export const commitWaitersCountMax = 10_000
+
+/** Where a transaction was committed; with its receipt when the commit itself woke the waiter (no read needed). */
+export interface TxCommit extends TxLocation {
+  readonly receipt?: Receipt
+}
 
 /**
  * Callers waiting for a transaction's commit (broadcast_tx_commit). `waitForCommit` starts listening BEFORE it
@@ -10,7 +17,7 @@ export const commitWaitersCountMax = 10_000
  */
 export class CommitWaiters {
   readonly #clock: Clock
-  readonly #byHash = new Map<string, Set<(location: TxLocation | undefined) => void>>()
+  readonly #byHash = new Map<string, Set<(location: TxCommit | undefined) => void>>()
   #count = 0
 
   constructor(clock: Clock) {
@@ -28,7 +35,7 @@ export class CommitWaiters {
       readonly signal: AbortSignal
       readonly lookup: () => Promise<TxLocation | undefined>
     },
-  ): Promise<TxLocation | undefined> {
+  ): Promise<TxCommit | undefined> {
     if (this.#count >= commitWaitersCountMax) return options.lookup()
     const waiting = this.#listen(hashHex, options.timeoutMs, options.signal)
     const found = await options.lookup()
@@ -36,12 +43,16 @@ export class CommitWaiters {
     return waiting.result
   }
 
-  /** A block committed: wake whoever waits for one of its transactions. */
-  committed(txHashHexes: readonly string[], height: number): void {
+  /**
+   * A block committed, with its receipts in block order: wake whoever waits for one of its transactions. A
+   * duplicate (committed in an earlier block) wakes nobody: its commit is that earlier one.
+   */
+  committed(receipts: readonly Receipt[], height: number): void {
     if (this.#count === 0) return
-    txHashHexes.forEach((hashHex, index) => {
-      const waiters = this.#byHash.get(hashHex)
-      if (waiters !== undefined) for (const wake of [...waiters]) wake({ height, index })
+    receipts.forEach((receipt, index) => {
+      if (receipt.code === ReceiptCode.duplicate) return
+      const waiters = this.#byHash.get(toHex(receipt.txHash))
+      if (waiters !== undefined) for (const wake of [...waiters]) wake({ height, index, receipt })
     })
   }
 
@@ -51,8 +62,8 @@ export class CommitWaiters {
   }
 
   #listen(hashHex: string, timeoutMs: number, signal: AbortSignal) {
-    let finish!: (location: TxLocation | undefined) => void
-    const result = new Promise<TxLocation | undefined>((resolve) => {
+    let finish!: (location: TxCommit | undefined) => void
+    const result = new Promise<TxCommit | undefined>((resolve) => {
       const waiters = this.#byHash.get(hashHex) ?? new Set()
       this.#byHash.set(hashHex, waiters)
       const onAbort = () => finish(undefined)

@@ -5,8 +5,8 @@ import { encodeTx, evidenceOffender } from '../../ledger/codec/index.js'
 import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
 import { txHash } from '../../ledger/hashing.js'
 import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
-import type { StoreError, TxLocation } from '../../ledger/store/index.js'
-import type { Account, Hash, QuorumCertificate } from '../../ledger/types.js'
+import type { StoreError } from '../../ledger/store/index.js'
+import type { Account, Hash, QuorumCertificate, Receipt } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
 import { BlockCommitter } from '../committer.js'
 import {
@@ -28,11 +28,11 @@ import { CommittedTxIndex } from '../mempool/committed-txs.js'
 import { Mempool } from '../mempool/mempool.js'
 import type { OutgoingFilter } from '../outgoing-filter.js'
 import { loadTreeRoot } from '../recovery.js'
-import type { RpcBackend } from '../rpc/backend.js'
+import type { CommitWaitOptions, RpcBackend } from '../rpc/backend.js'
 import { SyncService } from '../sync/sync-service.js'
 import { TxVerifier } from '../tx-verifier.js'
 import { asCorruptData, bootFromStorage, consensusStateOver } from './boot.js'
-import { CommitWaiters } from './commit-waiters.js'
+import { CommitWaiters, type TxCommit } from './commit-waiters.js'
 import type { ValidatorEnvironment, ValidatorSettings, ValidatorStorage } from './environment.js'
 import { FixtureHarness } from './fixture-harness.js'
 import { FrameRouter } from './frame-router.js'
@@ -92,6 +92,7 @@ export class Validator implements RpcBackend {
   readonly #router: FrameRouter
   readonly #intake: TxIntake
   readonly #waiters: CommitWaiters
+  readonly #committedTxs: CommittedTxIndex
   readonly #committedListeners = new Set<CommittedListener>()
   #started = false
   /** When start() ran (clock ms): peers are not judged unreachable before the connections had time to open. */
@@ -133,6 +134,7 @@ export class Validator implements RpcBackend {
       base.filter,
     )
     const committedTxs = new CommittedTxIndex(storage.ledger)
+    this.#committedTxs = committedTxs
     this.#intake = new TxIntake({
       chainId: genesis.chainId,
       mempool: this.mempool,
@@ -152,7 +154,7 @@ export class Validator implements RpcBackend {
       metrics: env.metrics,
       committedRoot: base.root,
       commitRule: genesis.params.commitRule,
-      onCommitted: (committed) => this.#onCommitted(committed),
+      onCommitted: (committed, receipts) => this.#onCommitted(committed, receipts),
     })
     this.#driver = new ConsensusDriver(base.consensus, {
       safety: storage.safety,
@@ -452,13 +454,18 @@ export class Validator implements RpcBackend {
     return result
   }
 
-  waitForCommit(
-    hashHex: string,
-    options: { readonly timeoutMs: number; readonly signal: AbortSignal },
-  ): Promise<TxLocation | undefined> {
+  waitForCommit(hashHex: string, options: CommitWaitOptions): Promise<TxCommit | undefined> {
+    const { tx } = options
     return this.#waiters.waitForCommit(hashHex, {
-      ...options,
-      lookup: () => this.ledger.txLocation(Uint8Array.from(Buffer.from(hashHex, 'hex'))),
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      // Memory knows a fresh transaction is not committed (committed-txs.ts): the tx index is read only when
+      // it might be.
+      lookup: async () =>
+        tx !== undefined &&
+        this.#committedTxs.lookup(tx, hashHex, this.#app.account(tx.from).nonce) === 'not-committed'
+          ? undefined
+          : this.ledger.txLocation(Uint8Array.from(Buffer.from(hashHex, 'hex'))),
     })
   }
 
@@ -479,12 +486,8 @@ export class Validator implements RpcBackend {
     return this.#closing
   }
 
-  #onCommitted(committed: CommittedBlock): void {
-    const { block } = committed
-    this.#waiters.committed(
-      block.txs.map((tx) => toHex(txHash(tx))),
-      block.header.height,
-    )
+  #onCommitted(committed: CommittedBlock, receipts: readonly Receipt[]): void {
+    this.#waiters.committed(receipts, committed.block.header.height)
     const { stateRoot } = this.ledger.head()
     for (const listener of this.#committedListeners) listener(committed, stateRoot)
   }
