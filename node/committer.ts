@@ -51,6 +51,8 @@ export interface BlockCommitterDeps {
   readonly committedRoot: TreeEntry
   /** The chain's commit rule: it decides the height each block's state root follows. */
   readonly commitRule: CommitRule
+  /** The validator's clock, for the commit-latency and last-commit metrics (default: the system clock). */
+  readonly nowMs?: () => number
   /** The block is on disk and applied; its receipts in block order. */
   readonly onCommitted: (committed: CommittedBlock, receipts: readonly Receipt[]) => void
 }
@@ -64,11 +66,13 @@ export interface BlockCommitterDeps {
 export class BlockCommitter {
   readonly #deps: BlockCommitterDeps
   #root: TreeEntry
+  readonly #nowMs: () => number
   #committing = false
 
   constructor(deps: BlockCommitterDeps) {
     this.#deps = deps
     this.#root = deps.committedRoot
+    this.#nowMs = deps.nowMs ?? Date.now
   }
 
   /** The tree entry of the last committed block. */
@@ -121,9 +125,15 @@ export class BlockCommitter {
     }
     app.apply(execution)
     committedTxs.endCommit(execution.receipts)
+    const parentTimestampMs = this.#root.block.header.timestampMs
     this.#root = entry
     // The block's own transactions left the journal in the commit batch; the ones it made stale leave now.
-    for (const receipt of execution.receipts) mempool.remove(toHex(receipt.txHash))
+    this.#observe(committed, parentTimestampMs)
+    for (const receipt of execution.receipts) {
+      const removed = mempool.remove(toHex(receipt.txHash))
+      if (removed?.admittedAtMs !== undefined)
+        metrics.txCommitLatency.observe((this.#nowMs() - removed.admittedAtMs) / 1000)
+    }
     const stale = execution.changed.flatMap(({ address, account }) => mempool.pruneStale(address, account))
     metrics.committedHeight.set(block.header.height)
     metrics.committedTxs.inc(block.txs.length)
@@ -131,6 +141,19 @@ export class BlockCommitter {
     this.#deps.onCommitted(committed, execution.receipts)
     await store.deleteMempoolTxs(stale.map((hashHex) => fromHex(hashHex, hashBytes)))
     return execution.stateRoot
+  }
+
+  /** Block interval (by the blocks' own timestamps), the missing votes of its certificate, the commit time. */
+  #observe({ block, qc }: CommittedBlock, parentTimestampMs: number): void {
+    const { metrics } = this.#deps
+    metrics.blockInterval.observe(Math.max(0, block.header.timestampMs - parentTimestampMs) / 1000)
+    if (qc.signers.length > 0) {
+      const signed = new Set(qc.signers)
+      // A tree entry records activity per validator: its length is the validator count.
+      for (let validator = 0; validator < this.#root.lastActiveViews.length; validator++)
+        if (!signed.has(validator)) metrics.missedVotes.inc({ validator: String(validator) })
+    }
+    metrics.lastCommitTime.set(this.#nowMs() / 1000)
   }
 
   /**

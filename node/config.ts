@@ -48,6 +48,11 @@ export interface NodeConfig {
   readonly blockIntervalMs: number
   /** When set, RPC requests need `Authorization: Bearer <token>` (overridden by QUORATE_RPC_TOKEN). */
   readonly rpcBearerToken?: string
+  /**
+   * When set, Prometheus metrics are also served at GET /metrics on this address, without the RPC's bearer
+   * token (CometBFT's prometheus_listen_addr), so scrapers need no RPC access. /metrics on the RPC port stays.
+   */
+  readonly metricsListen?: ListenAddress
 }
 
 export const defaultConfig: NodeConfig = {
@@ -107,6 +112,7 @@ const fieldNames = [
   'create_empty_blocks',
   'block_interval_ms',
   'rpc_bearer_token',
+  'metrics_listen',
 ] as const
 const multiaddrPattern =
   /^\/(?:ip4\/\d{1,3}(?:\.\d{1,3}){3}|ip6\/[0-9a-fA-F:.]+|dns[46]?\/[A-Za-z0-9.-]+)\/tcp\/(\d{1,5})$/
@@ -142,6 +148,9 @@ export function parseConfig(json: unknown): NodeConfig {
         ? defaultConfig.blockIntervalMs
         : parseBlockInterval(json.block_interval_ms),
     ...(json.rpc_bearer_token === undefined ? {} : { rpcBearerToken: parseToken(json.rpc_bearer_token) }),
+    ...(json.metrics_listen === undefined
+      ? {}
+      : { metricsListen: parseListenAddress(json.metrics_listen, 'metrics_listen') }),
   }
 }
 
@@ -157,6 +166,9 @@ export function formatConfig(config: NodeConfig): string {
     create_empty_blocks: config.createEmptyBlocks,
     block_interval_ms: config.blockIntervalMs,
     ...(config.rpcBearerToken === undefined ? {} : { rpc_bearer_token: config.rpcBearerToken }),
+    ...(config.metricsListen === undefined
+      ? {}
+      : { metrics_listen: formatListenAddress(config.metricsListen) }),
   }
   return `${JSON.stringify(json, null, 2)}\n`
 }

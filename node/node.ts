@@ -11,6 +11,7 @@ import { corruptDataError } from './integrity.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, type Logger } from './logger.js'
 import { NodeMetrics } from './metrics.js'
+import { MetricsServer } from './metrics-server.js'
 import type { OutgoingFilterFactory } from './outgoing-filter.js'
 import { peerLabeller } from './peer-labels.js'
 import { rpcTokenEnv } from './rpc/client.js'
@@ -179,6 +180,7 @@ export class Node {
           methods: nodeRpcMethods(opened),
           ...bearerToken(config),
           onRejected: (reason) => metrics.rpcRejections.inc({ reason }),
+          onCalled: (method, seconds) => metrics.rpcDuration.observe({ method }, seconds),
           extraRoutes: {
             'GET /metrics': async (_request, response) => {
               response.writeHead(200, { 'content-type': metrics.registry.contentType })
@@ -189,6 +191,15 @@ export class Node {
       (server) => server.close(),
     )
     logger.info({ rpc: rpc.url }, 'RPC listening')
+    const { metricsListen } = config
+    if (metricsListen !== undefined) {
+      const server = await lifecycle.open(
+        'metrics server',
+        () => MetricsServer.listen(metricsListen, metrics),
+        (opened) => opened.close(),
+      )
+      logger.info({ metrics: server.url }, 'metrics listening')
+    }
     validator.start()
     return new Node(validator, rpc, logger, metrics, lifecycle)
   }

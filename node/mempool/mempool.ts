@@ -5,6 +5,8 @@ export interface MempoolEntry {
   readonly tx: Tx
   readonly hashHex: string
   readonly bytes: number
+  /** When it entered this mempool (clock ms), for the commit-latency histogram; set by the mempool. */
+  readonly admittedAtMs?: number
 }
 
 export interface MempoolLimits {
@@ -32,9 +34,12 @@ export class Mempool {
   /** sender hex → nonce → entry */
   readonly #bySender = new Map<string, Map<number, MempoolEntry>>()
   #bytes = 0
+  readonly #nowMs: () => number
 
-  constructor(limits: MempoolLimits) {
+  /** `nowMs` stamps each entry's admission time (the validator's clock). */
+  constructor(limits: MempoolLimits, nowMs: () => number = () => 0) {
     this.#limits = limits
+    this.#nowMs = nowMs
   }
 
   get size(): number {
@@ -79,22 +84,25 @@ export class Mempool {
     if (this.#byHash.size >= this.#limits.txCountMax || this.#bytes + entry.bytes > this.#limits.bytesMax) {
       return { ok: false, code: 'full', log: 'mempool is full' }
     }
-    this.#byHash.set(entry.hashHex, entry)
+    const stored: MempoolEntry = { ...entry, admittedAtMs: this.#nowMs() }
+    this.#byHash.set(entry.hashHex, stored)
     this.#bytes += entry.bytes
-    if (pending === undefined) this.#bySender.set(senderHex, new Map([[tx.nonce, entry]]))
-    else pending.set(tx.nonce, entry)
+    if (pending === undefined) this.#bySender.set(senderHex, new Map([[tx.nonce, stored]]))
+    else pending.set(tx.nonce, stored)
     return { ok: true }
   }
 
-  remove(hashHex: string): void {
+  /** Removes the transaction; returns its entry, or undefined when it was not here. */
+  remove(hashHex: string): MempoolEntry | undefined {
     const entry = this.#byHash.get(hashHex)
-    if (entry === undefined) return
+    if (entry === undefined) return undefined
     this.#byHash.delete(hashHex)
     this.#bytes -= entry.bytes
     const senderHex = toHex(entry.tx.from)
     const pending = this.#bySender.get(senderHex)
     pending?.delete(entry.tx.nonce)
     if (pending?.size === 0) this.#bySender.delete(senderHex)
+    return entry
   }
 
   /** After a commit: drop every transaction whose nonce the sender has now used. Returns their hashes. */

@@ -50,6 +50,8 @@ export interface DispatchOptions {
   readonly onRejected: (reason: RpcRejectReason) => void
   /** A method reported that it refused for want of capacity (RpcMethodContext.overloaded). */
   readonly onOverloaded?: () => void
+  /** A known method finished (answered or failed) after `seconds`: for a duration histogram by method. */
+  readonly onCalled?: (method: string, seconds: number) => void
 }
 
 /** The reason a request signal is aborted with when its time limit passes. */
@@ -116,6 +118,7 @@ async function call(request: ValidRequest, options: DispatchOptions): Promise<st
   }
   const method = methods[request.method]
   if (method === undefined) throw new Error(`method table entry ${request.method} is undefined`)
+  const startedMs = performance.now()
   try {
     const context = { signal, overloaded: options.onOverloaded ?? (() => {}) }
     const result = await untilAborted(invoke(method, request.params, context), signal)
@@ -123,6 +126,8 @@ async function call(request: ValidRequest, options: DispatchOptions): Promise<st
     return JSON.stringify({ jsonrpc: '2.0', id: request.id ?? null, result: result ?? null })
   } catch (error) {
     return toRpcError(error, request.method, options)
+  } finally {
+    options.onCalled?.(request.method, (performance.now() - startedMs) / 1000)
   }
 }
 

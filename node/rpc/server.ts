@@ -53,6 +53,8 @@ export interface RpcServerOptions {
   readonly limits?: Partial<RpcLimits>
   /** Called once per rejected request or dropped connection, e.g. to count it in metrics. */
   readonly onRejected?: (reason: RpcRejectReason) => void
+  /** A known method finished after `seconds` (answered or failed), e.g. for a duration histogram. */
+  readonly onCalled?: (method: string, seconds: number) => void
   /** Plain HTTP routes keyed by "METHOD /path", e.g. "GET /metrics"; they take precedence over RPC paths. */
   readonly extraRoutes?: Readonly<Record<string, RpcRouteHandler>>
   /**
@@ -297,6 +299,7 @@ export class RpcServer {
         this.reject('overloaded')
         onOverloaded()
       },
+      ...(this.options.onCalled === undefined ? {} : { onCalled: this.options.onCalled }),
     }
   }
 }

@@ -113,11 +113,10 @@ export class Validator implements RpcBackend {
     this.ledger = storage.ledger
     this.#app = base.app
     this.evidence = base.evidence
-    this.mempool = new Mempool({
-      txCountMax: mempoolTxCountMax,
-      bytesMax: mempoolBytesMax,
-      nonceGapMax: mempoolNonceGapMax,
-    })
+    this.mempool = new Mempool(
+      { txCountMax: mempoolTxCountMax, bytesMax: mempoolBytesMax, nonceGapMax: mempoolNonceGapMax },
+      () => env.clock.nowMs(),
+    )
     this.#waiters = new CommitWaiters(env.clock)
     const nodeKeys = genesis.validators.map((v) => toHex(v.nodeKey))
     this.#fixture =
@@ -154,6 +153,7 @@ export class Validator implements RpcBackend {
       metrics: env.metrics,
       committedRoot: base.root,
       commitRule: genesis.params.commitRule,
+      nowMs: () => env.clock.nowMs(),
       onCommitted: (committed, receipts) => this.#onCommitted(committed, receipts),
     })
     this.#driver = new ConsensusDriver(base.consensus, {
@@ -323,6 +323,11 @@ export class Validator implements RpcBackend {
       evidence,
     })
     gossip = (frame) => validator.#network.broadcast('evidence', frame)
+    env.metrics.bindState(() => ({
+      peersConnected: env.network.connectedPeers().length,
+      catchingUp: validator.#sync.catchingUp,
+      mempoolBytes: validator.mempool.bytes,
+    }))
     await validator.#intake.restore()
     return validator
   }

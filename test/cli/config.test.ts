@@ -61,6 +61,13 @@ describe('parseConfig', () => {
     expect(parseConfig({ rpc_listen: '[::1]:0' }).rpcListen).toEqual({ host: '::1', port: 0 })
   })
 
+  it('reads metrics_listen (absent by default) and writes it back', () => {
+    expect(parseConfig({}).metricsListen).toBeUndefined()
+    const config = parseConfig({ metrics_listen: '0.0.0.0:26660' })
+    expect(config.metricsListen).toEqual({ host: '0.0.0.0', port: 26660 })
+    expect(JSON.parse(formatConfig(config)).metrics_listen).toBe('0.0.0.0:26660')
+  })
+
   it('round-trips through formatConfig', () => {
     const config = parseConfig(fullConfig)
     expect(parseConfig(JSON.parse(formatConfig(config)))).toEqual(config)
@@ -106,6 +113,7 @@ describe('parseConfig', () => {
     ['a p2p_listen port out of range', { p2p_listen: '/ip4/127.0.0.1/tcp/70000' }, 'p2p_listen'],
     ['an rpc_listen without a port', { rpc_listen: '127.0.0.1' }, 'rpc_listen'],
     ['an rpc_listen port out of range', { rpc_listen: '127.0.0.1:65536' }, 'rpc_listen'],
+    ['a metrics_listen without a port', { metrics_listen: '127.0.0.1' }, 'metrics_listen'],
     ['peers that are not an array', { peers: {} }, 'peers'],
     ['a peer that is not an object', { peers: ['x'] }, 'peers[0]'],
     [
