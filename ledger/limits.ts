@@ -41,6 +41,11 @@ export const rpcBatchLengthMax = 100
 export const rpcJsonDepthMax = 16
 export const rpcConnectionCountMax = 256
 export const rpcRequestTimeoutMs = 30_000
+/** WebSocket connections open at once (each also holds one of rpcConnectionCountMax's connections). */
+export const rpcWebSocketCountMax = 64
+export const rpcSubscriptionsPerSocketMax = 32
+/** Event bytes a subscriber may leave unread before it is dropped as a slow consumer. */
+export const rpcSocketBufferedBytesMax = 1_048_576
 /** Shorter than rpcRequestTimeoutMs, so broadcast_tx_commit answers "not committed in time" itself. */
 export const rpcCommitWaitMs = 25_000
 

@@ -178,6 +178,10 @@ export class Node {
           host: config.rpcListen.host,
           port: config.rpcListen.port,
           methods: nodeRpcMethods(opened),
+          events: {
+            onCommitted: (listener) => opened.onCommitted((committed) => listener(committed)),
+            receipt: (hash) => ledger.receipt(hash),
+          },
           ...bearerToken(config),
           onRejected: (reason) => metrics.rpcRejections.inc({ reason }),
           onCalled: (method, seconds) => metrics.rpcDuration.observe({ method }, seconds),

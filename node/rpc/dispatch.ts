@@ -36,6 +36,10 @@ export type RpcRejectReason =
   | 'unauthorized'
   /** Not a rejection of the request's form: refused for want of capacity (a full mempool), answered 503. */
   | 'overloaded'
+  /** WebSocket: too many sockets open, a subscriber too slow to read its events, too many subscriptions. */
+  | 'ws_socket_limit'
+  | 'ws_slow_consumer'
+  | 'ws_subscription_limit'
 
 /** The subset of a pino logger the RPC layer uses. */
 export interface RpcLogger {

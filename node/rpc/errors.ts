@@ -8,6 +8,8 @@ export const RpcErrorCode = {
   internalError: -32603,
   /** Implementation-defined server error (-32000 to -32099): the request ran past its time limit. */
   requestTimedOut: -32000,
+  /** A WebSocket connection holds as many subscriptions as it may. */
+  tooManySubscriptions: -32002,
 } as const
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 

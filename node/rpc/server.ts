@@ -12,6 +12,9 @@ import {
   rpcConnectionCountMax,
   rpcJsonDepthMax,
   rpcRequestTimeoutMs,
+  rpcSocketBufferedBytesMax,
+  rpcSubscriptionsPerSocketMax,
+  rpcWebSocketCountMax,
 } from '../../ledger/limits.js'
 import { ClientClosedError, readBody } from './body.js'
 import {
@@ -25,6 +28,7 @@ import {
 import { RpcErrorCode } from './errors.js'
 import { jsonDepth } from './json-depth.js'
 import { queryParams } from './query.js'
+import { type RpcEventSource, WebSocketRpc } from './websocket.js'
 
 export interface RpcLimits {
   readonly bodyBytesMax: number
@@ -32,6 +36,10 @@ export interface RpcLimits {
   readonly jsonDepthMax: number
   readonly connectionCountMax: number
   readonly requestTimeoutMs: number
+  readonly webSocketCountMax: number
+  readonly subscriptionsPerSocketMax: number
+  /** Event bytes a WebSocket subscriber may leave unread before it is closed as a slow consumer. */
+  readonly socketBufferedBytesMax: number
 }
 
 export const defaultRpcLimits: RpcLimits = {
@@ -40,6 +48,9 @@ export const defaultRpcLimits: RpcLimits = {
   jsonDepthMax: rpcJsonDepthMax,
   connectionCountMax: rpcConnectionCountMax,
   requestTimeoutMs: rpcRequestTimeoutMs,
+  webSocketCountMax: rpcWebSocketCountMax,
+  subscriptionsPerSocketMax: rpcSubscriptionsPerSocketMax,
+  socketBufferedBytesMax: rpcSocketBufferedBytesMax,
 }
 
 export type RpcRouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>
@@ -63,6 +74,8 @@ export interface RpcServerOptions {
    */
   readonly bearerToken?: string
   readonly logger?: RpcLogger
+  /** When set, /websocket serves JSON-RPC over WebSocket with subscriptions to these events (websocket.ts). */
+  readonly events?: RpcEventSource
 }
 
 /** Answers of GET /<method> carry this id, as CometBFT's URI interface does. */
@@ -77,6 +90,7 @@ export class RpcServer {
   private readonly options: RpcServerOptions
   private readonly logger: RpcLogger
   private readonly inFlight = new Set<AbortController>()
+  private webSocket: WebSocketRpc | undefined
   private closed = false
 
   private constructor(server: Server, options: RpcServerOptions, limits: RpcLimits, logger: RpcLogger) {
@@ -113,6 +127,7 @@ export class RpcServer {
     server.on('request', (request: IncomingMessage, response: ServerResponse) =>
       rpcServer.handle(request, response),
     )
+    if (options.events !== undefined) rpcServer.webSocket = rpcServer.#openWebSocket(options.events)
     server.on('drop', () => rpcServer.reject('connection_limit'))
     server.on('clientError', (_error, socket) => socket.destroy())
     return rpcServer
@@ -122,6 +137,7 @@ export class RpcServer {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.webSocket?.close()
     for (const controller of this.inFlight) controller.abort(new Error('RPC server closing'))
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
@@ -167,6 +183,24 @@ export class RpcServer {
         500,
         errorResponseText(null, { code: RpcErrorCode.internalError, message: 'internal error' }),
       )
+    })
+  }
+
+  #openWebSocket(events: RpcEventSource): WebSocketRpc {
+    const { limits } = this
+    return new WebSocketRpc(this.server, {
+      limits: {
+        socketCountMax: limits.webSocketCountMax,
+        subscriptionsPerSocketMax: limits.subscriptionsPerSocketMax,
+        bufferedBytesMax: limits.socketBufferedBytesMax,
+        messageBytesMax: limits.bodyBytesMax,
+        jsonDepthMax: limits.jsonDepthMax,
+        requestTimeoutMs: limits.requestTimeoutMs,
+      },
+      events,
+      authorized: (request) => this.#authorized(request),
+      dispatchOptions: (signal) => this.dispatchOptions(signal, () => {}),
+      reject: (reason) => this.reject(reason),
     })
   }
 

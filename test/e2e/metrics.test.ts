@@ -81,6 +81,8 @@ describe.skipIf(!promtool)('metrics (real validator processes, promtool)', () =>
     expect(total(samples, 'quorate_catching_up')).toBe(0)
     expect(total(samples, 'quorate_last_commit_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60)
     expect(has('quorate_mempool_bytes')).toBe(true)
+    // A certificate needs 3 of the 4 votes: the blocks committed so far lack someone's.
+    expect(total(samples, 'quorate_validator_missed_votes_total')).toBeGreaterThanOrEqual(1)
 
     const rules = join(monitoring, 'alerts.yml')
     execFileSync('promtool', ['check', 'rules', rules], { stdio: 'pipe' })
