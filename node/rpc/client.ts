@@ -26,6 +26,8 @@ export interface RpcCallOptions {
   readonly signal?: AbortSignal
   /** Defaults to a little over the server's commit wait, so broadcast_tx_commit can finish. */
   readonly timeoutMs?: number
+  /** The node's bearer token; defaults to QUORATE_RPC_TOKEN from the environment. */
+  readonly token?: string
 }
 
 const defaultTimeoutMs = rpcCommitWaitMs + 5_000
@@ -50,7 +52,7 @@ export async function rpcCall<T = unknown>(
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: rpcHeaders(),
+      headers: rpcHeaders(options.token),
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       signal,
     })
@@ -105,8 +107,8 @@ function describeFetchError(error: unknown): string {
 /** The bearer token for a node whose RPC requires one comes from the environment, never from a flag. */
 export const rpcTokenEnv = 'QUORATE_RPC_TOKEN'
 
-function rpcHeaders(): Record<string, string> {
-  const token = process.env[rpcTokenEnv]
+function rpcHeaders(given?: string): Record<string, string> {
+  const token = given ?? process.env[rpcTokenEnv]
   return token === undefined || token === ''
     ? { 'Content-Type': 'application/json' }
     : { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }
