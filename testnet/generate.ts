@@ -127,22 +127,57 @@ async function writeTestnet(
   pacing: BlockPacing,
   params: ConsensusParams,
 ): Promise<TestnetLayout> {
-  await mkdir(accountsDir(dir), { recursive: true })
-  const accounts: TestnetAccount[] = []
-  const accountKeys: Uint8Array[] = []
-  for (let index = 0; index < accountCount; index++) {
-    const keyPair = generateKeyPair()
-    const keyFile = accountKeyFile(dir, index)
-    await writeKeyFile(keyFile, keyPair)
-    accountKeys.push(keyPair.publicKey)
-    accounts.push({ keyFile, address: toHex(keyPair.publicKey), balance: accountBalance })
+  const chain = await newChain({ dir, chainId: testnetChainId, validatorCount, accountCount, params })
+  const validators = chain.keys.map((_, index) => testnetValidator(dir, basePort, index))
+  for (const validator of validators) {
+    const key = chain.keys[validator.index]!
+    await writeValidatorHome(validator.home, {
+      config: validatorConfig(validator, validators, chain.keys, pacing),
+      genesis: chain.genesis,
+      nodeKey: key.nodeKey,
+      consensusKey: key.consensusKey,
+    })
   }
-  const keys = Array.from({ length: validatorCount }, () => ({
+  return {
+    dir,
+    chainId: chain.genesis.chainId,
+    basePort,
+    validators,
+    accounts: chain.accounts,
+    reused: false,
+  }
+}
+
+/** A new chain's keys, its genesis, and its funded accounts' key files (written under `dir`/accounts). */
+export interface NewChain {
+  readonly keys: readonly { readonly nodeKey: KeyPair; readonly consensusKey: KeyPair }[]
+  readonly genesis: Genesis
+  readonly accounts: readonly TestnetAccount[]
+}
+
+export async function newChain(options: {
+  readonly dir: string
+  readonly chainId: string
+  readonly validatorCount: number
+  readonly accountCount: number
+  readonly params: ConsensusParams
+}): Promise<NewChain> {
+  await mkdir(accountsDir(options.dir), { recursive: true })
+  const accounts: TestnetAccount[] = []
+  const funded: Genesis['accounts'][number][] = []
+  for (let index = 0; index < options.accountCount; index++) {
+    const keyPair = generateKeyPair()
+    const keyFile = accountKeyFile(options.dir, index)
+    await writeKeyFile(keyFile, keyPair)
+    accounts.push({ keyFile, address: toHex(keyPair.publicKey), balance: accountBalance })
+    funded.push({ address: keyPair.publicKey, balance: accountBalance })
+  }
+  const keys = Array.from({ length: options.validatorCount }, () => ({
     nodeKey: generateKeyPair(),
     consensusKey: generateKeyPair(),
   }))
   const genesis: Genesis = {
-    chainId: testnetChainId,
+    chainId: options.chainId,
     genesisTimeMs: Date.now(),
     validators: keys.map((key, index) => ({
       index,
@@ -150,20 +185,10 @@ async function writeTestnet(
       consensusKey: key.consensusKey.publicKey,
       nodeKey: key.nodeKey.publicKey,
     })),
-    accounts: accountKeys.map((address) => ({ address, balance: accountBalance })),
-    params,
+    accounts: funded,
+    params: options.params,
   }
-  const validators = keys.map((_, index) => testnetValidator(dir, basePort, index))
-  for (const validator of validators) {
-    const key = keys[validator.index]!
-    await writeValidatorHome(validator.home, {
-      config: validatorConfig(validator, validators, keys, pacing),
-      genesis,
-      nodeKey: key.nodeKey,
-      consensusKey: key.consensusKey,
-    })
-  }
-  return { dir, chainId: genesis.chainId, basePort, validators, accounts, reused: false }
+  return { keys, genesis, accounts }
 }
 
 function validatorConfig(
@@ -261,7 +286,7 @@ function checkPorts(basePort: number, validatorCount: number): void {
   }
 }
 
-async function listDir(dir: string): Promise<string[]> {
+export async function listDir(dir: string): Promise<string[]> {
   try {
     return await readdir(dir)
   } catch (error) {
