@@ -138,11 +138,13 @@ export function parseConfig(json: unknown): NodeConfig {
     peers: json.peers === undefined ? defaultConfig.peers : parsePeers(json.peers),
     logLevel: json.log_level === undefined ? defaultConfig.logLevel : parseLogLevel(json.log_level),
     testnetMode:
-      json.testnet_mode === undefined ? defaultConfig.testnetMode : parseBoolean(json.testnet_mode),
+      json.testnet_mode === undefined
+        ? defaultConfig.testnetMode
+        : parseBoolean(json.testnet_mode, 'testnet_mode'),
     createEmptyBlocks:
       json.create_empty_blocks === undefined
         ? defaultConfig.createEmptyBlocks
-        : parseBoolean(json.create_empty_blocks),
+        : parseBoolean(json.create_empty_blocks, 'create_empty_blocks'),
     blockIntervalMs:
       json.block_interval_ms === undefined
         ? defaultConfig.blockIntervalMs
@@ -264,9 +266,9 @@ function parseBlockInterval(value: unknown): number {
   return value
 }
 
-function parseBoolean(value: unknown): boolean {
+function parseBoolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean')
-    throw new ConfigError('testnet_mode', `expected true or false, got ${describe(value)}`)
+    throw new ConfigError(field, `expected true or false, got ${describe(value)}`)
   return value
 }
 

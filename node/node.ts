@@ -185,6 +185,7 @@ export class Node {
           ...bearerToken(config),
           onRejected: (reason) => metrics.rpcRejections.inc({ reason }),
           onCalled: (method, seconds) => metrics.rpcDuration.observe({ method }, seconds),
+          logger,
           extraRoutes: {
             'GET /metrics': async (_request, response) => {
               response.writeHead(200, { 'content-type': metrics.registry.contentType })

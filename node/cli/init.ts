@@ -7,6 +7,7 @@ import { generateKeyPair } from '../../crypto/ed25519.js'
 import { toHex } from '../../crypto/hex.js'
 import { chainIdPattern, defaultConsensusParams, type GenesisAccount } from '../../ledger/genesis.js'
 import { defaultConfig, parseConfig } from '../config.js'
+import { homeFrom, homeOption } from './env.js'
 import { CliError } from './errors.js'
 import { writeValidatorHome } from './home.js'
 import { printJson } from './output.js'
@@ -87,7 +88,7 @@ export function registerInit(program: Command): void {
       'create a validator home directory for a single-validator chain: node and consensus key files, ' +
         'genesis.json, config.json and data/; refuses to replace existing files',
     )
-    .requiredOption('--home <dir>', 'the home directory to create')
+    .addOption(homeOption('the home directory to create'))
     .option('--moniker <name>', 'a name for this validator', defaultConfig.moniker)
     .option('--chain-id <id>', 'the chain id written to genesis', defaultChainId)
     .option('--p2p-listen <multiaddr>', 'libp2p listen address', defaultConfig.p2pListen)
@@ -98,7 +99,7 @@ export function registerInit(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [],
     )
-    .action(async (options: InitOptions) => {
-      printJson(await init(options))
+    .action(async (options: Omit<InitOptions, 'home'> & { home?: string }) => {
+      printJson(await init({ ...options, home: homeFrom(options.home) }))
     })
 }

@@ -1,11 +1,15 @@
 import '../polyfills.js'
-import { userFacingMessage } from './errors.js'
+import { CommanderError } from 'commander'
+import { exitCodeOf, userFacingMessage } from './errors.js'
 import { buildProgram } from './program.js'
 
 try {
   await buildProgram().parseAsync(process.argv)
 } catch (error) {
-  const message = userFacingMessage(error)
-  console.error(message === undefined ? error : `error: ${message}`)
-  process.exitCode = 1
+  // Commander has written its own message (or the help, or the version) already.
+  if (!(error instanceof CommanderError)) {
+    const message = userFacingMessage(error)
+    console.error(message === undefined ? error : `error: ${message}`)
+  }
+  process.exitCode = exitCodeOf(error)
 }

@@ -6,6 +6,7 @@ import { amountMax } from '../../ledger/app/index.js'
 import { CliError } from './errors.js'
 
 const addressPattern = /^[0-9a-fA-F]{64}$/
+const hashPattern = /^[0-9a-fA-F]{64}$/
 const decimalPattern = /^(?:0|[1-9][0-9]*)$/
 
 /** An account address: a 32-byte Ed25519 public key as 64 hex characters. */
@@ -22,6 +23,13 @@ export function parseAddress(text: string, flag: string): Uint8Array {
     )
   }
   return address
+}
+
+/** A SHA-256 hash (a transaction's or a block's) as 64 hex characters; returned lowercase. */
+export function parseHash(text: string, flag: string): string {
+  if (!hashPattern.test(text))
+    throw new CliError(`${flag}: expected a hash of 64 hex characters, got "${text}"`)
+  return text.toLowerCase()
 }
 
 /** A positive amount in the ledger's unit, up to u64. */

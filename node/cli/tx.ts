@@ -1,7 +1,7 @@
 // `quorate tx transfer`: sign a transfer with a key file and submit it over JSON-RPC.
 // Without --nonce the node's view of the next nonce is used (`account`.next_nonce: the committed nonce plus
 // that node's pending transactions from the sender), so transfers sent back to back, even through different
-// validators, get consecutive nonces.
+// validators, get consecutive nonces. `quorate tx <hash>` (`tx show`, the group's default) looks one up.
 
 import type { Command } from 'commander'
 import { toHex } from '../../crypto/hex.js'
@@ -9,10 +9,11 @@ import { readKeyFile } from '../../crypto/keyfile.js'
 import { isValidChainId } from '../../ledger/codec/index.js'
 import { buildTransfer, txHashHex, txToHex } from '../client/transfer.js'
 import { RpcCallError, RpcTransportError, rpcCall } from '../rpc/client.js'
-import { CliError } from './errors.js'
+import { rpcOption, rpcUrlFrom } from './env.js'
+import { CommitNotSeenError, TxRejectedError, UnexpectedAnswerError } from './errors.js'
 import { printJson } from './output.js'
 import { parseAddress, parseAmount, parseInteger, parseRpcUrl } from './parse.js'
-import { defaultRpcUrl } from './status.js'
+import { queryTx } from './query.js'
 
 export interface TransferOptions {
   readonly rpc: string
@@ -63,7 +64,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     'status',
   )
   if (!isValidChainId(chainId))
-    throw new CliError(`the node reports an invalid chain id ${JSON.stringify(chainId)}`)
+    throw new UnexpectedAnswerError(`the node reports an invalid chain id ${JSON.stringify(chainId)}`)
   const nonce = explicitNonce ?? (await nextNonce(rpc, from))
 
   const tx = buildTransfer({ chainId, keyPair, to, amount, nonce })
@@ -87,9 +88,10 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     // With --wait the node may have admitted the transfer and only the wait for its commit failed: say so,
     // because sending it again with a new nonce would pay twice.
     if (options.wait === true && (isServerDefinedError(error) || error instanceof RpcTransportError)) {
-      throw new CliError(
+      throw new CommitNotSeenError(
         `transfer ${txHashHex(tx)} (nonce ${nonce}) was sent, but no commit was seen: ${error.message}. ` +
-          'It may still commit; look it up with the `tx` RPC method before sending it again.',
+          `It may still commit; look it up with \`quorate tx ${txHashHex(tx)}\` before sending it again.`,
+        { cause: error },
       )
     }
     throw error
@@ -113,15 +115,29 @@ async function nextNonce(rpc: string, address: string): Promise<number> {
   return optionalCount(account, 'next_nonce') ?? countField(account, 'nonce', 'account')
 }
 
+/** The flags as commander parses them: --rpc may be left to $QUORATE_RPC or the default. */
+type CliTransferOptions = Omit<TransferOptions, 'rpc'> & { readonly rpc?: string }
+
 export function registerTx(program: Command): void {
-  const tx = program.command('tx').description('build, sign and submit transactions')
+  const tx = program
+    .command('tx')
+    .description('look up a committed transaction (`quorate tx <hash>`), or build, sign and submit one')
+  tx.command('show <hash>', { isDefault: true })
+    .description(
+      'print a committed transaction (the `tx` RPC method: height, index, code, log) as JSON; ' +
+        '`quorate tx <hash>` is short for it',
+    )
+    .addOption(rpcOption())
+    .action(async (hash: string, options: { rpc?: string }) => {
+      printJson(await queryTx(rpcUrlFrom(options.rpc), hash))
+    })
   tx.command('transfer')
     .description(
       'sign a transfer with the key file given by --from and submit it with broadcast_tx_sync (or ' +
         'broadcast_tx_commit with --wait); prints JSON with the tx hash, the result code and log, and with ' +
-        '--wait the committed height; exits with 1 if the node rejects the transfer',
+        '--wait the committed height; exits with 4 if the node rejects the transfer',
     )
-    .option('--rpc <url>', "the node's JSON-RPC URL", defaultRpcUrl)
+    .addOption(rpcOption())
     .requiredOption('--from <keyfile>', "the sender's key file (see `quorate keys new`)")
     .requiredOption('--to <address>', "the recipient's address: 64 hex characters (a public key)")
     .requiredOption('--amount <n>', 'a whole number greater than 0')
@@ -130,10 +146,10 @@ export function registerTx(program: Command): void {
       "the sender's nonce; default: the next nonce as the node sees it, pending txs included",
     )
     .option('--wait', 'wait until the transfer is committed and print its height', false)
-    .action(async (options: TransferOptions) => {
-      const result = await transfer(options)
+    .action(async (options: CliTransferOptions) => {
+      const result = await transfer({ ...options, rpc: rpcUrlFrom(options.rpc) })
       printJson(result)
-      if (result.code !== 0) throw new CliError(`transfer rejected (code ${result.code}): ${result.log}`)
+      if (result.code !== 0) throw new TxRejectedError(result.code, result.log)
     })
   tx.command('sign')
     .description(
@@ -141,13 +157,13 @@ export function registerTx(program: Command): void {
         'pass as the "tx" parameter of broadcast_tx_sync or broadcast_tx_commit (with curl, say); the node at ' +
         '--rpc is only asked for the chain id and, without --nonce, the next nonce',
     )
-    .option('--rpc <url>', "the node's JSON-RPC URL", defaultRpcUrl)
+    .addOption(rpcOption())
     .requiredOption('--from <keyfile>', "the sender's key file (see `quorate keys new`)")
     .requiredOption('--to <address>', "the recipient's address: 64 hex characters (a public key)")
     .requiredOption('--amount <n>', 'a whole number greater than 0')
     .option('--nonce <k>', "the sender's nonce; default: the next nonce as the node sees it")
-    .action(async (options: TransferOptions) => {
-      printJson(await transfer({ ...options, signOnly: true }))
+    .action(async (options: CliTransferOptions) => {
+      printJson(await transfer({ ...options, rpc: rpcUrlFrom(options.rpc), signOnly: true }))
     })
 }
 
@@ -158,7 +174,7 @@ function isServerDefinedError(error: unknown): error is RpcCallError {
 
 function fieldsOf(value: unknown, method: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new CliError(`unexpected answer to ${method}: expected an object`)
+    throw new UnexpectedAnswerError(`unexpected answer to ${method}: expected an object`)
   }
   return value as Record<string, unknown>
 }
@@ -166,14 +182,14 @@ function fieldsOf(value: unknown, method: string): Record<string, unknown> {
 function stringField(value: unknown, field: string, method: string): string {
   const found = fieldsOf(value, method)[field]
   if (typeof found !== 'string')
-    throw new CliError(`unexpected answer to ${method}: "${field}" is not a string`)
+    throw new UnexpectedAnswerError(`unexpected answer to ${method}: "${field}" is not a string`)
   return found
 }
 
 function countField(value: unknown, field: string, method: string): number {
   const found = optionalCount(value, field)
   if (found === undefined)
-    throw new CliError(`unexpected answer to ${method}: "${field}" is not a whole number`)
+    throw new UnexpectedAnswerError(`unexpected answer to ${method}: "${field}" is not a whole number`)
   return found
 }
 

@@ -129,6 +129,7 @@ describe('parseConfig', () => {
     ],
     ['an unknown log_level', { log_level: 'verbose' }, 'log_level'],
     ['a testnet_mode that is a string', { testnet_mode: 'yes' }, 'testnet_mode'],
+    ['a create_empty_blocks that is a number', { create_empty_blocks: 1 }, 'create_empty_blocks'],
   ])('refuses %s, naming the field', (_name, json, field) => {
     const error = configError(json)
     expect(error.field).toBe(field)

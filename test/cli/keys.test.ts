@@ -1,11 +1,13 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toHex } from '../../crypto/hex.js'
 import { KeyFileError, readKeyFile } from '../../crypto/keyfile.js'
-import { userFacingMessage } from '../../node/cli/errors.js'
-import { keysNew } from '../../node/cli/keys.js'
+import { CliError, exitCodeOf, exitCodes, userFacingMessage } from '../../node/cli/errors.js'
+import { init } from '../../node/cli/init.js'
+import { type HomeKeysShowResult, keysNew, keysShow } from '../../node/cli/keys.js'
 
 describe('quorate keys new', () => {
   let dir: string
@@ -40,5 +42,59 @@ describe('quorate keys new', () => {
     const second = await keysNew({ out, force: true })
     expect(second.address).not.toBe(first.address)
     expect(toHex((await readKeyFile(out)).publicKey)).toBe(second.address)
+  })
+})
+
+describe('quorate keys show', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'quorate-keys-'))
+  })
+  afterEach(async () => {
+    vi.unstubAllEnvs()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('--key: prints the address (public key) of a key file, never its secret', async () => {
+    const out = join(dir, 'alice.json')
+    const { address } = await keysNew({ out })
+    const shown = await keysShow({ key: out })
+    expect(shown).toEqual({ address, key_file: out })
+    const secret = toHex((await readKeyFile(out)).secretKey)
+    expect(JSON.stringify(shown)).not.toContain(secret)
+  })
+
+  it("--home: prints the consensus key, the node key and the node key's libp2p peer id", async () => {
+    const home = join(dir, 'home')
+    const created = await init({ home })
+    const shown = await keysShow({ home })
+    expect(shown).toMatchObject({ home, consensus_key: created.consensus_key, node_key: created.node_key })
+    const peerId = peerIdFromString((shown as HomeKeysShowResult).peer_id)
+    expect(peerId.type).toBe('Ed25519')
+    expect(toHex(peerId.publicKey!.raw)).toBe(created.node_key)
+  })
+
+  it('takes the home from $QUORATE_HOME, and --key over it', async () => {
+    const home = join(dir, 'home')
+    const created = await init({ home })
+    vi.stubEnv('QUORATE_HOME', home)
+    expect(await keysShow({})).toMatchObject({ node_key: created.node_key })
+    expect(await keysShow({ key: join(home, 'consensus_key.json') })).toMatchObject({
+      address: created.consensus_key,
+    })
+  })
+
+  it('refuses neither or both of --key and --home', async () => {
+    vi.stubEnv('QUORATE_HOME', '')
+    await expect(keysShow({})).rejects.toThrow(/give --key FILE or --home DIR/)
+    await expect(keysShow({ key: 'a.json', home: 'b' })).rejects.toThrow(CliError)
+  })
+
+  it('names a key file that is not one', async () => {
+    const out = join(dir, 'bad.json')
+    await writeFile(out, '{}')
+    const error = await keysShow({ key: out }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KeyFileError)
+    expect(exitCodeOf(error)).toBe(exitCodes.badInput)
   })
 })

@@ -8,7 +8,13 @@ import { writeKeyFile } from '../../crypto/keyfile.js'
 import { decodeTx } from '../../ledger/codec/index.js'
 import { txSigningBytes } from '../../ledger/hashing.js'
 import type { Tx } from '../../ledger/types.js'
-import { CliError, userFacingMessage } from '../../node/cli/errors.js'
+import {
+  CliError,
+  CommitNotSeenError,
+  exitCodeOf,
+  exitCodes,
+  userFacingMessage,
+} from '../../node/cli/errors.js'
 import { transfer } from '../../node/cli/tx.js'
 import { buildTransfer, txHashHex, txToHex } from '../../node/client/transfer.js'
 import { invalidParams, RpcError } from '../../node/rpc/errors.js'
@@ -162,6 +168,7 @@ describe('quorate tx transfer', () => {
     const error = await transfer(options(extra)).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CliError)
     expect(userFacingMessage(error)).toMatch(message)
+    expect(exitCodeOf(error)).toBe(exitCodes.badInput)
     expect(received).toEqual([])
   })
 
@@ -179,10 +186,12 @@ describe('quorate tx transfer', () => {
       logger: { error: () => {} },
     })
     const error = await transfer(options({ wait: true })).catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(CliError)
-    expect((error as Error).message).toMatch(
-      /transfer [0-9a-f]{64} \(nonce 6\) was sent, but no commit was seen/,
+    expect(error).toBeInstanceOf(CommitNotSeenError)
+    expect(userFacingMessage(error)).toMatch(
+      /transfer [0-9a-f]{64} \(nonce 6\) was sent, but no commit was seen.*quorate tx [0-9a-f]{64}/,
     )
+    // The node answered (with an error): not "unreachable".
+    expect(exitCodeOf(error)).toBe(exitCodes.failure)
   })
 
   it('names a missing key file and how to create one', async () => {
@@ -197,5 +206,6 @@ describe('quorate tx transfer', () => {
     await server.close()
     const error = await transfer(options({ rpc: url })).catch((caught: unknown) => caught)
     expect(userFacingMessage(error)).toMatch(/cannot reach the RPC server \(ECONNREFUSED\)/)
+    expect(exitCodeOf(error)).toBe(exitCodes.unreachable)
   })
 })
