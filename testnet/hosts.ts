@@ -122,7 +122,7 @@ function hostConfig(
 }
 
 /** network.json: which home goes to which host, and the funded accounts. */
-function networkJson(network: HostNetwork) {
+export function networkJson(network: HostNetwork) {
   return {
     chain_id: network.chainId,
     validators: network.validators.map((validator) => ({

@@ -129,8 +129,9 @@ async function checked<T>(load: () => Promise<T>, path: string, note: Note): Pro
   }
 }
 
-export function registerConfig(program: Command): void {
-  const config = program.command('config').description("check a validator home's files")
+/** `quorate config …`; returns the group, which other files add commands to. */
+export function registerConfig(program: Command): Command {
+  const config = program.command('config').description("check and edit a validator home's config")
   config
     .command('validate')
     .description(
@@ -150,4 +151,5 @@ export function registerConfig(program: Command): void {
         )
       }
     })
+  return config
 }

@@ -6,6 +6,7 @@ import { packageVersion } from '../version.js'
 import { registerConfig } from './config-validate.js'
 import { defaultRpcUrl, homeEnv, rpcEnv } from './env.js'
 import { exitCodes } from './errors.js'
+import { registerGenesis } from './genesis.js'
 import { registerInit } from './init.js'
 import { registerKeys } from './keys.js'
 import { registerQueries } from './query.js'
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
     .addHelpText('after', helpEpilog)
   registerInit(program)
   registerKeys(program)
-  registerConfig(program)
+  registerGenesis(program, registerConfig(program))
   registerStart(program)
   registerTx(program)
   registerQueries(program)

@@ -1,19 +1,29 @@
 // `quorate testnet`: a local testnet of validator processes with live progress (see testnet/runner.ts).
 // The one place node/ imports testnet/: the CLI hosts the command; the runner lives with the other tools.
 
+import { isIP } from 'node:net'
 import type { Command } from 'commander'
 import { asCommitRule, type CommitRule, commitRules } from '../../ledger/commit-rule.js'
 import { defaultConsensusParams } from '../../ledger/genesis.js'
+import {
+  defaultHostP2pPort,
+  defaultHostRpcPort,
+  hostsOf,
+  networkJson,
+  writeHostHomes,
+} from '../../testnet/hosts.js'
 import {
   defaultAccountCount,
   defaultBasePort,
   defaultTestnetDir,
   defaultValidatorCount,
   testnetAccountCountMax,
+  testnetChainId,
   testnetValidatorCountMax,
 } from '../../testnet/layout.js'
 import { runTestnet } from '../../testnet/runner.js'
 import { CliError } from './errors.js'
+import { printJson } from './output.js'
 import { parseInteger } from './parse.js'
 
 interface TestnetFlags {
@@ -24,6 +34,10 @@ interface TestnetFlags {
   readonly reset: boolean
   readonly byzantine: readonly string[]
   readonly commitRule: string
+  readonly hostnames?: string
+  readonly rpcHost: string
+  readonly p2pPort: string
+  readonly rpcPort: string
 }
 
 export function registerTestnet(program: Command): void {
@@ -57,6 +71,19 @@ export function registerTestnet(program: Command): void {
       defaultConsensusParams.commitRule,
     )
     .option(
+      '--hostnames <h0,h1,...>',
+      'instead: write one home per host (DIR/validator-i for the i-th name, a DNS name or an IP address, ' +
+        'p2p on all interfaces, peers dialed by name, testnet mode off) and DIR/network.json; start nothing ' +
+        '(docs/deployment.md)',
+    )
+    .option('--rpc-host <host>', 'with --hostnames: the address the RPC listens on at each host', '127.0.0.1')
+    .option('--p2p-port <port>', 'with --hostnames: the p2p port at each host', String(defaultHostP2pPort))
+    .option(
+      '--rpc-port <port>',
+      'with --hostnames: the JSON-RPC port at each host',
+      String(defaultHostRpcPort),
+    )
+    .option(
       '--byzantine <index=name>',
       'run validator INDEX as the malicious fixture NAME (repeatable)',
       (value: string, previous: string[]) => [...previous, value],
@@ -68,6 +95,20 @@ export function registerTestnet(program: Command): void {
       const validators = parseInteger(flags.validators, '--validators', 1, testnetValidatorCountMax)
       const basePort = parseInteger(flags.basePort, '--base-port', 1024, 65_535)
       const accounts = parseInteger(flags.accounts, '--accounts', 0, testnetAccountCountMax)
+      if (flags.hostnames !== undefined) {
+        const network = await writeHostHomes({
+          dir: flags.dir,
+          hostnames: hostsOf(flags.hostnames),
+          chainId: testnetChainId,
+          accounts,
+          p2pPort: parseInteger(flags.p2pPort, '--p2p-port', 1, 65_535),
+          rpcPort: parseInteger(flags.rpcPort, '--rpc-port', 1, 65_535),
+          rpcHost: listenHost(flags.rpcHost),
+          params: { ...defaultConsensusParams, commitRule: parseCommitRule(flags.commitRule) },
+        })
+        printJson(networkJson(network))
+        return
+      }
       await runTestnet({
         dir: flags.dir,
         reset: flags.reset,
@@ -96,4 +137,11 @@ function parseByzantine(entries: readonly string[]): Record<number, string> {
     byzantine[Number(match[1])] = match[2]!
   }
   return byzantine
+}
+
+/** --rpc-host: an IP address to listen on (0.0.0.0 or :: for every interface). */
+function listenHost(text: string): string {
+  if (isIP(text) === 0)
+    throw new CliError(`--rpc-host: expected an IP address such as 127.0.0.1 or 0.0.0.0, got "${text}"`)
+  return text
 }
