@@ -41,50 +41,61 @@ export interface AdmissionDeps {
   readonly isCommitted: (hash: Uint8Array) => Promise<boolean>
 }
 
+function answer(code: AdmissionCode, log: string, hashHex: string | null = null, tx: Tx | null = null) {
+  return { hashHex, code, log, tx }
+}
+
 /**
- * The mempool's front door: size, decode, chain id, signature (off the event loop, cached), committed, nonce,
- * dedup. "Already committed" is decided from memory for every fresh tx; only a tx whose nonce is used, and not
- * committed recently, costs a read of the tx index (see committed-txs.ts).
+ * Size, decoding and chain id: what needs no state and no signature check (all broadcast_tx_async waits for).
+ * Code ok with the decoded tx and its hash, or why not.
  */
-export async function admitTx(deps: AdmissionDeps, bytes: Uint8Array): Promise<AdmissionResult> {
-  const fail = (code: AdmissionCode, log: string, hashHex: string | null = null, tx: Tx | null = null) => ({
-    hashHex,
-    code,
-    log,
-    tx,
-  })
+export function statelessTxCheck(bytes: Uint8Array, chainId: string): AdmissionResult {
   if (bytes.length > txBytesMax)
-    return fail(AdmissionCode.tooLarge, `transaction exceeds ${txBytesMax} bytes`)
+    return answer(AdmissionCode.tooLarge, `transaction exceeds ${txBytesMax} bytes`)
   let tx: Tx
   try {
     tx = decodeTx(bytes)
   } catch (error) {
     if (error instanceof DecodeError)
-      return fail(AdmissionCode.malformed, `malformed transaction: ${error.message}`)
+      return answer(AdmissionCode.malformed, `malformed transaction: ${error.message}`)
     throw error
   }
-  const hash = txHash(tx)
-  const hashHex = toHex(hash)
-  if (tx.chainId !== deps.chainId) {
-    return fail(
-      AdmissionCode.wrongChain,
-      `transaction is for chain ${tx.chainId}, not ${deps.chainId}`,
-      hashHex,
-    )
-  }
+  const hashHex = toHex(txHash(tx))
+  if (tx.chainId !== chainId)
+    return answer(AdmissionCode.wrongChain, `transaction is for chain ${tx.chainId}, not ${chainId}`, hashHex)
+  return answer(AdmissionCode.ok, '', hashHex, tx)
+}
+
+/**
+ * The mempool's front door: size, decode, chain id, signature (off the event loop, cached), committed, nonce,
+ * dedup. "Already committed" is decided from memory for every fresh tx; only a tx whose nonce is used, and not
+ * committed recently, costs a read of the tx index (see committed-txs.ts). `mode` 'check' (check_tx) runs every
+ * check and answers what admission would answer now, leaving the mempool as it is.
+ */
+export async function admitTx(
+  deps: AdmissionDeps,
+  bytes: Uint8Array,
+  mode: 'admit' | 'check' = 'admit',
+): Promise<AdmissionResult> {
+  const decoded = statelessTxCheck(bytes, deps.chainId)
+  const { tx, hashHex } = decoded
+  if (decoded.code !== AdmissionCode.ok || tx === null || hashHex === null) return decoded
   if (deps.mempool.has(hashHex))
-    return fail(AdmissionCode.alreadyPending, 'already in the mempool', hashHex, tx)
-  if (!(await deps.txVerifier.verifyAsync(tx, hashHex))) {
-    return fail(AdmissionCode.badSignature, 'invalid signature', hashHex)
-  }
-  const known = deps.committedTxs.lookup(tx, hashHex, deps.app.account(tx.from).nonce)
-  if (known === 'committed' || (known === 'unknown' && (await deps.isCommitted(hash))))
-    return fail(AdmissionCode.alreadyCommitted, 'already committed', hashHex, tx)
+    return answer(AdmissionCode.alreadyPending, 'already in the mempool', hashHex, tx)
+  if (!(await deps.txVerifier.verifyAsync(tx, hashHex)))
+    return answer(AdmissionCode.badSignature, 'invalid signature', hashHex)
   const committed = deps.app.account(tx.from)
+  const known = deps.committedTxs.lookup(tx, hashHex, committed.nonce)
+  if (known === 'committed' || (known === 'unknown' && (await deps.isCommitted(txHash(tx)))))
+    return answer(AdmissionCode.alreadyCommitted, 'already committed', hashHex, tx)
   const check = deps.app.checkTx(tx)
-  if (check.code === ReceiptCode.badNonce) return fail(AdmissionCode.badNonce, check.log, hashHex)
-  if (check.code !== ReceiptCode.ok) return fail(AdmissionCode.rejectedByApp, check.log, hashHex)
-  const added = deps.mempool.add({ tx, hashHex, bytes: bytes.length }, committed)
+  if (check.code === ReceiptCode.badNonce) return answer(AdmissionCode.badNonce, check.log, hashHex)
+  if (check.code !== ReceiptCode.ok) return answer(AdmissionCode.rejectedByApp, check.log, hashHex)
+  const entry = { tx, hashHex, bytes: bytes.length }
+  // The state may have moved while the signature was checked: the mempool judges against it as it is now.
+  const now = deps.app.account(tx.from)
+  const added =
+    mode === 'admit' ? deps.mempool.add(entry, now) : (deps.mempool.refusal(entry, now) ?? { ok: true })
   if (!added.ok) {
     const code =
       added.code === 'full'
@@ -92,7 +103,7 @@ export async function admitTx(deps: AdmissionDeps, bytes: Uint8Array): Promise<A
         : added.code === 'duplicate'
           ? AdmissionCode.alreadyPending
           : AdmissionCode.badNonce
-    return fail(code, added.log, hashHex, tx)
+    return answer(code, added.log, hashHex, tx)
   }
-  return { hashHex, code: AdmissionCode.ok, log: '', tx }
+  return answer(AdmissionCode.ok, '', hashHex, tx)
 }

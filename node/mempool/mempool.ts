@@ -62,7 +62,8 @@ export class Mempool {
     return nonce
   }
 
-  add(entry: MempoolEntry, committed: Account): AdmitResult {
+  /** Why `add` would refuse the entry now, without changing anything (check_tx); undefined if it would not. */
+  refusal(entry: MempoolEntry, committed: Account): Exclude<AdmitResult, { readonly ok: true }> | undefined {
     if (this.#byHash.has(entry.hashHex))
       return { ok: false, code: 'duplicate', log: 'already in the mempool' }
     const { tx } = entry
@@ -76,14 +77,21 @@ export class Mempool {
     if (tx.nonce > committed.nonce + this.#limits.nonceGapMax) {
       return { ok: false, code: 'nonce-gap', log: `nonce ${tx.nonce} is too far ahead of ${committed.nonce}` }
     }
-    const senderHex = toHex(tx.from)
-    const pending = this.#bySender.get(senderHex)
-    if (pending?.has(tx.nonce)) {
+    if (this.#bySender.get(toHex(tx.from))?.has(tx.nonce)) {
       return { ok: false, code: 'nonce-taken', log: `another pending transaction uses nonce ${tx.nonce}` }
     }
     if (this.#byHash.size >= this.#limits.txCountMax || this.#bytes + entry.bytes > this.#limits.bytesMax) {
       return { ok: false, code: 'full', log: 'mempool is full' }
     }
+    return undefined
+  }
+
+  add(entry: MempoolEntry, committed: Account): AdmitResult {
+    const refused = this.refusal(entry, committed)
+    if (refused !== undefined) return refused
+    const { tx } = entry
+    const senderHex = toHex(tx.from)
+    const pending = this.#bySender.get(senderHex)
     const stored: MempoolEntry = { ...entry, admittedAtMs: this.#nowMs() }
     this.#byHash.set(entry.hashHex, stored)
     this.#bytes += entry.bytes

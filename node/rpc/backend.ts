@@ -15,15 +15,29 @@ export interface CommitWaitOptions {
 /** What the JSON-RPC methods need from a validator (the Validator implements it; tests may too). */
 export interface RpcBackend {
   readonly genesis: Genesis
-  /** Committed blocks, transactions and receipts (reads only). */
-  readonly ledger: Pick<LedgerStore, 'head' | 'blockByHeight' | 'txLocation' | 'receipt'>
+  /** Committed blocks with their QCs, transactions and receipts (reads only). */
+  readonly ledger: Pick<
+    LedgerStore,
+    'head' | 'blockByHeight' | 'blockByHash' | 'qcForBlock' | 'txLocation' | 'receipt'
+  >
   readonly evidence: Pick<EvidencePool, 'rpcResult'>
   status(): Record<string, unknown>
   consensusState(): Record<string, unknown>
+  /** The node keys (hex) of the peers connected now. */
+  connectedPeers(): readonly string[]
   /** The committed account, and the next nonce counting the sender's pending transactions. */
   account(address: Uint8Array): { readonly account: Account; readonly nextNonce: number }
   mempoolStats(): { readonly txCount: number; readonly bytes: number }
+  /** Pending transactions, oldest first, at most `limit`. */
+  pendingTxs(limit: number): readonly Tx[]
   submitTx(bytes: Uint8Array): Promise<AdmissionResult>
+  /**
+   * Starts admitting `bytes` (submitTx) without waiting for it; a failure is logged and counted. False when too
+   * many admissions are already under way (nothing was started).
+   */
+  submitTxInBackground(bytes: Uint8Array): boolean
+  /** What submitTx would answer now, with nothing added to the mempool or its journal. */
+  checkTx(bytes: Uint8Array): Promise<AdmissionResult>
   /**
    * Listens before it looks the transaction up, so no commit is missed in between. Woken by the commit, the
    * answer carries the receipt.

@@ -10,6 +10,8 @@ export const RpcErrorCode = {
   requestTimedOut: -32000,
   /** A WebSocket connection holds as many subscriptions as it may. */
   tooManySubscriptions: -32002,
+  /** The result would be too large; the message names the method to use instead (genesis_chunked). */
+  resultTooLarge: -32003,
 } as const
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 

@@ -1,47 +1,14 @@
 import { toHex } from '../../crypto/hex.js'
-import { blockHash, txHash } from '../../ledger/hashing.js'
-import { rpcCommitWaitMs } from '../../ledger/limits.js'
 import { StoreError } from '../../ledger/store/index.js'
-import type { Block, Receipt } from '../../ledger/types.js'
 import { evidenceRpcPageLengthDefault, evidenceRpcPageLengthMax } from '../evidence/index.js'
-import { AdmissionCode } from '../mempool/admission.js'
 import type { RpcBackend } from './backend.js'
-import type { RpcMethodContext, RpcMethods } from './dispatch.js'
+import { chainRpcMethods } from './chain-methods.js'
+import type { RpcMethods } from './dispatch.js'
 import { invalidParams, RpcError, RpcErrorCode } from './errors.js'
+import { genesisRpcMethods } from './genesis-methods.js'
+import { mempoolRpcMethods } from './mempool-methods.js'
+import { netInfo } from './net-info.js'
 import { heightParam, hexParam, paramsObject } from './params.js'
-
-/** Implementation-defined error: the transaction was admitted but did not commit within the wait. */
-const commitTimeoutCode = -32001
-
-export function blockJson(block: Block, hash: Uint8Array) {
-  const { header } = block
-  return {
-    hash: toHex(hash),
-    height: header.height,
-    view: header.view,
-    parent_hash: toHex(header.parentHash),
-    proposer: header.proposer,
-    timestamp_ms: header.timestampMs,
-    tx_root: toHex(header.txRoot),
-    state_root: toHex(header.stateRoot),
-    justify: {
-      view: header.justify.view,
-      block_hash: toHex(header.justify.blockHash),
-      signers: header.justify.signers,
-    },
-    txs: block.txs.map((tx) => ({
-      hash: toHex(txHash(tx)),
-      from: toHex(tx.from),
-      nonce: tx.nonce,
-      to: toHex(tx.body.to),
-      amount: tx.body.amount.toString(),
-    })),
-  }
-}
-
-function receiptJson(receipt: Receipt) {
-  return { code: receipt.code, log: receipt.log }
-}
 
 /**
  * A read that finds corrupt stored data answers with a clear error (and a log line and metric at the node),
@@ -66,24 +33,24 @@ function refusingCorruptData(node: RpcBackend, methods: RpcMethods): RpcMethods 
   return wrapped
 }
 
-/** The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex). */
+/**
+ * The JSON-RPC methods of a validator (names after CometBFT's; bytes as lowercase hex; docs/rpc.md). Params are
+ * an object, or an array in each method's documented order; methods without params ignore any.
+ */
 export function nodeRpcMethods(node: RpcBackend): RpcMethods {
-  const broadcastTxSync = async (params: unknown, { overloaded }: RpcMethodContext) => {
-    const result = await node.submitTx(hexParam(paramsObject(params), 'tx'))
-    if (result.code === AdmissionCode.mempoolFull) overloaded()
-    return { hash: result.hashHex, code: result.code, log: result.log }
-  }
+  let peers: ReturnType<typeof netInfo> | undefined
   return refusingCorruptData(node, {
     health: async () => ({}),
     status: async () => node.status(),
-    block: async (params) => {
-      const height = heightParam(paramsObject(params), 'height') ?? node.ledger.head().height
-      const block = await node.ledger.blockByHeight(height)
-      if (block === undefined) throw invalidParams(`no committed block at height ${height}`)
-      return blockJson(block, blockHash(block.header))
+    net_info: async () => {
+      peers ??= netInfo(node.genesis)
+      return peers(node.connectedPeers())
     },
+    ...genesisRpcMethods(node.genesis),
+    ...chainRpcMethods(node),
+    ...mempoolRpcMethods(node),
     account: async (params) => {
-      const address = hexParam(paramsObject(params), 'address', 32)
+      const address = hexParam(paramsObject(params, ['address']), 'address', 32)
       const { account, nextNonce } = node.account(address)
       return {
         address: toHex(address),
@@ -91,54 +58,6 @@ export function nodeRpcMethods(node: RpcBackend): RpcMethods {
         nonce: account.nonce,
         next_nonce: nextNonce,
       }
-    },
-    // Both answer after admission (CheckTx); async is kept for CometBFT clients that call it.
-    broadcast_tx_async: broadcastTxSync,
-    broadcast_tx_sync: broadcastTxSync,
-    broadcast_tx_commit: async (params, { signal, overloaded }) => {
-      const bytes = hexParam(paramsObject(params), 'tx')
-      const result = await node.submitTx(bytes)
-      if (result.code === AdmissionCode.mempoolFull) overloaded()
-      if (result.hashHex === null || result.tx === null)
-        return { hash: result.hashHex, code: result.code, log: result.log }
-      const hash = txHash(result.tx)
-      // Admitted now, or admitted (or committed) before: wait for its commit. The waiter listens before it
-      // looks the transaction up, so a commit that lands in between is not missed.
-      const location =
-        result.code === 0 ||
-        result.code === AdmissionCode.alreadyPending ||
-        result.code === AdmissionCode.alreadyCommitted
-          ? await node.waitForCommit(result.hashHex, { timeoutMs: rpcCommitWaitMs, signal, tx: result.tx })
-          : undefined
-      if (result.code !== 0 && location === undefined)
-        return { hash: result.hashHex, code: result.code, log: result.log }
-      if (location === undefined) {
-        throw new RpcError(commitTimeoutCode, 'transaction not committed in time; query it later with `tx`', {
-          hash: result.hashHex,
-        })
-      }
-      const receipt = location.receipt ?? (await node.ledger.receipt(hash))
-      return {
-        hash: result.hashHex,
-        height: location.height,
-        ...(receipt ? receiptJson(receipt) : { code: 0, log: '' }),
-      }
-    },
-    tx: async (params) => {
-      const hash = hexParam(paramsObject(params), 'hash', 32)
-      const location = await node.ledger.txLocation(hash)
-      if (location === undefined) throw invalidParams(`transaction ${toHex(hash)} is not committed`)
-      const receipt = await node.ledger.receipt(hash)
-      return {
-        hash: toHex(hash),
-        height: location.height,
-        index: location.index,
-        ...(receipt ? receiptJson(receipt) : {}),
-      }
-    },
-    num_unconfirmed_txs: async () => {
-      const { txCount, bytes } = node.mempoolStats()
-      return { n_txs: txCount, total_bytes: bytes }
     },
     validators: async () => ({
       validators: node.genesis.validators.map((validator) => ({
@@ -150,7 +69,7 @@ export function nodeRpcMethods(node: RpcBackend): RpcMethods {
     }),
     consensus_state: async () => node.consensusState(),
     evidence: async (params) => {
-      const object = paramsObject(params)
+      const object = paramsObject(params, ['offset', 'limit'])
       const offset = heightParam(object, 'offset') ?? 0
       const limit = heightParam(object, 'limit') ?? evidenceRpcPageLengthDefault
       if (limit > evidenceRpcPageLengthMax) throw invalidParams(`limit: at most ${evidenceRpcPageLengthMax}`)

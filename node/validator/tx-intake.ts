@@ -80,6 +80,11 @@ export class TxIntake {
     return result
   }
 
+  /** Every admission check, answering what `submit` would answer now, with nothing admitted (check_tx). */
+  check(bytes: Uint8Array): Promise<AdmissionResult> {
+    return admitTx(this.#admissionDeps, bytes, 'check')
+  }
+
   /** On start: the journaled transactions are admitted again; those that no longer pass leave the journal. */
   async restore(): Promise<void> {
     const { ledger, mempool, metrics, logger } = this.#deps

@@ -6,7 +6,7 @@ import { genesisBlock, genesisQC } from '../../ledger/genesis.js'
 import { txHash } from '../../ledger/hashing.js'
 import { mempoolBytesMax, mempoolTxCountMax, viewTimeoutBackoffExponentMax } from '../../ledger/limits.js'
 import type { StoreError } from '../../ledger/store/index.js'
-import type { Account, Hash, QuorumCertificate, Receipt } from '../../ledger/types.js'
+import type { Account, Hash, QuorumCertificate, Receipt, Tx } from '../../ledger/types.js'
 import { peerIdFromNodeKey } from '../../p2p/index.js'
 import { BlockCommitter } from '../committer.js'
 import {
@@ -25,10 +25,11 @@ import type { PeerNetwork, ProtocolName } from '../env/network.js'
 import { EvidencePool, EvidenceVerifier, encodeEvidenceGossip } from '../evidence/index.js'
 import { AdmissionCode, type AdmissionResult } from '../mempool/admission.js'
 import { CommittedTxIndex } from '../mempool/committed-txs.js'
-import { Mempool } from '../mempool/mempool.js'
+import { Mempool, type MempoolLimits } from '../mempool/mempool.js'
 import type { OutgoingFilter } from '../outgoing-filter.js'
 import { loadTreeRoot } from '../recovery.js'
 import type { CommitWaitOptions, RpcBackend } from '../rpc/backend.js'
+import { BackgroundAdmissions } from '../rpc/background-admissions.js'
 import { SyncService } from '../sync/sync-service.js'
 import { TxVerifier } from '../tx-verifier.js'
 import { asCorruptData, bootFromStorage, consensusStateOver } from './boot.js'
@@ -41,6 +42,12 @@ import { TxIntake } from './tx-intake.js'
 
 /** How far ahead of the next expected nonce an account may queue transactions. */
 export const mempoolNonceGapMax = 64
+
+const mempoolLimits: MempoolLimits = {
+  txCountMax: mempoolTxCountMax,
+  bytesMax: mempoolBytesMax,
+  nonceGapMax: mempoolNonceGapMax,
+}
 
 export type CommittedListener = (committed: CommittedBlock, stateRoot: Hash) => void
 
@@ -93,6 +100,9 @@ export class Validator implements RpcBackend {
   readonly #intake: TxIntake
   readonly #waiters: CommitWaiters
   readonly #committedTxs: CommittedTxIndex
+  /** check_tx's view of admission: the same parts, the mempool only read. */
+  /** broadcast_tx_async's admissions, not awaited by the RPC answer. */
+  readonly #backgroundAdmissions: BackgroundAdmissions
   readonly #committedListeners = new Set<CommittedListener>()
   #started = false
   /** When start() ran (clock ms): peers are not judged unreachable before the connections had time to open. */
@@ -113,10 +123,7 @@ export class Validator implements RpcBackend {
     this.ledger = storage.ledger
     this.#app = base.app
     this.evidence = base.evidence
-    this.mempool = new Mempool(
-      { txCountMax: mempoolTxCountMax, bytesMax: mempoolBytesMax, nonceGapMax: mempoolNonceGapMax },
-      () => env.clock.nowMs(),
-    )
+    this.mempool = new Mempool(mempoolLimits, () => env.clock.nowMs())
     this.#waiters = new CommitWaiters(env.clock)
     const nodeKeys = genesis.validators.map((v) => toHex(v.nodeKey))
     this.#fixture =
@@ -144,6 +151,13 @@ export class Validator implements RpcBackend {
       metrics: env.metrics,
       logger: env.logger,
       gossip: (bytes) => this.#pacer.gossipTx(bytes),
+    })
+    this.#backgroundAdmissions = new BackgroundAdmissions({
+      admit: (bytes) => this.submitTx(bytes),
+      onFailed: (error) => {
+        env.metrics.txAdmissions.inc({ result: 'error' })
+        env.logger.error({ err: error }, 'admission of a broadcast_tx_async transaction failed')
+      },
     })
     const committer = new BlockCommitter({
       store: storage.ledger,
@@ -442,6 +456,22 @@ export class Validator implements RpcBackend {
     return this.#admitted(this.#intake.submit(bytes))
   }
 
+  submitTxInBackground(bytes: Uint8Array): boolean {
+    return this.#backgroundAdmissions.start(bytes)
+  }
+
+  checkTx(bytes: Uint8Array): Promise<AdmissionResult> {
+    return this.#intake.check(bytes)
+  }
+
+  pendingTxs(limit: number): readonly Tx[] {
+    return this.mempool.list(limit).map((entry) => entry.tx)
+  }
+
+  connectedPeers(): readonly string[] {
+    return this.#env.network.connectedPeers()
+  }
+
   /**
    * Our view timed out while transactions wait here: the leader may never have heard of them (gossip is best
    * effort, and a partition may have cut it). Sent again, paced like all tx gossip, at most a block's worth.
@@ -482,6 +512,7 @@ export class Validator implements RpcBackend {
   /** Stops every part in reverse order and waits for writes in flight. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#backgroundAdmissions.close()
       this.#fixture?.close()
       this.#pacer.close()
       await this.#sync.close()

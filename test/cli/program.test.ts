@@ -70,7 +70,17 @@ describe('quorate --help', () => {
         '--accounts <k>',
         '--commit-rule <rule>',
         '--reset',
+        '--hostnames <h0,h1,...>',
+        '--rpc-host <host>',
       ],
+    ],
+    [
+      ['genesis', 'add-validator'],
+      ['--name <name>', '--consensus-key <hex>', '--node-key <hex>'],
+    ],
+    [
+      ['config', 'add-peer'],
+      ['--node-key <hex>', '--address <multiaddr>'],
     ],
   ])('documents the flags of %s', (path, flags) => {
     const help = helpOf(path)
@@ -135,8 +145,9 @@ describe('quorate --help', () => {
       for (const sub of command.commands) visit(sub)
     }
     visit(buildProgram())
-    // tx show, transfer, sign; block, account, validators, status / init, keys show, config validate, start.
-    expect(seen).toEqual({ rpc: 7, home: 4 })
+    // tx show, transfer, sign; block, account, validators, status / init, keys show, config validate and
+    // add-peer, genesis add-validator and add-account, start.
+    expect(seen).toEqual({ rpc: 7, home: 7 })
   })
 
   it('ends the top-level help with the environment variables and the exit codes', () => {

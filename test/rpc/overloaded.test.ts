@@ -20,15 +20,17 @@ async function serveAdmission(
   code: AdmissionResult['code'],
 ): Promise<{ url: string; rejected: RpcRejectReason[] }> {
   const unused = () => {
-    throw new Error('not used by broadcast_tx_* in this test')
+    throw new Error('not used by broadcast_tx_* and check_tx in this test')
   }
+  const answer = async () => ({
+    hashHex: null,
+    code,
+    log: code === AdmissionCode.ok ? '' : 'mempool full',
+    tx: null,
+  })
   const backend = {
-    submitTx: async () => ({
-      hashHex: null,
-      code,
-      log: code === AdmissionCode.ok ? '' : 'mempool full',
-      tx: null,
-    }),
+    submitTx: answer,
+    checkTx: answer,
     reportCorruption: unused,
   } as unknown as RpcBackend
   const rejected: RpcRejectReason[] = []
@@ -57,7 +59,8 @@ async function post(url: string, body: unknown) {
 const broadcast = (method: string, id: number) => ({ jsonrpc: '2.0', id, method, params: { tx: '00' } })
 
 describe('RPC push-back when the mempool is full', () => {
-  for (const method of ['broadcast_tx_sync', 'broadcast_tx_async', 'broadcast_tx_commit']) {
+  // broadcast_tx_async answers before admission: its push-back is tested in broadcast-async.test.ts.
+  for (const method of ['broadcast_tx_sync', 'check_tx', 'broadcast_tx_commit']) {
     it(`${method}: HTTP 503 with Retry-After, the admission code in the answer, counted`, async () => {
       const { url, rejected } = await serveAdmission(AdmissionCode.mempoolFull)
       const answer = await post(url, broadcast(method, 1))
