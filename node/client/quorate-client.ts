@@ -93,16 +93,13 @@ export class QuorateClient {
   }
 
   async account(address: Uint8Array | string): Promise<AccountInfo> {
-    const answer = await this.call<{ address: string; balance: string; nonce: number; next_nonce: number }>(
+    const answer = await this.call<{ address: string; balance: string; nonce: number; next_nonce?: number }>(
       'account',
       { address: hexOf(address) },
     )
-    return {
-      address: answer.address,
-      balance: BigInt(answer.balance),
-      nonce: answer.nonce,
-      nextNonce: answer.next_nonce,
-    }
+    // Nodes before next_nonce report only the committed nonce.
+    const nextNonce = answer.next_nonce ?? answer.nonce
+    return { address: answer.address, balance: BigInt(answer.balance), nonce: answer.nonce, nextNonce }
   }
 
   /** The committed block at `height` (the latest when left out). */

@@ -1,11 +1,12 @@
-// Runs the CLI as its own process (from source, through tsx), as a shell would: exit code, stdout, stderr.
+// Runs the built CLI (dist/, as `npm test` builds it first and bin/quorate.js runs it) as its own process, as a
+// shell would: exit code, stdout, stderr.
 // Asynchronous on purpose: a stub RPC server in the test's own process has to answer while the CLI waits.
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const cliMain = fileURLToPath(new URL('../../node/cli/main.ts', import.meta.url))
+const cliMain = fileURLToPath(new URL('../../dist/node/cli/main.js', import.meta.url))
 const cliRunMsMax = 30_000
 
 export interface CliRun {
@@ -27,7 +28,7 @@ export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], {
+  const child = spawn(process.execPath, [cliMain, ...args], {
     cwd: repoRoot,
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

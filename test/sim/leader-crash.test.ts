@@ -11,7 +11,7 @@ import { checkSafety } from './checkers.js'
 import { Cluster } from './cluster.js'
 
 const seed = propertySeed()
-const crashMoments = 8
+const crashMoments = 4
 const windowMs = 6_000
 
 /** The longest time between consecutive commits of any honest node in [fromMs, toMs]. */
@@ -41,7 +41,7 @@ describe(`a crashed leader costs no view timeout (n = 4, seed ${seed})`, () => {
         node.validator!.onCommitted(() => times.push(cluster.nowMs))
         return times
       })
-      const crashAtMs = 3_000 + moment * 37
+      const crashAtMs = 3_000 + moment * 71
       await cluster.runUntil(crashAtMs)
       const observer = cluster.nodes[0]!.validator!.consensus
       const victim = expectedLeader(observer, observer.view)
