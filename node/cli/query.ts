@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander'
 import { toHex } from '../../crypto/hex.js'
-import { rpcCall } from '../rpc/client.js'
+import { QuorateClient } from '../client/quorate-client.js'
 import { rpcOption, rpcUrlFrom } from './env.js'
 import { printJson } from './output.js'
 import { parseAddress, parseHash, parseInteger, parseRpcUrl } from './parse.js'
@@ -33,7 +33,7 @@ export async function queryValidators(rpc: string): Promise<unknown> {
 }
 
 async function query(rpc: string, method: string, params: Record<string, unknown>): Promise<unknown> {
-  return rpcCall(parseRpcUrl(rpc, '--rpc'), method, params, { timeoutMs: queryTimeoutMs })
+  return new QuorateClient({ url: parseRpcUrl(rpc, '--rpc'), timeoutMs: queryTimeoutMs }).call(method, params)
 }
 
 export function registerQueries(program: Command): void {

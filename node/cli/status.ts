@@ -1,7 +1,7 @@
 // `quorate status --rpc URL`: the node's `status` answer, as JSON.
 
 import type { Command } from 'commander'
-import { rpcCall } from '../rpc/client.js'
+import { QuorateClient } from '../client/quorate-client.js'
 import { rpcOption, rpcUrlFrom } from './env.js'
 import { printJson } from './output.js'
 import { parseRpcUrl } from './parse.js'
@@ -9,7 +9,7 @@ import { parseRpcUrl } from './parse.js'
 const statusTimeoutMs = 10_000
 
 export async function status(options: { readonly rpc: string }): Promise<unknown> {
-  return rpcCall(parseRpcUrl(options.rpc, '--rpc'), 'status', {}, { timeoutMs: statusTimeoutMs })
+  return new QuorateClient({ url: parseRpcUrl(options.rpc, '--rpc'), timeoutMs: statusTimeoutMs }).status()
 }
 
 export function registerStatus(program: Command): void {

@@ -7,8 +7,10 @@ import type { Command } from 'commander'
 import { toHex } from '../../crypto/hex.js'
 import { readKeyFile } from '../../crypto/keyfile.js'
 import { isValidChainId } from '../../ledger/codec/index.js'
+import { rpcCommitWaitMs } from '../../ledger/limits.js'
+import { QuorateClient } from '../client/quorate-client.js'
 import { buildTransfer, txHashHex, txToHex } from '../client/transfer.js'
-import { RpcCallError, RpcTransportError, rpcCall } from '../rpc/client.js'
+import { RpcCallError, RpcTransportError } from '../rpc/client.js'
 import { rpcOption, rpcUrlFrom } from './env.js'
 import { CommitNotSeenError, TxRejectedError, UnexpectedAnswerError } from './errors.js'
 import { printJson } from './output.js'
@@ -57,15 +59,13 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     options.nonce === undefined ? undefined : parseInteger(options.nonce, '--nonce', 0, nonceMax)
   const keyPair = await readKeyFile(options.from)
   const from = toHex(keyPair.publicKey)
+  // The SDK's client for every call; its answers are checked here too, since the CLI may talk to any node.
+  const client = new QuorateClient({ url: rpc, timeoutMs: queryTimeoutMs })
 
-  const chainId = stringField(
-    await rpcCall(rpc, 'status', {}, { timeoutMs: queryTimeoutMs }),
-    'chain_id',
-    'status',
-  )
+  const chainId = stringField(await client.status(), 'chain_id', 'status')
   if (!isValidChainId(chainId))
     throw new UnexpectedAnswerError(`the node reports an invalid chain id ${JSON.stringify(chainId)}`)
-  const nonce = explicitNonce ?? (await nextNonce(rpc, from))
+  const nonce = explicitNonce ?? (await nextNonce(client, from))
 
   const tx = buildTransfer({ chainId, keyPair, to, amount, nonce })
   if (options.signOnly === true) {
@@ -83,7 +83,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   const method = options.wait === true ? 'broadcast_tx_commit' : 'broadcast_tx_sync'
   let answer: unknown
   try {
-    answer = await rpcCall(rpc, method, { tx: txToHex(tx) })
+    answer = await client.call(method, { tx: txToHex(tx) }, rpcCommitWaitMs + queryTimeoutMs)
   } catch (error) {
     // With --wait the node may have admitted the transfer and only the wait for its commit failed: say so,
     // because sending it again with a new nonce would pay twice.
@@ -109,8 +109,8 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   }
 }
 
-async function nextNonce(rpc: string, address: string): Promise<number> {
-  const account = await rpcCall(rpc, 'account', { address }, { timeoutMs: queryTimeoutMs })
+async function nextNonce(client: QuorateClient, address: string): Promise<number> {
+  const account = await client.call('account', { address })
   // Older nodes report only the committed nonce.
   return optionalCount(account, 'next_nonce') ?? countField(account, 'nonce', 'account')
 }

@@ -12,7 +12,7 @@ import { checkSafety } from './checkers.js'
 import { Cluster, type NodeSpec } from './cluster.js'
 
 const seed = propertySeed()
-const crashMoments = 12
+const crashMoments = 8
 const lossy = { delayMsMin: 1, delayMsMax: 300, lossProbability: 0.2, duplicateProbability: 0.1 }
 
 const cases: ReadonlyArray<{ name: string; nodes: NodeSpec[]; lossyBeforeCut: boolean }> = [
