@@ -16,6 +16,32 @@ import { defaultConsensusParams } from '../../ledger/genesis.js'
 import { isByzantineName } from '../../testnet/byzantine/index.js'
 import { benchCatchUp } from './catch-up.js'
 
+const usage = `usage: npm run bench -- [catch-up] [flood] [harm] [load] [leader-crash] [soak] [options]
+
+Benchmarks with real validator processes; each prints its figures (every one when none is named).
+  --clients C          harm, leader-crash, soak: one count (16, 16, 256); load: a list (1,16,64,256)
+  --duration-ms D      harm's measured time (20000), load's per level (15000), soak's window (600000)
+  --warmup-ms W        load's per level (1000), leader-crash's before its first trial (3000), soak's (30000)
+  --validators N       testnet size (4)
+  --idle-ms I          load: the idle measurement after the levels (60000)
+  --ceiling-ms M       load: the Ed25519 ceiling's async phase (3000)
+  --etcd-results FILE  load: etcd's figures from ../shared/reference/etcd/run.sh beside Quorate's
+  --commit-rule R      load: two-chain (default) or three-chain
+  --fixture NAME       harm: one malicious fixture instead of all
+  --trials T           leader-crash: kills (10)
+  --victim V           leader-crash: current (default) or next leader
+  --settle-ms S        leader-crash: wait after each catch-up (2000)
+  --load-share F       soak: the share of the saturated rate offered (0.5)
+  --saturation-ms M    soak: the saturation level's window (10000)
+  --blocks N           catch-up: chain length (5000)
+  --base-port P        first port of the testnet (36600)
+Results are printed and written as JSON to bench-results/ (docs/performance.md).`
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${usage}\n`)
+  process.exit(0)
+}
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
