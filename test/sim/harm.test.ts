@@ -11,7 +11,7 @@ const seed = 1
 
 describe('harm: f Byzantine validators vs f crashed ones (n = 4, whole validators, simulated time)', () => {
   it('every fixture keeps throughput >= 0.8x and p99 <= 2x of f crashed; f crashed keep >= 0.75x of fault-free', async () => {
-    const rows = await harmTable({ seed, validatorCounts: [4], durationMs: 15_000 })
+    const rows = await harmTable({ seed, validatorCounts: [4], durationMs: 10_000 })
     const outside = rows
       .filter((row) => !row.withinBounds)
       .map(
@@ -19,7 +19,7 @@ describe('harm: f Byzantine validators vs f crashed ones (n = 4, whole validator
           `${row.fixture}: ${row.txPerSecond.toFixed(1)} tx/s (${row.throughputRatio.toFixed(2)}x), p99 ` +
           `${row.p99Ms} ms (${row.latencyRatio.toFixed(2)}x), ${row.violations.length} violations ` +
           `${row.violations[0]?.detail ?? ''}; reproduce: npm run sim -- --harm --validators 4 ` +
-          `--duration-ms 15000 --fixture ${row.fixture} --seed ${seed}`,
+          `--duration-ms 10000 --fixture ${row.fixture} --seed ${seed}`,
       )
     expect(outside).toEqual([])
     // Leader election passes crashed validators over (docs/protocol.md, "Leader election"): f of them cost at
