@@ -39,10 +39,10 @@ import { type ServeVerdict, SyncServer } from '../../node/sync/sync-server.js'
 import { TokenBucket } from '../../p2p/token-bucket.js'
 import { Prng } from '../sim/prng.js'
 import { propertySeed } from '../support/arbitraries.js'
+import { ManualClock } from '../support/manual-clock.js'
 import {
   type ChainVerifier,
   honestPeer,
-  ManualClock,
   memoryStore,
   newCommitter,
   newVerifier,
@@ -147,7 +147,7 @@ describe('SyncService: what starts block sync', () => {
       }
       // A forged proposal every step (it verified: one validator signed it), claiming a far height.
       harness.service.noticeHeight(1_000_000 + elapsedMs)
-      await clock.advance(stepMs)
+      await clock.settle(stepMs)
     }
 
     expect(harness.wiringErrors).toEqual([])
@@ -263,7 +263,7 @@ describe('SyncService: what starts block sync', () => {
     let pausedMs = 0
     for (let elapsedMs = 0; elapsedMs < runMs; elapsedMs += stepMs) {
       harness.service.noticeHeight(fixture.headHeight)
-      await clock.advance(stepMs)
+      await clock.settle(stepMs)
       if (consensus.paused) pausedMs += stepMs
     }
 
@@ -448,7 +448,7 @@ describe('SyncService: fetching missing blocks', () => {
     expect(harness.service.fetchesSkipped.full, 'refused when full, nothing forgotten').toBe(
       hashes.length - blockFetchesOutstandingMax,
     )
-    await clock.advance(600_000)
+    await clock.settle(600_000)
 
     expect(harness.wiringErrors).toEqual([])
     for (const id of peerIds) {
@@ -499,7 +499,7 @@ describe('SyncService: fetching missing blocks', () => {
     harness.service.fetchBlock(Uint8Array.from({ length: 32 }, () => 7))
     expect(harness.service.fetchesSkipped.full).toBe(fullBefore)
     // Let the slow reads still under way finish, so the harness can close.
-    await clock.advance(10_000)
+    await clock.settle(10_000)
   })
 
   it('never fetches committed history', async () => {
@@ -520,13 +520,13 @@ describe('SyncService: fetching missing blocks', () => {
     })
     harness.service.fetchBlock(fixture.genesis.qc.blockHash)
     for (const { hash } of fixture.chain.slice(0, committedHeight)) harness.service.fetchBlock(hash)
-    await clock.advance(10_000)
+    await clock.settle(10_000)
     expect(harness.sent).toEqual([])
     expect(harness.service.fetchesSkipped.committed).toBe(committedHeight + 1)
 
     const above = fixture.chain[committedHeight + 9]!
     harness.service.fetchBlock(above.hash)
-    await clock.advance(10_000)
+    await clock.settle(10_000)
     expect(harness.sent.map(({ message }) => message.kind)).toEqual(['get-block'])
     expect(fetchedHashes(harness)).toEqual([toHex(above.hash)])
   })
@@ -541,7 +541,7 @@ describe('SyncServer: its bounds', () => {
     const serve = (peer: string) => server.serve(peer, request, () => undefined)
     const flooder = Array.from({ length: syncRequestsServedPerPeerMax + 1 }, () => serve('flooder'))
     const others = Array.from({ length: syncRequestsServedMax }, (_, i) => serve(`peer-${i}`))
-    await clock.advance(2_000)
+    await clock.settle(2_000)
     const verdicts = await Promise.all([...flooder, ...others])
     expect(verdicts.slice(0, syncRequestsServedPerPeerMax)).toEqual(
       Array(syncRequestsServedPerPeerMax).fill('served'),

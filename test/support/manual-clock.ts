@@ -1,5 +1,5 @@
-// A clock the test moves by hand: timers run only inside `advance`, in due-time order (ties in the order they
-// were set), each with the clock reading its due time.
+// A clock the test moves by hand: timers run only inside `advance` or `settle`, in due-time order (ties in the
+// order they were set), each with the clock reading its due time.
 
 import type { Clock, Timer } from '../../p2p/clock.js'
 
@@ -10,12 +10,17 @@ interface PendingTimer {
   cancelled: boolean
 }
 
+/** Lets every promise that is ready settle (in-memory work only: no disk, no network). */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 export class ManualClock implements Clock {
   private currentMs: number
   private nextSequence = 0
   private pending: PendingTimer[] = []
 
-  constructor(startMs: number) {
+  constructor(startMs = 1_000_000) {
     this.currentMs = startMs
   }
 
@@ -46,18 +51,32 @@ export class ManualClock implements Clock {
   /** Moves the clock forward by `delayMs`, running every timer that falls due on the way. */
   advance(delayMs: number): void {
     const targetMs = this.currentMs + delayMs
-    for (;;) {
-      this.pending = this.pending.filter((timer) => !timer.cancelled)
-      const due = this.pending
-        .filter((timer) => timer.dueMs <= targetMs)
-        .sort((left, right) => left.dueMs - right.dueMs || left.sequence - right.sequence)[0]
-      if (due === undefined) {
-        break
-      }
-      this.pending = this.pending.filter((timer) => timer !== due)
-      this.currentMs = Math.max(this.currentMs, due.dueMs)
-      due.callback()
-    }
+    while (this.fireNextDue(targetMs));
     this.currentMs = targetMs
+  }
+
+  /**
+   * The same for code that awaits: the promises that are ready settle before each timer fires and after the
+   * last, so a timer set by a continuation still fires on the way. Deterministic for in-memory work.
+   */
+  async settle(delayMs: number): Promise<void> {
+    const targetMs = this.currentMs + delayMs
+    do await flushMicrotasks()
+    while (this.fireNextDue(targetMs))
+    this.currentMs = targetMs
+    await flushMicrotasks()
+  }
+
+  /** Fires the earliest timer due by `targetMs`; false when there is none. */
+  private fireNextDue(targetMs: number): boolean {
+    this.pending = this.pending.filter((timer) => !timer.cancelled)
+    const due = this.pending
+      .filter((timer) => timer.dueMs <= targetMs)
+      .sort((left, right) => left.dueMs - right.dueMs || left.sequence - right.sequence)[0]
+    if (due === undefined) return false
+    this.pending = this.pending.filter((timer) => timer !== due)
+    this.currentMs = Math.max(this.currentMs, due.dueMs)
+    due.callback()
+    return true
   }
 }

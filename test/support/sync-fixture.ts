@@ -312,65 +312,6 @@ export class TestClock implements Clock {
   }
 }
 
-interface ManualTimer {
-  readonly dueMs: number
-  readonly order: number
-  readonly callback: () => void
-}
-
-/** Lets every promise that is ready settle (in-memory work only: no disk, no network). */
-export async function flushMicrotasks(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve))
-}
-
-/**
- * Simulated time: it moves only when the test advances it, and timers fire in due order (ties in the order
- * they were set), with ready promises settled after each. Deterministic for in-memory work.
- */
-export class ManualClock implements Clock {
-  #nowMs: number
-  #order = 0
-  readonly #timers = new Set<ManualTimer>()
-
-  constructor(startMs = 1_000_000) {
-    this.#nowMs = startMs
-  }
-
-  nowMs(): number {
-    return this.#nowMs
-  }
-
-  setTimer(delayMs: number, callback: () => void): Timer {
-    const timer: ManualTimer = { dueMs: this.#nowMs + Math.max(0, delayMs), order: this.#order++, callback }
-    this.#timers.add(timer)
-    return { cancel: () => this.#timers.delete(timer) }
-  }
-
-  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
-  async advance(ms: number): Promise<void> {
-    const targetMs = this.#nowMs + ms
-    for (;;) {
-      await flushMicrotasks()
-      let next: ManualTimer | undefined
-      for (const timer of this.#timers) {
-        if (timer.dueMs > targetMs) continue
-        if (
-          next === undefined ||
-          timer.dueMs < next.dueMs ||
-          (timer.dueMs === next.dueMs && timer.order < next.order)
-        )
-          next = timer
-      }
-      if (next === undefined) break
-      this.#timers.delete(next)
-      this.#nowMs = Math.max(this.#nowMs, next.dueMs)
-      next.callback()
-    }
-    this.#nowMs = targetMs
-    await flushMicrotasks()
-  }
-}
-
 export interface SyncingNodeOptions {
   readonly peers: readonly SyncPeer[]
   readonly verifier: ChainVerifier
