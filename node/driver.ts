@@ -92,6 +92,11 @@ export class ConsensusDriver {
   #lastTimerView = -1
   /** The last view timed out early because the leader it waited on was unreachable (at most once per view). */
   #leftEarlyView = -1
+  /**
+   * What the awaited leader was last judged on. While none of it changes the answer is the same, so a step that
+   * leaves it as it was costs nothing here; only a closed connection (noticePeerLost) makes it worth asking again.
+   */
+  #judgedOn: Pick<ConsensusState, 'view' | 'timerIdle' | 'safety'> | null = null
   readonly #timers = new Map<number, Timer>()
   /** Idle blocks, by view: waiting for a transaction (or, with empty blocks on, for the block interval). */
   readonly #idlePayloads = new Map<
@@ -162,7 +167,7 @@ export class ConsensusDriver {
         const result = step(this.#state, input)
         this.#state = result.state
         for (const action of result.actions) await this.#perform(action)
-        this.#watchAwaitedLeader()
+        this.#watchAwaitedLeader(false)
       } catch (error) {
         this.#fail(error)
         return
@@ -336,7 +341,7 @@ export class ConsensusDriver {
 
   /** A peer's connection closed: if the current view waits on that validator, it is timed out now. */
   noticePeerLost(): void {
-    if (!this.#closed && !this.#paused) this.#watchAwaitedLeader()
+    if (!this.#closed && !this.#paused) this.#watchAwaitedLeader(true)
   }
 
   /**
@@ -346,8 +351,17 @@ export class ConsensusDriver {
    * abandoned this way, and one we are cut off from could not have reached us anyway (docs/protocol.md,
    * "Unreachable leaders").
    */
-  #watchAwaitedLeader(): void {
-    const { view } = this.#state
+  #watchAwaitedLeader(peerLost: boolean): void {
+    const { view, timerIdle, safety } = this.#state
+    const judged = this.#judgedOn
+    const unchanged =
+      judged !== null &&
+      judged.view === view &&
+      judged.timerIdle === timerIdle &&
+      judged.safety.lastVotedView === safety.lastVotedView &&
+      judged.safety.highQC === safety.highQC
+    if (unchanged && !peerLost) return
+    this.#judgedOn = { view, timerIdle, safety }
     if (view <= this.#leftEarlyView) return
     const leader = awaitedLeader(this.#state)
     if (leader === null || !this.#deps.isUnreachable(leader)) return
