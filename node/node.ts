@@ -1,8 +1,7 @@
 import { toHex } from '../crypto/hex.js'
 import { nodeSignatureVerifier, readKeyFile } from '../crypto/index.js'
-import { genesisBlock, loadGenesisFile } from '../ledger/genesis.js'
-import { blockHash } from '../ledger/hashing.js'
-import { LedgerStore, SafetyStore, StoreError } from '../ledger/store/index.js'
+import { loadGenesisFile } from '../ledger/genesis.js'
+import { genesisChain, LedgerStore, SafetyStore, StoreError } from '../ledger/store/index.js'
 import { P2PHost, type PeerEvent } from '../p2p/index.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { systemClock } from './env/clock.js'
@@ -86,19 +85,13 @@ export class Node {
       async () => new NodeMetrics({ processMetrics: true }),
       (opened) => opened.close(),
     )
-    const root = genesisBlock(genesis)
+    const chain = genesisChain(genesis)
     const ledger = await lifecycle.open(
       'ledger store',
       () =>
         LedgerStore.open({
           dir: paths.data,
-          chainId: genesis.chainId,
-          genesisHash: blockHash(root.header),
-          genesisStateRoot: root.header.stateRoot,
-          genesisAccounts: genesis.accounts.map(({ address, balance }) => ({
-            address,
-            account: { balance, nonce: 0 },
-          })),
+          ...chain,
         }).catch((error: unknown) => {
           if (error instanceof StoreError && error.code === 'corrupt')
             throw corruptDataError(paths.data, error.message, error)
@@ -122,7 +115,7 @@ export class Node {
         SafetyStore.open({
           dir: paths.safety,
           chainId: genesis.chainId,
-          genesisHash: blockHash(root.header),
+          genesisHash: chain.genesisHash,
           retired: ledger,
         }).catch((error: unknown) => {
           if (error instanceof StoreError && error.code === 'corrupt')

@@ -2,6 +2,7 @@ export { Bucket, type MetaKey } from './buckets.js'
 export type { Database, DatabaseLocation } from './database.js'
 export { StoreError, type StoreErrorCode } from './errors.js'
 export { failedNonceSendersInMemoryMax, noFailedNonce } from './failed-nonces.js'
+export { genesisChain } from './genesis-chain.js'
 export {
   type AccountRecord,
   type CommitRecord,

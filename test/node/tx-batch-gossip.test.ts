@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toHex } from '../../crypto/hex.js'
 import { nodeSignatureVerifier } from '../../crypto/index.js'
 import { encodeTx } from '../../ledger/codec/index.js'
-import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
+import { genesisChain, LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import type { PeerNetwork, ProtocolName } from '../../node/env/network.js'
 import { AdmissionCode } from '../../node/mempool/admission.js'
@@ -64,13 +64,7 @@ async function startValidator(index: number, clock: ManualClock): Promise<Runnin
   const ledger = await LedgerStore.open({
     dir: `/virtual/${index}/data`,
     database: disk.database('data'),
-    chainId: chain.genesis.chainId,
-    genesisHash: chain.hash,
-    genesisStateRoot: chain.stateRoot,
-    genesisAccounts: chain.genesis.accounts.map(({ address, balance }) => ({
-      address,
-      account: { balance, nonce: 0 },
-    })),
+    ...genesisChain(chain.genesis),
   })
   const { store: safety } = await SafetyStore.open({
     dir: `/virtual/${index}/safety`,

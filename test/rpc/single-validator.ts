@@ -9,7 +9,7 @@ import { toHex } from '../../crypto/hex.js'
 import { type KeyPair, nodeSignatureVerifier } from '../../crypto/index.js'
 import { encodeTx } from '../../ledger/codec/index.js'
 import { txHash } from '../../ledger/hashing.js'
-import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
+import { genesisChain, LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import type { Tx } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { systemClock } from '../../node/env/clock.js'
@@ -64,13 +64,7 @@ export async function startSingleValidator(seed: number, clientCount = 3): Promi
   const dataDir = join(dir, 'data')
   const ledger = await LedgerStore.open({
     dir: dataDir,
-    chainId: chain.genesis.chainId,
-    genesisHash: chain.hash,
-    genesisStateRoot: chain.stateRoot,
-    genesisAccounts: chain.genesis.accounts.map(({ address, balance }) => ({
-      address,
-      account: { balance, nonce: 0 },
-    })),
+    ...genesisChain(chain.genesis),
   })
   const { store: safety } = await SafetyStore.open({
     dir: join(dir, 'safety'),

@@ -6,7 +6,7 @@ import { decodeConsensusMessage, encodeTx } from '../../ledger/codec/index.js'
 import type { ConsensusParams } from '../../ledger/genesis.js'
 import { blockHash, txHash } from '../../ledger/hashing.js'
 import { rpcCommitWaitMs } from '../../ledger/limits.js'
-import { LedgerStore, SafetyStore } from '../../ledger/store/index.js'
+import { genesisChain, LedgerStore, SafetyStore } from '../../ledger/store/index.js'
 import type { ConsensusMessage } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { MessageVerifier } from '../../node/consensus/index.js'
@@ -314,13 +314,7 @@ export class Cluster implements SimWire {
     const ledger = await LedgerStore.open({
       dir: `sim/node-${node.id}/data`,
       database: node.storage.database('data'),
-      chainId: chain.genesis.chainId,
-      genesisHash: chain.hash,
-      genesisStateRoot: chain.stateRoot,
-      genesisAccounts: chain.genesis.accounts.map(({ address, balance }) => ({
-        address,
-        account: { balance, nonce: 0 },
-      })),
+      ...genesisChain(chain.genesis),
     })
     const { store: safety } = await SafetyStore.open({
       dir: `sim/node-${node.id}/safety`,
