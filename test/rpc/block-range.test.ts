@@ -4,19 +4,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { blockchainLengthMax, blockRange } from '../../node/rpc/block-range.js'
-import { RpcError, RpcErrorCode } from '../../node/rpc/errors.js'
+import { type RpcError, RpcErrorCode } from '../../node/rpc/errors.js'
 import { propertyParameters } from '../support/arbitraries.js'
-
-function rangeError(run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(RpcError)
-    expect((error as RpcError).code).toBe(RpcErrorCode.invalidParams)
-    return (error as RpcError).message
-  }
-  throw new Error('expected an invalid-params error')
-}
+import { invalidParamsMessage } from './helpers.js'
 
 describe('blockchain height ranges', () => {
   it('defaults to the newest 20 committed heights', () => {
@@ -38,10 +28,10 @@ describe('blockchain height ranges', () => {
   })
 
   it('refuses minHeight above maxHeight or above the head, naming the parameter', () => {
-    expect(rangeError(() => blockRange({ minHeight: 9, maxHeight: 3 }, 10))).toBe(
+    expect(invalidParamsMessage(() => blockRange({ minHeight: 9, maxHeight: 3 }, 10))).toBe(
       'minHeight 9 is greater than maxHeight 3',
     )
-    expect(rangeError(() => blockRange({ minHeight: 11 }, 10))).toBe(
+    expect(invalidParamsMessage(() => blockRange({ minHeight: 11 }, 10))).toBe(
       'minHeight 11 is above the latest committed height 10',
     )
   })

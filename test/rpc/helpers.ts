@@ -1,8 +1,20 @@
 // A real RPC server on a free port with a small method table, for the server, fuzz and client tests.
 
 import type { RpcMethods, RpcRejectReason } from '../../node/rpc/dispatch.js'
-import { invalidParams, RpcError } from '../../node/rpc/errors.js'
+import { invalidParams, RpcError, RpcErrorCode } from '../../node/rpc/errors.js'
 import { RpcServer, type RpcServerOptions } from '../../node/rpc/server.js'
+
+/** The message of the -32602 (invalid params) error `run` throws; fails the test when it throws anything else. */
+export function invalidParamsMessage(run: () => unknown): string {
+  try {
+    run()
+  } catch (error) {
+    if (!(error instanceof RpcError) || error.code !== RpcErrorCode.invalidParams)
+      throw new Error(`expected -32602, got ${String(error)}`)
+    return error.message
+  }
+  throw new Error('expected -32602, got no error')
+}
 
 export interface TestServer {
   readonly server: RpcServer

@@ -1,8 +1,9 @@
 // Params by position (a JSON array, as JSON-RPC 2.0 allows): every method with params takes them in its documented
 // order and answers as it does by name; more items than the method has is -32602 saying the order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RpcError, RpcErrorCode } from '../../node/rpc/errors.js'
+import { RpcErrorCode } from '../../node/rpc/errors.js'
 import { paramsObject } from '../../node/rpc/params.js'
+import { invalidParamsMessage } from './helpers.js'
 import {
   rpcError,
   type SignedTransfer,
@@ -79,17 +80,6 @@ describe('positional params', () => {
 })
 
 describe('paramsObject', () => {
-  const invalid = (run: () => unknown): string => {
-    try {
-      run()
-    } catch (error) {
-      expect(error).toBeInstanceOf(RpcError)
-      expect((error as RpcError).code).toBe(RpcErrorCode.invalidParams)
-      return (error as RpcError).message
-    }
-    throw new Error('expected -32602')
-  }
-
   it('maps an array onto the names in order; absent and null params are empty', () => {
     expect(paramsObject(['a', 2], ['x', 'y'])).toEqual({ x: 'a', y: 2 })
     expect(paramsObject([], ['x'])).toEqual({})
@@ -99,10 +89,10 @@ describe('paramsObject', () => {
   })
 
   it('says what it expected when params are neither', () => {
-    expect(invalid(() => paramsObject('text', ['height']))).toBe(
+    expect(invalidParamsMessage(() => paramsObject('text', ['height']))).toBe(
       'params must be an object or an array in the order [height]',
     )
-    expect(invalid(() => paramsObject(5))).toBe('params must be an object')
-    expect(invalid(() => paramsObject([1]))).toBe('params: this method takes no parameters')
+    expect(invalidParamsMessage(() => paramsObject(5))).toBe('params must be an object')
+    expect(invalidParamsMessage(() => paramsObject([1]))).toBe('params: this method takes no parameters')
   })
 })
