@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { keyPairFromSecret, toHex } from '../../crypto/index.js'
-import { AccountsApp } from '../../ledger/app/index.js'
+import { toHex } from '../../crypto/index.js'
+import type { AccountsApp } from '../../ledger/app/index.js'
 import { decodeTx, encodeTx } from '../../ledger/codec/index.js'
-import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
-import { LedgerStore } from '../../ledger/store/index.js'
-import type { Block, Hash, Tx } from '../../ledger/types.js'
+import { txHash } from '../../ledger/hashing.js'
+import type { LedgerStore } from '../../ledger/store/index.js'
+import type { Tx } from '../../ledger/types.js'
 import { buildTransfer } from '../../node/client/transfer.js'
 import { createLogger } from '../../node/logger.js'
 import { CommittedTxIndex } from '../../node/mempool/committed-txs.js'
@@ -22,6 +22,7 @@ import { Mempool } from '../../node/mempool/mempool.js'
 import { NodeMetrics } from '../../node/metrics.js'
 import { TxVerifier } from '../../node/tx-verifier.js'
 import { TxIntake } from '../../node/validator/tx-intake.js'
+import { commitInBlocks, openMicroChain, senderKeyPairs } from './micro-chain.js'
 
 const { values } = parseArgs({
   options: {
@@ -39,28 +40,12 @@ const chainId = 'admission-micro'
 const senderCount = 500
 const historyBlockTxCount = 1_000
 
-const senders = Array.from({ length: senderCount }, (_, index) => {
-  const secret = new Uint8Array(32)
-  new DataView(secret.buffer).setUint32(0, index + 1)
-  return keyPairFromSecret(secret)
-})
+const senders = senderKeyPairs(senderCount)
 const recipient = new Uint8Array(32).fill(0xee)
-const genesisAccounts = senders.map(({ publicKey }) => ({
-  address: publicKey,
-  account: { balance: 1_000_000_000n, nonce: 0 },
-}))
 
 /** A store holding `historyTxCount` committed transfers (unsigned: the store does not check signatures). */
 async function storeWithHistory(dir: string): Promise<{ store: LedgerStore; app: AccountsApp }> {
-  const app = AccountsApp.fromAccounts(genesisAccounts)
-  const genesisHash = new Uint8Array(32).fill(1)
-  const store = await LedgerStore.open({
-    dir,
-    chainId,
-    genesisHash,
-    genesisStateRoot: app.stateRoot(),
-    genesisAccounts,
-  })
+  const chain = await openMicroChain(dir, chainId, senders)
   // Round-robin over the senders, nonce by nonce, cut into blocks: each block executes in nonce order.
   const history: Tx[] = []
   for (let index = 0; index < historyTxCount; index++) {
@@ -72,36 +57,8 @@ async function storeWithHistory(dir: string): Promise<{ store: LedgerStore; app:
       signature: new Uint8Array(64),
     })
   }
-  let parentHash: Hash = genesisHash
-  for (let height = 1; height * historyBlockTxCount <= historyTxCount; height++) {
-    const txs = history.slice((height - 1) * historyBlockTxCount, height * historyBlockTxCount)
-    const execution = app.execute(txs, () => false)
-    const block: Block = {
-      header: {
-        height,
-        view: height,
-        parentHash,
-        justify: { view: height - 1, blockHash: parentHash, signers: [], signatures: [] },
-        proposer: 0,
-        timestampMs: height,
-        txRoot: txRoot(txs),
-        stateRoot: execution.stateRoot,
-      },
-      txs,
-    }
-    const hash = blockHash(block.header)
-    await store.commitBlock({
-      block,
-      hash,
-      qc: { view: height, blockHash: hash, signers: [], signatures: [] },
-      receipts: execution.receipts,
-      accounts: execution.changed,
-      stateRoot: execution.stateRoot,
-    })
-    app.apply(execution)
-    parentHash = hash
-  }
-  return { store, app }
+  await commitInBlocks(chain, history, historyBlockTxCount)
+  return { store: chain.store, app: chain.app }
 }
 
 /** `txCount` signed transfers at each sender's next nonces, interleaved across senders. */

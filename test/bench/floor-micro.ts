@@ -14,14 +14,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { keyPairFromSecret, verifyAsync } from '../../crypto/index.js'
-import { AccountsApp } from '../../ledger/app/index.js'
-import { blockHash, txRoot, txSigningBytes } from '../../ledger/hashing.js'
-import { LedgerStore } from '../../ledger/store/index.js'
-import type { Block, Hash, Tx } from '../../ledger/types.js'
+import { verifyAsync } from '../../crypto/index.js'
+import { txSigningBytes } from '../../ledger/hashing.js'
+import type { Tx } from '../../ledger/types.js'
 import { buildTransfer, txToHex } from '../../node/client/transfer.js'
 import { RpcServer } from '../../node/rpc/server.js'
 import { callRpc, keepAliveEndpoint } from './load/keep-alive-rpc.js'
+import { commitInBlocks, openMicroChain, senderKeyPairs } from './micro-chain.js'
 
 const { values } = parseArgs({ options: { txs: { type: 'string', default: '20000' } } })
 const txCount = Number(values.txs)
@@ -43,11 +42,7 @@ async function measure(items: number, work: () => Promise<void> | void) {
   return { cpuMicros: (cpu.user + cpu.system) / items, perSecond: (items / wallMs) * 1000 }
 }
 
-const senders = Array.from({ length: 256 }, (_, index) => {
-  const secret = new Uint8Array(32)
-  new DataView(secret.buffer).setUint32(0, index + 1)
-  return keyPairFromSecret(secret)
-})
+const senders = senderKeyPairs(256)
 const recipient = new Uint8Array(32).fill(0xee)
 
 function transfer(index: number): Tx {
@@ -101,54 +96,12 @@ async function rpcStage(txs: readonly Tx[]) {
 
 async function commitStage(txs: readonly Tx[]) {
   const dir = mkdtempSync(join(tmpdir(), 'quorate-floor-micro-'))
-  const genesisAccounts = senders.map(({ publicKey }) => ({
-    address: publicKey,
-    account: { balance: 1_000_000_000n, nonce: 0 },
-  }))
-  const app = AccountsApp.fromAccounts(genesisAccounts)
-  const genesisHash = new Uint8Array(32).fill(1)
-  const store = await LedgerStore.open({
-    dir,
-    chainId,
-    genesisHash,
-    genesisStateRoot: app.stateRoot(),
-    genesisAccounts,
-  })
+  const chain = await openMicroChain(dir, chainId, senders)
   try {
-    const blocks = Math.floor(txs.length / blockTxCount)
-    let parentHash: Hash = genesisHash
-    return await measure(blocks * blockTxCount, async () => {
-      for (let height = 1; height <= blocks; height++) {
-        const blockTxs = txs.slice((height - 1) * blockTxCount, height * blockTxCount)
-        const execution = app.execute(blockTxs, () => false)
-        const block: Block = {
-          header: {
-            height,
-            view: height,
-            parentHash,
-            justify: { view: height - 1, blockHash: parentHash, signers: [], signatures: [] },
-            proposer: 0,
-            timestampMs: height,
-            txRoot: txRoot(blockTxs),
-            stateRoot: execution.stateRoot,
-          },
-          txs: blockTxs,
-        }
-        const hash = blockHash(block.header)
-        await store.commitBlock({
-          block,
-          hash,
-          qc: { view: height, blockHash: hash, signers: [], signatures: [] },
-          receipts: execution.receipts,
-          accounts: execution.changed,
-          stateRoot: execution.stateRoot,
-        })
-        app.apply(execution)
-        parentHash = hash
-      }
-    })
+    const committed = txs.slice(0, Math.floor(txs.length / blockTxCount) * blockTxCount)
+    return await measure(committed.length, () => commitInBlocks(chain, committed, blockTxCount))
   } finally {
-    await store.close()
+    await chain.store.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
