@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { writeHostHomes } from '../../testnet/hosts.js'
 import { freeBasePort } from '../support/free-ports.js'
+import { waitFor } from '../support/rpc-checks.js'
 
 const repository = fileURLToPath(new URL('../../', import.meta.url))
 const deploy = join(repository, 'docs/deploy')
@@ -59,15 +60,6 @@ function statusExitCode(rpc: string): number | null {
   }).status
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) return false
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  return true
-}
-
 describe('the systemd unit', () => {
   const unit = join(deploy, 'quorate.service')
   const hasVerify = spawnSync('systemd-analyze', ['--version'], { stdio: 'ignore' }).status === 0
@@ -100,7 +92,7 @@ describe('the systemd unit', () => {
       env: { ...process.env, ...environment, QUORATE_HOME: home },
       stdio: 'ignore',
     })
-    expect(await waitUntil(() => statusExitCode(rpc) === 0, 30_000)).toBe(true)
+    await waitFor('the validator to answer status', async () => statusExitCode(rpc) === 0, 30_000)
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)))
     child.kill('SIGTERM')
     const code = await Promise.race([
@@ -137,7 +129,7 @@ describe('the Dockerfile', () => {
     const { home, rpc } = await oneValidatorHome()
     expect(statusExitCode(rpc)).not.toBe(0)
     child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: 'ignore' })
-    expect(await waitUntil(() => statusExitCode(rpc) === 0, 30_000)).toBe(true)
+    await waitFor('the validator to answer status', async () => statusExitCode(rpc) === 0, 30_000)
   }, 60_000)
 })
 

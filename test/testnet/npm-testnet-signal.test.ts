@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { rpcCall } from '../../node/rpc/client.js'
 import { freeBasePort } from '../support/free-ports.js'
+import { isAlive } from '../support/processes.js'
+import { status, waitFor } from '../support/rpc-checks.js'
 
 const repository = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -26,25 +27,6 @@ afterEach(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true })
   root = undefined
 })
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const found = await probe().catch(() => undefined)
-    if (found !== undefined) return found
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
 
 describe('npm run testnet', () => {
   it('kill -TERM of the npm process stops the runner and every validator', async () => {
@@ -65,15 +47,20 @@ describe('npm run testnet', () => {
       started.once('exit', (code, signal) => resolve({ code, signal })),
     )
 
-    const info = await waitFor(
+    await waitFor(
       'testnet.json',
-      async () => JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8')),
+      async () => (await readFile(join(dir, 'testnet.json'), 'utf8')).length > 0,
       120_000,
     )
+    const info = JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8'))
     const validators: Array<{ pid: number; rpc: string }> = info.validators
     validatorPids = validators.map((validator) => validator.pid)
     for (const validator of validators) {
-      await waitFor('a validator answering status', () => rpcCall(validator.rpc, 'status', {}), 60_000)
+      await waitFor(
+        'a validator answering status',
+        async () => (await status(validator.rpc)).height >= 0,
+        60_000,
+      )
     }
 
     process.kill(started.pid!, 'SIGTERM')
@@ -85,8 +72,7 @@ describe('npm run testnet', () => {
       result,
       `npm run testnet still running 30 s after SIGTERM; output:\n${output.join('')}`,
     ).toBeDefined()
-    const deadline = Date.now() + 10_000
-    while (validatorPids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    await waitFor('the validators to exit', async () => !validatorPids.some(isAlive), 10_000).catch(() => {})
     expect(
       validatorPids.filter(isAlive),
       `validators still running after npm run testnet got SIGTERM; output:\n${output.join('')}`,

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { rpcCall } from '../../node/rpc/client.js'
 import { TestnetError } from '../../testnet/generate.js'
 import { type RunningTestnet, runTestnet, startTestnet } from '../../testnet/runner.js'
+import { isAlive } from '../support/processes.js'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-validator.mjs', import.meta.url))
 const runnerScript = fileURLToPath(new URL('./fixtures/run-testnet.ts', import.meta.url))
@@ -32,15 +33,6 @@ afterEach(async () => {
 /** A base port whose block of ports is free; random so parallel test files rarely collide. */
 function randomBasePort(): number {
   return 30_000 + 100 * Math.floor(Math.random() * 300)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
