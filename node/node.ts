@@ -5,6 +5,9 @@ import { genesisChain, LedgerStore, SafetyStore, StoreError } from '../ledger/st
 import { P2PHost, type PeerEvent } from '../p2p/index.js'
 import { homePaths, loadConfigFile, type NodeConfig } from './config.js'
 import { systemClock } from './env/clock.js'
+import { faultRpcMethods } from './faults/fault-methods.js'
+import { LinkFaults } from './faults/link-faults.js'
+import { SkewableClock } from './faults/skewable-clock.js'
 import { hostNetwork, hostProtocols, protocolNameOf } from './host-network.js'
 import { corruptDataError } from './integrity.js'
 import { Lifecycle } from './lifecycle.js'
@@ -99,7 +102,11 @@ export class Node {
         }),
       (opened) => opened.close(),
     )
-    const clock = systemClock()
+    // Testnet mode: the runner may step this clock and fault this validator's outgoing links (docs/fault-lab.md).
+    const faults = config.testnetMode
+      ? { links: new LinkFaults(), clock: new SkewableClock(systemClock()) }
+      : undefined
+    const clock = faults?.clock ?? systemClock()
     const fixture =
       options.byzantine === undefined
         ? undefined
@@ -146,7 +153,10 @@ export class Node {
         Validator.create(
           {
             clock,
-            network: hostNetwork(host),
+            network:
+              faults === undefined
+                ? hostNetwork(host)
+                : faults.links.wrap(hostNetwork(host), clock, Math.random),
             random: Math.random,
             signatures: nodeSignatureVerifier,
             logger,
@@ -170,7 +180,12 @@ export class Node {
         RpcServer.create({
           host: config.rpcListen.host,
           port: config.rpcListen.port,
-          methods: nodeRpcMethods(opened),
+          methods: {
+            ...nodeRpcMethods(opened),
+            ...(faults === undefined
+              ? {}
+              : faultRpcMethods({ ...faults, validators: genesis.validators, selfIndex: self.index })),
+          },
           events: {
             onCommitted: (listener) => opened.onCommitted((committed) => listener(committed)),
             receipt: (hash) => ledger.receipt(hash),

@@ -7,10 +7,9 @@ import { type Clock, systemClock as processClock } from '../../p2p/clock.js'
  */
 export type { Clock, Timer } from '../../p2p/clock.js'
 
-/** The process's own clock and Node's timers, shifted by `skewMs` (testnet clock-skew injection). */
-export function systemClock(skewMs = 0): Clock {
-  const clock = processClock()
-  return skewMs === 0 ? clock : { nowMs: () => clock.nowMs() + skewMs, setTimer: clock.setTimer }
+/** The process's own clock and Node's timers (a testnet validator's is skewable: node/faults/skewable-clock.ts). */
+export function systemClock(): Clock {
+  return processClock()
 }
 
 /** Resolves after `delayMs` on `clock`, or at once when `signal` aborts (never rejects). */
