@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Needs a Docker daemon and minutes of image build: `npm run test:docker` (vitest.docker.config.ts) runs it.
+    exclude: [...configDefaults.exclude, 'test/deploy/docker-image.test.ts'],
     setupFiles: ['node/polyfills.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,8 +1,10 @@
-// The deployment files in docs/deploy, exercised as far as this machine allows (it has no Docker engine, so no
-// image is built here): the systemd unit passes `systemd-analyze verify` and its ExecStart, run as systemd
-// would run it, starts a validator that stops cleanly on the unit's KillSignal; the Dockerfile's build copies
-// only what exists and what its dockerignore lets in, and its HEALTHCHECK command answers 0 for a live node
-// and not 0 for a dead one; the compose file's services match the homes `--hostnames` writes.
+// The deployment files in docs/deploy, checked without a Docker engine (test/deploy/docker-image.test.ts,
+// `npm run test:docker`, builds the image and runs the compose network where a Docker daemon answers): the
+// systemd unit passes `systemd-analyze verify` and its ExecStart, run as systemd would run it, starts a
+// validator that stops cleanly on the unit's KillSignal; the Dockerfile builds both stages on the NODE_IMAGE
+// argument (the official Node.js image unless a local base is passed), copies only what exists and what its
+// dockerignore lets in, and its HEALTHCHECK command answers 0 for a live node and not 0 for a dead one; the
+// compose file's services match the homes `--hostnames` writes.
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -104,6 +106,18 @@ describe('the systemd unit', () => {
 })
 
 describe('the Dockerfile', () => {
+  it('builds both stages on the NODE_IMAGE argument, the official Node.js 20 slim image by default', async () => {
+    const dockerfile = await readFile(join(deploy, 'Dockerfile'), 'utf8')
+    const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+ /.test(line))
+    // An ARG before the first FROM is the only kind a FROM line can use.
+    expect(instructions[0]).toBe('ARG NODE_IMAGE=node:20-bookworm-slim')
+    const froms = instructions.filter((line) => line.startsWith('FROM '))
+    const base = '$' + '{NODE_IMAGE}' // the Dockerfile's own ${} syntax, not a template placeholder
+    expect(froms).toEqual([`FROM ${base} AS build`, `FROM ${base}`])
+    // BuildKit would pull a `# syntax=` frontend from Docker Hub, which a host building on a local base lacks.
+    expect(dockerfile).not.toMatch(/^# *syntax=/m)
+  })
+
   it('copies only sources that exist and that its dockerignore lets in', async () => {
     const dockerfile = await readFile(join(deploy, 'Dockerfile'), 'utf8')
     const ignore = (await readFile(join(deploy, 'Dockerfile.dockerignore'), 'utf8'))
