@@ -90,7 +90,9 @@ export interface TestnetLayout {
   readonly reused: boolean
 }
 
-const ownEntryPattern = /^(?:validator-\d+|accounts|testnet\.json(?:\.tmp)?)$/
+// Also what the fault lab writes there: twins' homes, its socket, a scenario's client history and verdict.
+const ownEntryPattern =
+  /^(?:validator-\d+(?:-twin)?|accounts|testnet\.json(?:\.tmp)?|lab\.sock|history\.jsonl|verdict\.json)$/
 
 export async function generateTestnet(options: GenerateTestnetOptions): Promise<TestnetLayout> {
   checkCount(options.validators, 'validators', 1, testnetValidatorCountMax)

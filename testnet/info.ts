@@ -17,6 +17,8 @@ export interface TestnetValidatorInfo {
   /** Absolute path of the validator's home directory. */
   readonly data_dir: string
   readonly log_file: string
+  /** The malicious fixture it runs (`--byzantine`), null when honest: history checks trust only the honest. */
+  readonly fixture: string | null
 }
 
 export interface TestnetAccountInfo {
@@ -31,7 +33,11 @@ export interface TestnetInfo {
   readonly accounts: readonly TestnetAccountInfo[]
 }
 
-export function testnetInfo(layout: TestnetLayout, pids: ReadonlyMap<number, number>): TestnetInfo {
+export function testnetInfo(
+  layout: TestnetLayout,
+  pids: ReadonlyMap<number, number>,
+  fixtures: ReadonlyMap<number, string> = new Map(),
+): TestnetInfo {
   return {
     chain_id: layout.chainId,
     validators: layout.validators.map((validator) => {
@@ -46,6 +52,7 @@ export function testnetInfo(layout: TestnetLayout, pids: ReadonlyMap<number, num
         pid,
         data_dir: validator.home,
         log_file: validator.logFile,
+        fixture: fixtures.get(validator.index) ?? null,
       }
     }),
     accounts: layout.accounts.map((account) => ({

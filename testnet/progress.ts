@@ -19,6 +19,9 @@ export interface StatusSample {
   readonly leader?: number
   /** Transactions committed so far, when the node reports it (`total_txs`). */
   readonly totalTxs?: number
+  readonly peers?: number
+  readonly mempoolTxs?: number
+  readonly catchingUp?: boolean
 }
 
 export interface ProgressSnapshot {
@@ -41,14 +44,19 @@ export function formatProgressLine(snapshot: ProgressSnapshot): string {
 export function parseStatusSample(value: unknown): StatusSample | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const fields = value as Record<string, unknown>
-  const { height, view, leader } = fields
+  const { height, view, leader, peers } = fields
   if (!isCount(height) || !isCount(view)) return undefined
   const totalTxs = fields.total_txs
+  const mempoolTxs = fields.mempool_txs
+  const catchingUp = fields.catching_up
   return {
     height,
     view,
     ...(isCount(leader) ? { leader } : {}),
     ...(isCount(totalTxs) ? { totalTxs } : {}),
+    ...(isCount(peers) ? { peers } : {}),
+    ...(isCount(mempoolTxs) ? { mempoolTxs } : {}),
+    ...(typeof catchingUp === 'boolean' ? { catchingUp } : {}),
   }
 }
 
@@ -75,12 +83,24 @@ export class TxRateWindow {
   }
 }
 
+/** One round of `status` calls: a sample per validator (undefined: it did not answer). */
+export interface ProgressTick {
+  readonly timeMs: number
+  readonly samples: readonly (StatusSample | undefined)[]
+  /** Committed transactions counted so far (see TxCounter), when some validator answered. */
+  readonly totalTxs: number | undefined
+}
+
 export interface WatchProgressOptions {
   readonly rpcUrls: readonly string[]
   readonly signal: AbortSignal
   readonly print: (line: string) => void
   readonly intervalMs?: number
   readonly now?: () => number
+  /** Sees every round's samples (the fault lab's live state and timeline). */
+  readonly onTick?: (tick: ProgressTick) => void
+  /** Appended to the line when not empty (the faults injected now). */
+  readonly annotate?: () => string
 }
 
 /** Prints one progress line per interval until `signal` aborts. Never throws for an unreachable node. */
@@ -108,21 +128,23 @@ export async function watchProgress(options: WatchProgressOptions): Promise<void
       if (inHighestView === undefined || sample.view > inHighestView.view) inHighestView = sample
       if (best === undefined || sample.height > best.sample.height) best = { url: rpcUrls[index]!, sample }
     })
+    let totalTxs: number | undefined
     if (best !== undefined) {
-      const totalTxs = await counter.update(best.url, best.sample, samples, { signal, timeoutMs })
+      totalTxs = await counter.update(best.url, best.sample, samples, { signal, timeoutMs })
       window.add(now(), totalTxs)
     }
     if (signal.aborted) return
-    print(
-      formatProgressLine({
-        height: best?.sample.height,
-        view: inHighestView?.view,
-        leader: inHighestView?.leader,
-        validatorCount: rpcUrls.length,
-        upCount,
-        txPerSecond: window.perSecond(),
-      }),
-    )
+    options.onTick?.({ timeMs: now(), samples, totalTxs })
+    const line = formatProgressLine({
+      height: best?.sample.height,
+      view: inHighestView?.view,
+      leader: inHighestView?.leader,
+      validatorCount: rpcUrls.length,
+      upCount,
+      txPerSecond: window.perSecond(),
+    })
+    const annotation = options.annotate?.() ?? ''
+    print(annotation === '' ? line : `${line}  ${annotation}`)
     const elapsedMs = now() - started
     await sleep(Math.max(0, intervalMs - elapsedMs), undefined, { signal }).catch(() => undefined)
   }

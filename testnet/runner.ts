@@ -9,6 +9,7 @@ import { printLine } from '../node/cli/output.js'
 import { rpcCall } from '../node/rpc/client.js'
 import { type GenerateTestnetOptions, generateTestnet, TestnetError, type TestnetLayout } from './generate.js'
 import { type TestnetInfo, testnetInfo, writeTestnetInfo } from './info.js'
+import { type RunningLab, startLab } from './lab/start-lab.js'
 import { findBusyPort } from './ports.js'
 import { type ValidatorProcess, ValidatorProcessGroup } from './processes.js'
 import { watchProgress } from './progress.js'
@@ -37,10 +38,15 @@ export interface RunningTestnet {
   readonly info: TestnetInfo
   readonly layout: TestnetLayout
   readonly processes: ValidatorProcessGroup
+  /** The compiled CLI each validator process runs. */
+  readonly cliPath: string
   /** Where testnet.json was written. */
   readonly infoFile: string
-  /** Starts validator `index` again from its home (after `processes.stopOne`), as the testnet started it. */
-  restart(index: number): Promise<ValidatorProcess>
+  /**
+   * Starts validator `index` again from its home (after `processes.stopOne`): as the testnet started it, as
+   * `fixture`, or honest when `fixture` is null.
+   */
+  restart(index: number, fixture?: string | null): Promise<ValidatorProcess>
   /** SIGTERM to every validator, SIGKILL after 5 s; removes nothing. */
   stop(): Promise<void>
 }
@@ -58,10 +64,10 @@ export async function startTestnet(options: StartTestnetOptions): Promise<Runnin
     )
   }
   const processes = new ValidatorProcessGroup()
-  const spawnValidator = (index: number) => {
+  const spawnValidator = (index: number, fixture?: string | null) => {
     const validator = layout.validators[index]
     if (validator === undefined) throw new TestnetError(`the testnet has no validator ${index}`)
-    const byzantine = options.byzantine?.[index]
+    const byzantine = fixture === undefined ? options.byzantine?.[index] : (fixture ?? undefined)
     return processes.spawn({
       index,
       cliPath,
@@ -76,17 +82,35 @@ export async function startTestnet(options: StartTestnetOptions): Promise<Runnin
       const child = await spawnValidator(validator.index)
       pids.set(validator.index, child.pid)
     }
-    const info = testnetInfo(layout, pids)
+    const info = testnetInfo(
+      layout,
+      pids,
+      new Map(Object.entries(options.byzantine ?? {}).map(([i, name]) => [Number(i), name])),
+    )
     const infoFile = await writeTestnetInfo(layout.dir, info)
     await waitUntilReady(layout, processes, options.readyTimeoutMs ?? readyTimeoutMs, options.signal)
-    return { info, layout, processes, infoFile, restart: spawnValidator, stop: () => processes.stop() }
+    return {
+      info,
+      layout,
+      processes,
+      cliPath,
+      infoFile,
+      restart: spawnValidator,
+      stop: () => processes.stop(),
+    }
   } catch (error) {
     await processes.stop()
     throw error
   }
 }
 
-export type RunTestnetOptions = StartTestnetOptions
+export interface RunTestnetOptions extends StartTestnetOptions {
+  /** The fault lab's console on 127.0.0.1 (default: the base port + 9; 0: any free port). */
+  readonly consolePort?: number
+}
+
+/** Validator 0's block of ports has 10; the console takes the last. */
+export const consolePortOffset = 9
 
 const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
@@ -114,7 +138,9 @@ export async function runTestnet(options: RunTestnetOptions): Promise<void> {
     const { layout, info } = testnet
     // A second Ctrl-C while stopping means "now": no more waiting for graceful shutdowns.
     const onSecondSignal = (): void => testnet.processes.killAllNow()
+    let lab: RunningLab | undefined
     try {
+      lab = await startLab(testnet, options.consolePort ?? layout.basePort + consolePortOffset)
       printLine(
         `${layout.reused ? 'restarted the existing' : 'generated a new'} testnet: chain ${info.chain_id}, ` +
           `${info.validators.length} validators, ${info.accounts.length} funded accounts (${testnet.infoFile})`,
@@ -126,20 +152,27 @@ export async function runTestnet(options: RunTestnetOptions): Promise<void> {
         )
       }
       for (const account of info.accounts) printLine(`account: ${account.address}  key ${account.key_file}`)
+      printLine(
+        `console: ${lab.server.consoleUrl}  (controls: quorate testnet ctl --dir ${layout.dir} --help)`,
+      )
       printLine('press Ctrl-C to stop')
-      testnet.processes.onExit((validator, exit) => {
-        if (stopRequested.signal.aborted) return
-        const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`
-        printLine(
-          `validator ${validator.index} exited (${how}); see ${info.validators[validator.index]?.log_file}`,
-        )
+      const runningLab = lab
+      runningLab.lab.onChange((event) => {
+        if (event !== undefined && !stopRequested.signal.aborted) printLine(`lab: ${event.text}`)
       })
       await watchProgress({
         rpcUrls: info.validators.map((validator) => validator.rpc),
         signal: stopRequested.signal,
         print: printLine,
+        onTick: (tick) => runningLab.lab.observe(tick),
+        annotate: () => {
+          const faults = runningLab.lab.faults()
+          return faults.length === 0 ? '' : `faults: ${faults.join('; ')}`
+        },
       })
     } finally {
+      lab?.lab.close()
+      await lab?.server.close()
       for (const signal of stopSignals) process.on(signal, onSecondSignal)
       printLine('stopping validators ...')
       await testnet.stop()

@@ -19,7 +19,7 @@ export const exitCodes = {
   badInput: 2,
   /** No JSON-RPC answer: the node is unreachable or did not answer in time (RpcTransportError). */
   unreachable: 3,
-  /** `tx transfer`: the node answered with a non-zero code. */
+  /** `tx transfer`: the node answered with a non-zero code; `testnet ctl`: the lab refused the command. */
   txRejected: 4,
 } as const
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes]
@@ -64,6 +64,8 @@ const startErrorNames = new Set(['CorruptDataError', 'StoreError', 'P2PConfigErr
  * (NodeStartError), or a --byzantine name no fixture has.
  */
 const badInputErrorNames = new Set(['NodeStartError', 'UnknownByzantineNameError'])
+/** `testnet ctl`: the fault lab refused a command in the testnet's current state (exit code 4). */
+const refusedErrorNames = new Set(['LabRefusedError'])
 
 /** The message to show for an error the user can act on, or undefined for a bug. */
 export function userFacingMessage(error: unknown): string | undefined {
@@ -81,7 +83,12 @@ export function userFacingMessage(error: unknown): string | undefined {
   if (error instanceof GenesisError) return `genesis: ${error.message}`
   if (error instanceof RpcCallError) return `the node answered with error ${error.code}: ${error.message}`
   // Matched by name: importing the node's modules here would load libp2p and LevelDB for every command.
-  if (error instanceof Error && (startErrorNames.has(error.name) || badInputErrorNames.has(error.name))) {
+  if (
+    error instanceof Error &&
+    (startErrorNames.has(error.name) ||
+      badInputErrorNames.has(error.name) ||
+      refusedErrorNames.has(error.name))
+  ) {
     return error.message
   }
   return undefined
@@ -91,7 +98,9 @@ export function userFacingMessage(error: unknown): string | undefined {
 export function exitCodeOf(error: unknown): ExitCode {
   // Commander ends --help and --version with exit code 0 too; everything else it reports is a usage error.
   if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput
-  if (error instanceof TxRejectedError) return exitCodes.txRejected
+  if (error instanceof TxRejectedError || (error instanceof Error && refusedErrorNames.has(error.name))) {
+    return exitCodes.txRejected
+  }
   if (error instanceof RpcTransportError) return exitCodes.unreachable
   if (error instanceof CommitNotSeenError) {
     return error.cause instanceof RpcTransportError ? exitCodes.unreachable : exitCodes.failure

@@ -3,6 +3,7 @@
 import { Command } from 'commander'
 import { rpcTokenEnv } from '../rpc/client.js'
 import { packageVersion } from '../version.js'
+import { registerCheck } from './check.js'
 import { registerConfig } from './config-validate.js'
 import { defaultRpcUrl, homeEnv, rpcEnv } from './env.js'
 import { exitCodes } from './errors.js'
@@ -10,6 +11,7 @@ import { registerGenesis } from './genesis.js'
 import { registerInit } from './init.js'
 import { registerKeys } from './keys.js'
 import { registerQueries } from './query.js'
+import { registerScenario } from './scenario.js'
 import { registerStart } from './start.js'
 import { registerStatus } from './status.js'
 import { registerTestnet } from './testnet.js'
@@ -28,7 +30,9 @@ Exit codes:
   ${exitCodes.badInput}  a bad argument or input file: an unknown command or flag, a bad
      value, a bad config.json, genesis.json or key file
   ${exitCodes.unreachable}  the node is unreachable or did not answer in time
-  ${exitCodes.txRejected}  tx transfer: the node rejected the transaction (a non-zero code)`
+  ${exitCodes.txRejected}  tx transfer: the node rejected the transaction (a non-zero code);
+     testnet ctl: the lab refused the command now (e.g. resume of a validator
+     that is not paused)`
 
 export function buildProgram(): Command {
   const program = new Command('quorate')
@@ -47,5 +51,7 @@ export function buildProgram(): Command {
   registerQueries(program)
   registerStatus(program)
   registerTestnet(program)
+  registerScenario(program)
+  registerCheck(program)
   return program
 }

@@ -25,6 +25,7 @@ import { runTestnet } from '../../testnet/runner.js'
 import { CliError } from './errors.js'
 import { printJson } from './output.js'
 import { parseInteger } from './parse.js'
+import { registerTestnetCtl } from './testnet-ctl.js'
 
 interface TestnetFlags {
   readonly validators: string
@@ -38,10 +39,11 @@ interface TestnetFlags {
   readonly rpcHost: string
   readonly p2pPort: string
   readonly rpcPort: string
+  readonly consolePort?: string
 }
 
 export function registerTestnet(program: Command): void {
-  program
+  const testnet = program
     .command('testnet')
     .description(
       'write keys and a genesis for a local testnet into --dir (or reuse the testnet already there), start ' +
@@ -89,6 +91,10 @@ export function registerTestnet(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [],
     )
+    .option(
+      '--console-port <port>',
+      'the fault lab console and API on 127.0.0.1 (default: base port + 9; 0: any free port)',
+    )
     .action(async (flags: TestnetFlags, command: Command) => {
       // A flag left at its default means "whatever the testnet in --dir already has" when one exists.
       const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default'
@@ -117,8 +123,12 @@ export function registerTestnet(program: Command): void {
         ...(given('basePort') ? { basePort } : {}),
         ...(given('accounts') ? { accounts } : {}),
         ...(given('commitRule') ? { commitRule: parseCommitRule(flags.commitRule) } : {}),
+        ...(flags.consolePort === undefined
+          ? {}
+          : { consolePort: parseInteger(flags.consolePort, '--console-port', 0, 65_535) }),
       })
     })
+  registerTestnetCtl(testnet)
 }
 
 function parseCommitRule(text: string): CommitRule {

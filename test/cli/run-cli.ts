@@ -38,7 +38,11 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
   return child
 }
 
-export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs: number = cliRunMsMax,
+): Promise<CliRun> {
   const child = spawnCli(args, env)
   let stdout = ''
   let stderr = ''
@@ -48,7 +52,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
     stderr += text
   })
-  const timer = setTimeout(() => child.kill('SIGKILL'), cliRunMsMax)
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject)

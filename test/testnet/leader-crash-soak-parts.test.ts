@@ -323,6 +323,7 @@ describe('paced load against a scripted JSON-RPC server', () => {
           pid: process.pid,
           data_dir: dir,
           log_file: join(dir, 'node.log'),
+          fixture: null,
         },
       ],
       accounts,
