@@ -33,6 +33,12 @@ export interface NodeConfig {
   readonly moniker: string
   /** libp2p listen multiaddr. */
   readonly p2pListen: string
+  /**
+   * The multiaddr the other validators dial to reach this one (CometBFT's external_address), when it is not
+   * the listen address: a listener on 0.0.0.0, behind NAT or a load balancer. `keys show` prints it as the
+   * peer entry to hand to the other operators.
+   */
+  readonly p2pAnnounce?: string
   readonly rpcListen: ListenAddress
   readonly peers: readonly PeerConfig[]
   readonly logLevel: LogLevel
@@ -105,6 +111,7 @@ export function homePaths(home: string): HomePaths {
 const fieldNames = [
   'moniker',
   'p2p_listen',
+  'p2p_announce',
   'rpc_listen',
   'peers',
   'log_level',
@@ -134,6 +141,9 @@ export function parseConfig(json: unknown): NodeConfig {
     moniker: json.moniker === undefined ? defaultConfig.moniker : parseMoniker(json.moniker),
     p2pListen:
       json.p2p_listen === undefined ? defaultConfig.p2pListen : parseMultiaddr(json.p2p_listen, 'p2p_listen'),
+    ...(json.p2p_announce === undefined
+      ? {}
+      : { p2pAnnounce: parseMultiaddr(json.p2p_announce, 'p2p_announce') }),
     rpcListen: json.rpc_listen === undefined ? defaultConfig.rpcListen : parseListenAddress(json.rpc_listen),
     peers: json.peers === undefined ? defaultConfig.peers : parsePeers(json.peers),
     logLevel: json.log_level === undefined ? defaultConfig.logLevel : parseLogLevel(json.log_level),
@@ -161,6 +171,7 @@ export function formatConfig(config: NodeConfig): string {
   const json = {
     moniker: config.moniker,
     p2p_listen: config.p2pListen,
+    ...(config.p2pAnnounce === undefined ? {} : { p2p_announce: config.p2pAnnounce }),
     rpc_listen: formatListenAddress(config.rpcListen),
     peers: config.peers.map((peer) => ({ node_key: toHex(peer.nodeKey), address: peer.address })),
     log_level: config.logLevel,
@@ -297,4 +308,10 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value
+}
+
+/** The address other validators should dial: p2p_announce, else the listen address unless it is a wildcard. */
+export function dialableAddress(config: NodeConfig): string | undefined {
+  if (config.p2pAnnounce !== undefined) return config.p2pAnnounce
+  return /^\/ip[46]\/(?:0\.0\.0\.0|::)\//.test(config.p2pListen) ? undefined : config.p2pListen
 }

@@ -113,6 +113,7 @@ function hostConfig(
     p2pListen: isIPv6(validator.hostname)
       ? `/ip6/::/tcp/${ports.p2pPort}`
       : `/ip4/0.0.0.0/tcp/${ports.p2pPort}`,
+    p2pAnnounce: validator.p2pAddress,
     rpcListen: { host: ports.rpcHost, port: ports.rpcPort },
     peers: validators
       .filter((peer) => peer.index !== validator.index)

@@ -21,6 +21,8 @@ export interface InitOptions {
   readonly chainId?: string
   /** libp2p listen multiaddr. */
   readonly p2pListen?: string
+  /** The multiaddr other validators dial (p2p_announce), when not the listen address. */
+  readonly p2pAnnounce?: string
   /** host:port */
   readonly rpcListen?: string
   /** ADDRESS=BALANCE entries funded in genesis. */
@@ -45,6 +47,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const config = parseConfig({
     moniker: options.moniker ?? defaultConfig.moniker,
     ...(options.p2pListen === undefined ? {} : { p2p_listen: options.p2pListen }),
+    ...(options.p2pAnnounce === undefined ? {} : { p2p_announce: options.p2pAnnounce }),
     ...(options.rpcListen === undefined ? {} : { rpc_listen: options.rpcListen }),
   })
   const accounts = (options.fund ?? []).map(parseFunding)
@@ -92,6 +95,11 @@ export function registerInit(program: Command): void {
     .option('--moniker <name>', 'a name for this validator', defaultConfig.moniker)
     .option('--chain-id <id>', 'the chain id written to genesis', defaultChainId)
     .option('--p2p-listen <multiaddr>', 'libp2p listen address', defaultConfig.p2pListen)
+    .option(
+      '--p2p-announce <multiaddr>',
+      'the address the other validators dial, when not the listen address (e.g. /dns/val1.example.org/tcp/26600 ' +
+        'with --p2p-listen /ip4/0.0.0.0/tcp/26600)',
+    )
     .option('--rpc-listen <host:port>', 'JSON-RPC listen address', '127.0.0.1:26601')
     .option(
       '--fund <address=balance>',

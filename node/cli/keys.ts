@@ -1,13 +1,14 @@
 // `quorate keys new --out FILE`: a fresh Ed25519 key pair in a key file (mode 0600); prints its address.
 // `quorate keys show --key FILE | --home DIR`: the public side of a key file, or of a validator home's keys.
 
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { generateKeyPair } from '../../crypto/ed25519.js'
 import { toHex } from '../../crypto/hex.js'
 import { readKeyFile, writeKeyFile } from '../../crypto/keyfile.js'
-import { homePaths } from '../config.js'
+import { dialableAddress, homePaths, loadConfigFile } from '../config.js'
 import { envValue, homeEnv, homeFrom, homeOption } from './env.js'
 import { CliError } from './errors.js'
 import { printJson } from './output.js'
@@ -51,6 +52,12 @@ export interface HomeKeysShowResult {
   readonly node_key: string
   /** The libp2p peer id of the node key (12D3KooW…). */
   readonly peer_id: string
+  /**
+   * The entry the other validators add to their config.json `peers` (`quorate config add-peer`): the node key
+   * and the address to dial (p2p_announce, or p2p_listen when it is not a wildcard); null without a config or
+   * without a dialable address.
+   */
+  readonly peer: { readonly node_key: string; readonly address: string } | null
 }
 
 /** Reads the key files (checking each public key against its secret) and prints only public keys. */
@@ -70,11 +77,14 @@ export async function keysShow(options: KeysShowOptions): Promise<KeyFileShowRes
   const nodeKey = await readKeyFile(paths.nodeKey)
   // Imported here so that every other command does not load libp2p's key and peer-id modules.
   const { peerIdFromNodeKey } = await import('../../p2p/peer-identity.js')
+  const config = existsSync(paths.config) ? await loadConfigFile(paths.config) : undefined
+  const address = config === undefined ? undefined : dialableAddress(config)
   return {
     home: paths.home,
     consensus_key: toHex(consensusKey.publicKey),
     node_key: toHex(nodeKey.publicKey),
     peer_id: peerIdFromNodeKey(nodeKey.publicKey),
+    peer: address === undefined ? null : { node_key: toHex(nodeKey.publicKey), address },
   }
 }
 

@@ -75,27 +75,42 @@ describe('parseConfig', () => {
   })
 
   it('round-trips any valid config through formatConfig', () => {
-    const configs: fc.Arbitrary<NodeConfig> = fc.record({
-      moniker: fc
-        .string({ minLength: 1, maxLength: 64 })
-        .filter((text) => [...text].every((char) => char >= ' ' && char !== '\x7f')),
-      p2pListen: fc.integer({ min: 0, max: 65_535 }).map((port) => `/ip4/127.0.0.1/tcp/${port}`),
-      blockIntervalMs: fc.integer({ min: 0, max: 60_000 }),
-      createEmptyBlocks: fc.boolean(),
-      rpcListen: fc.record({
-        host: fc.constantFrom('127.0.0.1', '0.0.0.0', 'localhost', '::1'),
-        port: fc.integer({ min: 0, max: 65_535 }),
-      }),
-      peers: fc.array(
-        fc.record({
-          nodeKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-          address: fc.integer({ min: 0, max: 65_535 }).map((port) => `/dns4/node.example/tcp/${port}`),
+    const configs: fc.Arbitrary<NodeConfig> = fc.record(
+      {
+        moniker: fc
+          .string({ minLength: 1, maxLength: 64 })
+          .filter((text) => [...text].every((char) => char >= ' ' && char !== '\x7f')),
+        p2pListen: fc.integer({ min: 0, max: 65_535 }).map((port) => `/ip4/127.0.0.1/tcp/${port}`),
+        blockIntervalMs: fc.integer({ min: 0, max: 60_000 }),
+        createEmptyBlocks: fc.boolean(),
+        rpcListen: fc.record({
+          host: fc.constantFrom('127.0.0.1', '0.0.0.0', 'localhost', '::1'),
+          port: fc.integer({ min: 0, max: 65_535 }),
         }),
-        { maxLength: 5 },
-      ),
-      logLevel: fc.constantFrom('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
-      testnetMode: fc.boolean(),
-    })
+        peers: fc.array(
+          fc.record({
+            nodeKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+            address: fc.integer({ min: 0, max: 65_535 }).map((port) => `/dns4/node.example/tcp/${port}`),
+          }),
+          { maxLength: 5 },
+        ),
+        logLevel: fc.constantFrom('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+        testnetMode: fc.boolean(),
+        p2pAnnounce: fc.integer({ min: 1, max: 65_535 }).map((port) => `/dns/val.example.org/tcp/${port}`),
+      },
+      {
+        requiredKeys: [
+          'moniker',
+          'p2pListen',
+          'blockIntervalMs',
+          'createEmptyBlocks',
+          'rpcListen',
+          'peers',
+          'logLevel',
+          'testnetMode',
+        ],
+      },
+    )
     fc.assert(
       fc.property(configs, (config) => {
         expect(parseConfig(JSON.parse(formatConfig(config)))).toEqual(config)
@@ -111,6 +126,11 @@ describe('parseConfig', () => {
     ['a moniker with a newline', { moniker: 'a\nb' }, 'moniker'],
     ['a p2p_listen that is not a TCP multiaddr', { p2p_listen: '127.0.0.1:26600' }, 'p2p_listen'],
     ['a p2p_listen port out of range', { p2p_listen: '/ip4/127.0.0.1/tcp/70000' }, 'p2p_listen'],
+    [
+      'a p2p_announce that is not a TCP multiaddr',
+      { p2p_announce: 'val1.example.org:26600' },
+      'p2p_announce',
+    ],
     ['an rpc_listen without a port', { rpc_listen: '127.0.0.1' }, 'rpc_listen'],
     ['an rpc_listen port out of range', { rpc_listen: '127.0.0.1:65536' }, 'rpc_listen'],
     ['a metrics_listen without a port', { metrics_listen: '127.0.0.1' }, 'metrics_listen'],

@@ -74,6 +74,27 @@ describe('quorate keys show', () => {
     expect(toHex(peerId.publicKey!.raw)).toBe(created.node_key)
   })
 
+  it('prints the peer entry to hand out: p2p_announce, else a listen address that is not a wildcard', async () => {
+    const announced = await init({
+      home: join(dir, 'announced'),
+      p2pListen: '/ip4/0.0.0.0/tcp/26600',
+      p2pAnnounce: '/dns/val1.example.org/tcp/26600',
+    })
+    expect((await keysShow({ home: join(dir, 'announced') })) as HomeKeysShowResult).toMatchObject({
+      peer: { node_key: announced.node_key, address: '/dns/val1.example.org/tcp/26600' },
+    })
+    const local = await init({ home: join(dir, 'local') })
+    expect(((await keysShow({ home: join(dir, 'local') })) as HomeKeysShowResult).peer).toEqual({
+      node_key: local.node_key,
+      address: '/ip4/127.0.0.1/tcp/26600',
+    })
+    await init({ home: join(dir, 'wildcard'), p2pListen: '/ip4/0.0.0.0/tcp/26600' })
+    expect(((await keysShow({ home: join(dir, 'wildcard') })) as HomeKeysShowResult).peer).toBeNull()
+    await expect(init({ home: join(dir, 'bad'), p2pAnnounce: '10.0.0.1:26600' })).rejects.toThrow(
+      /p2p_announce/,
+    )
+  })
+
   it('takes the home from $QUORATE_HOME, and --key over it', async () => {
     const home = join(dir, 'home')
     const created = await init({ home })

@@ -69,11 +69,19 @@ describe('a genesis ceremony with the CLI, then the network it made', () => {
         `val-${i}`,
         '--p2p-listen',
         `/ip4/127.0.0.1/tcp/${p2p(i)}`,
+        // What the others dial: `keys show` hands it out as the peer entry.
+        '--p2p-announce',
+        `/dns4/localhost/tcp/${p2p(i)}`,
         '--rpc-listen',
         `127.0.0.1:${p2p(i) + 1}`,
       )
     }
     const keys = await Promise.all(homes.map((home) => ok('keys', 'show', '--home', home)))
+    const peerOf = (shown: Record<string, unknown>) => shown.peer as { node_key: string; address: string }
+    expect(peerOf(keys[2]!)).toEqual({
+      node_key: keys[2]!.node_key,
+      address: `/dns4/localhost/tcp/${p2p(2)}`,
+    })
     const coordinator = homes[0]!
     for (const i of [1, 2, 3]) {
       await ok(
@@ -130,9 +138,9 @@ describe('a genesis ceremony with the CLI, then the network it made', () => {
           '--home',
           home,
           '--node-key',
-          keys[j]!.node_key as string,
+          peerOf(keys[j]!).node_key,
           '--address',
-          `/ip4/127.0.0.1/tcp/${p2p(j)}`,
+          peerOf(keys[j]!).address,
         )
       }
       expect((await ok('config', 'validate', '--home', home)).ok).toBe(true)

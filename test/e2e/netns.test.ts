@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfigFile } from '../../node/config.js'
 import { writeHostHomes } from '../../testnet/hosts.js'
 
 const run = promisify(execFile)
@@ -177,6 +178,10 @@ describe.skipIf(skipReason !== undefined)('validators in separate network namesp
       rpcHost: '0.0.0.0',
     })
     expect(network.validators[0]!.p2pAddress).toBe(`/dns/${hostname(0)}/tcp/26600`)
+    // Listening on every interface, each home names the address the others dial.
+    expect((await loadConfigFile(join(network.validators[0]!.home, 'config.json'))).p2pAnnounce).toBe(
+      network.validators[0]!.p2pAddress,
+    )
     const logs: string[][] = []
     for (const [i, name] of namespaces.entries()) {
       const home = network.validators[i]!.home
