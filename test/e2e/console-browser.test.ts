@@ -1,7 +1,7 @@
 // The fault lab's web console in a real browser: the runner started as a user starts it (its own OS process,
 // the console URL read from its output), headless Chromium driven by playwright-core, and the page used only
-// through what a person sees and clicks: a validator paused with its button is marked down, and once resumed
-// its height catches up. Skips itself where no Chromium is installed.
+// through what a person sees and clicks: its modules load without an error, a validator paused with its button
+// is marked down, and once resumed its height catches up. Skips itself where no Chromium is installed.
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -47,6 +47,8 @@ describe.skipIf(chromiumPath === undefined)('the fault lab web console, in headl
   let load: TransferLoad | undefined
   let browser: Browser | undefined
   let page: Page
+  /** Page errors, console errors and failed scripts, from loading the page until its first render is checked. */
+  const loadProblems: string[] = []
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-console-'))
@@ -91,9 +93,22 @@ describe.skipIf(chromiumPath === undefined)('the fault lab web console, in headl
     })
     page.on('pageerror', (error) => {
       runnerOutput += `\n[page error] ${error.message}`
+      loadProblems.push(`page error: ${error.message}`)
+    })
+    page.on('console', (message) => {
+      if (message.type() === 'error') loadProblems.push(`console error: ${message.text()}`)
+    })
+    const scripts: string[] = []
+    page.on('response', (response) => {
+      if (response.request().resourceType() !== 'script') return
+      scripts.push(new URL(response.url()).pathname)
+      if (!response.ok()) loadProblems.push(`${response.url()}: HTTP ${response.status()}`)
     })
     await page.goto(consoleUrl)
     expect(foreign).toEqual([])
+    // The entry and the modules it imports, each served by the runner.
+    expect(scripts).toContain('/console.js')
+    expect(scripts.length).toBeGreaterThan(1)
   }, 60_000)
 
   afterAll(async () => {
@@ -112,6 +127,7 @@ describe.skipIf(chromiumPath === undefined)('the fault lab web console, in headl
       expect(await healthOf(page, index)).toBe('up')
     }
     expect(await page.locator('#connection-state').textContent()).toBe('live')
+    expect(loadProblems, 'the page loaded its modules and rendered without errors').toEqual([])
 
     // Accessibility sanity: one h1 and a heading per section, every control named.
     expect(await page.getByRole('heading', { level: 1 }).count()).toBe(1)
