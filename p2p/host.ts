@@ -276,6 +276,11 @@ export class P2PHost {
       this.closeChannels(nodeKeyHex)
     }
     this.connectedNodeKeyHexes.clear()
+    // Queued frames are already dropped, so nothing is lost by aborting: libp2p's graceful close of a connection
+    // whose stream the peer reset can wait forever (seen in test/p2p/host-flood.test.ts's flooder under load),
+    // and a stop that never settles is a validator that never exits on SIGTERM.
+    for (const connection of this.libp2p.getConnections())
+      connection.abort(new HostClosedError('host closing'))
     await this.libp2p.stop()
   }
 
