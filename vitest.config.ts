@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config'
+import { LongestFirstSequencer } from './test/longest-first-sequencer.js'
 
 export default defineConfig({
   test: {
@@ -13,5 +14,6 @@ export default defineConfig({
     // end-to-end tests wait on each other's I/O and timers more than they compete for CPU, and every bound in
     // the suite leaves room for a loaded machine.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
   },
 })

@@ -59,7 +59,7 @@ describe('Twins', () => {
   it.each(commitRules)(
     'a sample of n=4 scenarios with one twin never violates safety (%s)',
     async (commitRule) => {
-      for (let seed = 1; seed <= 30; seed++) {
+      for (let seed = 1; seed <= 20; seed++) {
         const result = await runTwins(twinsScenario(seed, { commitRule }))
         const replay = `reproduce: npm run sim -- --seeds 0 --twins 1 --first-seed ${seed} --commit-rule ${commitRule}`
         expect(result.violations, `${JSON.stringify(result.scenario)}\n${replay}`).toEqual([])

@@ -9,6 +9,7 @@ import { checkTestnet, historyFileName } from '../history/check-testnet.js'
 import { type CheckReport, reportJson, reportText } from '../history/report.js'
 import { watchProgress } from '../progress.js'
 import { startTestnet } from '../runner.js'
+import { type EvidenceSummary, evidenceSummary } from './evidence-summary.js'
 import { FaultLab } from './fault-lab.js'
 import type { Scenario } from './scenario-file.js'
 import { type PlayResult, playScenario } from './scenario-play.js'
@@ -35,6 +36,7 @@ export interface ScenarioVerdict {
     readonly detail: string
   }>
   readonly play: PlayResult
+  readonly evidence: EvidenceSummary
   readonly check: object
 }
 
@@ -99,6 +101,13 @@ async function runOnce(
       if (validator.process === 'paused') await lab.execute({ command: 'resume', validator: validator.index })
     }
     if (lab.links.entries().length > 0) await lab.execute({ command: 'heal' })
+    const honest = testnet.info.validators.filter(
+      (validator) =>
+        lab.validators[validator.index]?.process === 'running' &&
+        lab.validators[validator.index]?.fixture === null &&
+        !scenario.twins.includes(validator.index),
+    )
+    const evidence = await evidenceSummary(honest)
     const report = await checkTestnet({
       dir,
       exclude: scenario.twins,
@@ -108,7 +117,7 @@ async function runOnce(
     })
     watching.abort()
     await progress
-    const verdict = verdictOf(scenario, fixture, play, report)
+    const verdict = verdictOf(scenario, fixture, play, report, evidence)
     printVerdict(verdict, report, print)
     await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`)
     return verdict
@@ -124,6 +133,7 @@ function verdictOf(
   fixture: string | null,
   play: PlayResult,
   report: CheckReport,
+  evidence: EvidenceSummary,
 ): ScenarioVerdict {
   const expectations = play.steps.flatMap((step, position) => {
     const results: Array<{ name: string; ok: boolean; detail: string }> = []
@@ -144,8 +154,17 @@ function verdictOf(
     }
     return results
   })
+  for (const offender of scenario.expectEvidenceAgainst) {
+    const kinds = evidence.by_offender[String(offender)] ?? {}
+    const records = Object.entries(kinds).map(([kind, count]) => `${count} ${kind}`)
+    expectations.push({
+      name: `evidence against ${offender}`,
+      ok: records.length > 0,
+      detail: `${records.length === 0 ? 'none' : records.join(', ')} held by validators ${evidence.read_from.join(', ')}`,
+    })
+  }
   const passed = report.verdict.ok && expectations.every((expectation) => expectation.ok)
-  return { scenario: scenario.name, fixture, passed, expectations, play, check: reportJson(report) }
+  return { scenario: scenario.name, fixture, passed, expectations, play, evidence, check: reportJson(report) }
 }
 
 function printVerdict(verdict: ScenarioVerdict, report: CheckReport, print: (line: string) => void): void {
@@ -160,6 +179,13 @@ function printVerdict(verdict: ScenarioVerdict, report: CheckReport, print: (lin
   }
   const { load } = verdict.play
   print(`load: ${load.invoked} sent, ${load.ok} acknowledged, ${load.fail} rejected, ${load.unknown} unknown`)
+  const offenders = Object.entries(verdict.evidence.by_offender).map(
+    ([offender, kinds]) =>
+      `${offender}: ${Object.entries(kinds)
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(', ')}`,
+  )
+  print(`evidence held by the honest validators: ${offenders.length === 0 ? 'none' : offenders.join('; ')}`)
   for (const expectation of verdict.expectations) {
     print(`${expectation.ok ? 'PASS' : 'FAIL'} ${expectation.name}  ${expectation.detail}`)
   }
