@@ -65,6 +65,7 @@ describe('shipped scenarios', () => {
       const verdict = await runScenario(name)
       expect(verdict.passed).toBe(true)
       expect(verdict.play.load.ok).toBeGreaterThan(0)
+      expect(verdict.evidence.read_from.length, 'evidence read from the honest validators').toBeGreaterThan(0)
       for (const expectation of verdict.expectations)
         expect(expectation, expectation.detail).toMatchObject({ ok: true })
     })

@@ -121,7 +121,11 @@ describe('parseScenario', () => {
 
   it('reads a scenario with defaults', () => {
     const scenario = parseScenario('s', valid)
-    expect(scenario).toMatchObject({ validators: 4, twins: [], load: { clients: 4, intervalMs: 100 } })
+    expect(scenario).toMatchObject({
+      validators: 4,
+      twins: [],
+      load: { clients: 4, intervalMs: 100 },
+    })
     expect(scenario.steps[0]).toEqual({
       atMs: 1_000,
       do: { command: 'kill', validator: 'leader' },

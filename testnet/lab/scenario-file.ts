@@ -31,8 +31,6 @@ export interface Scenario {
   readonly durationMs: number
   readonly steps: readonly ScenarioStep[]
   readonly livenessBoundMs: number
-  /** Validators the honest ones must hold evidence against by the end (twins equivocate). */
-  readonly expectEvidenceAgainst: readonly number[]
 }
 
 const scenarioDurationMsMax = 600_000
@@ -131,10 +129,6 @@ export function parseScenario(name: string, json: unknown): Scenario {
     durationMs,
     steps,
     livenessBoundMs: whole(fields.liveness_bound_ms ?? 10_000, field('liveness_bound_ms'), 100, 600_000),
-    expectEvidenceAgainst:
-      fields.expect_evidence_against === undefined
-        ? []
-        : list(fields.expect_evidence_against, field('expect_evidence_against')),
   }
 }
 

@@ -154,15 +154,6 @@ function verdictOf(
     }
     return results
   })
-  for (const offender of scenario.expectEvidenceAgainst) {
-    const kinds = evidence.by_offender[String(offender)] ?? {}
-    const records = Object.entries(kinds).map(([kind, count]) => `${count} ${kind}`)
-    expectations.push({
-      name: `evidence against ${offender}`,
-      ok: records.length > 0,
-      detail: `${records.length === 0 ? 'none' : records.join(', ')} held by validators ${evidence.read_from.join(', ')}`,
-    })
-  }
   const passed = report.verdict.ok && expectations.every((expectation) => expectation.ok)
   return { scenario: scenario.name, fixture, passed, expectations, play, evidence, check: reportJson(report) }
 }
