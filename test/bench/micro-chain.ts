@@ -4,9 +4,10 @@
 
 import { type KeyPair, keyPairFromSecret } from '../../crypto/index.js'
 import { AccountsApp } from '../../ledger/app/index.js'
-import { blockHash, txRoot } from '../../ledger/hashing.js'
+import { blockHash } from '../../ledger/hashing.js'
 import { LedgerStore } from '../../ledger/store/index.js'
-import type { Block, Hash, Tx } from '../../ledger/types.js'
+import type { Hash, Tx } from '../../ledger/types.js'
+import { plainBlock } from '../support/reference-chain.js'
 
 export const senderBalance = 1_000_000_000n
 
@@ -58,19 +59,7 @@ export async function commitInBlocks(
     const blockTxs = txs.slice(start, start + blockTxCount)
     const height = chain.height + 1
     const execution = chain.app.execute(blockTxs, () => false)
-    const block: Block = {
-      header: {
-        height,
-        view: height,
-        parentHash: chain.head,
-        justify: { view: height - 1, blockHash: chain.head, signers: [], signatures: [] },
-        proposer: 0,
-        timestampMs: height,
-        txRoot: txRoot(blockTxs),
-        stateRoot: execution.stateRoot,
-      },
-      txs: blockTxs,
-    }
+    const block = plainBlock(height, chain.head, blockTxs, execution.stateRoot)
     const hash = blockHash(block.header)
     await chain.store.commitBlock({
       block,

@@ -7,14 +7,15 @@ import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
 import { toHex } from '../../crypto/hex.js'
 import { AccountsApp } from '../../ledger/app/index.js'
-import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
+import { blockHash, txHash } from '../../ledger/hashing.js'
 import { Bucket, bucketKey, bucketRange, MetaKey, metaKey } from '../../ledger/store/buckets.js'
 import { type Database, seal } from '../../ledger/store/database.js'
 import { FailedNonces } from '../../ledger/store/failed-nonces.js'
 import { type CommitRecord, LedgerStore, noFailedNonce, StoreError } from '../../ledger/store/index.js'
 import { encodeU64 } from '../../ledger/store/records.js'
-import { type Block, type Hash, ReceiptCode, type Tx } from '../../ledger/types.js'
+import { type Hash, ReceiptCode, type Tx } from '../../ledger/types.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
+import { plainBlock } from '../support/reference-chain.js'
 
 const chainId = 'failed-nonces-test'
 const genesisHash = sha256(new TextEncoder().encode('genesis'))
@@ -53,19 +54,7 @@ class Chain {
     const execution = this.app.executeBlock(txs, (hash) => this.committed.has(toHex(hash)))
     for (const receipt of execution.receipts)
       if (receipt.code !== ReceiptCode.duplicate) this.committed.add(toHex(receipt.txHash))
-    const block: Block = {
-      header: {
-        height,
-        view: height,
-        parentHash: this.parentHash,
-        justify: { view: height - 1, blockHash: this.parentHash, signers: [], signatures: [] },
-        proposer: 0,
-        timestampMs: height,
-        txRoot: txRoot(txs),
-        stateRoot: execution.stateRoot,
-      },
-      txs,
-    }
+    const block = plainBlock(height, this.parentHash, txs, execution.stateRoot)
     const hash = blockHash(block.header)
     this.height = height
     this.parentHash = hash

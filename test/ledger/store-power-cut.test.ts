@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../crypto/hash.js'
 import { AccountsApp } from '../../ledger/app/index.js'
-import { blockHash, txHash, txRoot } from '../../ledger/hashing.js'
+import { blockHash, txHash } from '../../ledger/hashing.js'
 import { LedgerStore } from '../../ledger/store/index.js'
 import type { Block, Tx } from '../../ledger/types.js'
 import { CrashableDisk } from '../support/crashable-disk.js'
+import { plainBlock } from '../support/reference-chain.js'
 
 const chainId = 'power-cut-test'
 const alice = new Uint8Array(32).fill(1)
@@ -38,19 +39,7 @@ function open(disk: CrashableDisk): Promise<LedgerStore> {
 }
 
 function blockAt(height: number, parentHash: Uint8Array, txs: Tx[] = []): Block {
-  return {
-    header: {
-      height,
-      view: height,
-      parentHash,
-      justify: { view: height - 1, blockHash: parentHash, signers: [], signatures: [] },
-      proposer: 0,
-      timestampMs: height,
-      txRoot: txRoot(txs),
-      stateRoot: genesisStateRoot,
-    },
-    txs,
-  }
+  return plainBlock(height, parentHash, txs, genesisStateRoot)
 }
 
 describe('LedgerStore through a power cut', () => {

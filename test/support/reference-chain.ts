@@ -28,6 +28,26 @@ export function unsignedQC(block: Block): QuorumCertificate {
   return { view: block.header.view, blockHash: blockHash(block.header), signers: [], signatures: [] }
 }
 
+/**
+ * A block on a one-block-per-view chain for store tests (the store checks neither signatures nor certificates):
+ * height = view, justified by an unsigned QC for its parent, proposer 0, timestamp = height.
+ */
+export function plainBlock(height: number, parentHash: Hash, txs: readonly Tx[], stateRoot: Hash): Block {
+  return {
+    header: {
+      height,
+      view: height,
+      parentHash,
+      justify: { view: height - 1, blockHash: parentHash, signers: [], signatures: [] },
+      proposer: 0,
+      timestampMs: height,
+      txRoot: txRoot(txs),
+      stateRoot,
+    },
+    txs: [...txs],
+  }
+}
+
 /** The genesis block of a test chain over `accounts`. */
 export function testGenesis(accounts: readonly AccountEntry[]): Block {
   return {
