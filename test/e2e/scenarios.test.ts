@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { byzantineNames } from '../../testnet/byzantine/registry.js'
 import { loadScenario, scenarioNames } from '../../testnet/lab/scenario-file.js'
-import type { ScenarioVerdict } from '../../testnet/lab/scenario-run.js'
+import type { ScenarioVerdict } from '../../testnet/lab/scenario-verdict.js'
 import { killRunningClis, runCli } from '../cli/run-cli.js'
 import { freeBasePort } from '../support/free-ports.js'
 

@@ -6,7 +6,7 @@ import { getJson, post } from './api.js'
 import { byId, option, setText } from './dom.js'
 import { describeError, describeValue } from './format.js'
 import { announce, showMessage } from './messages.js'
-import { isObject, sameList } from './values.js'
+import { isObject, listOf, sameList } from './values.js'
 
 const scenarioSelect = /** @type {HTMLSelectElement} */ (byId('scenario-name'))
 const scenarioIdle = byId('scenario-idle')
@@ -63,10 +63,15 @@ export function renderScenario(scenario) {
   entries.forEach(([, value], i) => {
     setText(values[i], describeValue(value))
   })
-  const verdict = scenario.verdict ?? scenario.result ?? scenario.outcome
-  if (verdict !== undefined && verdict !== null && JSON.stringify(verdict) !== scenarioVerdict) {
+  // The verdict is scenario-verdict.ts's: expectations and the history checker's checks, each with `ok`.
+  const { verdict } = scenario
+  if (isObject(verdict) && JSON.stringify(verdict) !== scenarioVerdict) {
     scenarioVerdict = JSON.stringify(verdict)
-    announce(`scenario ${scenario.name ?? ''}: ${describeValue(verdict)}`)
+    const failing = [...listOf(verdict.expectations), ...listOf(verdict.check?.checks)]
+      .filter((check) => check?.ok === false)
+      .map((check) => check.name)
+    const why = failing.length === 0 ? '' : ` (failed: ${failing.join(', ')})`
+    announce(`scenario ${scenario.name ?? ''}: ${scenario.state ?? ''}${why}`)
   }
 }
 

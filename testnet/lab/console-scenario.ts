@@ -4,13 +4,13 @@
 // fixture sweep) are refused with the command that runs them.
 
 import { join } from 'node:path'
-import { checkTestnet, historyFileName } from '../history/check-testnet.js'
-import { reportJson } from '../history/report.js'
+import { historyFileName } from '../history/check-testnet.js'
 import type { RunningTestnet } from '../runner.js'
 import type { FaultLab } from './fault-lab.js'
 import { LabRequestError } from './lab-error.js'
-import { loadScenario, ScenarioFileError } from './scenario-file.js'
+import { loadScenario, type Scenario, ScenarioFileError } from './scenario-file.js'
 import { playScenario } from './scenario-play.js'
+import { judgeScenario } from './scenario-verdict.js'
 
 export function consoleScenarioRunner(
   lab: FaultLab,
@@ -40,7 +40,7 @@ export function consoleScenarioRunner(
       )
     }
     lab.scenario = { name, state: 'running', step: 'setting fixtures' }
-    void play(lab, testnet, name).catch((error: unknown) => {
+    void play(lab, testnet, scenario).catch((error: unknown) => {
       lab.scenario = {
         name,
         state: 'failed',
@@ -51,8 +51,8 @@ export function consoleScenarioRunner(
   }
 }
 
-async function play(lab: FaultLab, testnet: RunningTestnet, name: string): Promise<void> {
-  const scenario = await loadScenario(name)
+async function play(lab: FaultLab, testnet: RunningTestnet, scenario: Scenario): Promise<void> {
+  const { name } = scenario
   for (const validator of lab.validators) {
     const fixture = scenario.byzantine[validator.index] ?? null
     if (validator.fixture !== fixture)
@@ -63,22 +63,15 @@ async function play(lab: FaultLab, testnet: RunningTestnet, name: string): Promi
     state: 'running',
     step: `load and ${scenario.steps.length} steps for ${scenario.durationMs} ms`,
   }
-  const historyFile = join(testnet.layout.dir, historyFileName)
-  const result = await playScenario({ lab, scenario, info: testnet.info, historyFile })
-  lab.scenario = { name, state: 'running', step: 'checking the history' }
-  const report = await checkTestnet({
-    dir: testnet.layout.dir,
-    historyFile,
-    lastHealMs: result.lastFaultMs,
-    livenessBoundMs: scenario.livenessBoundMs,
+  const dir = testnet.layout.dir
+  const result = await playScenario({
+    lab,
+    scenario,
+    info: testnet.info,
+    historyFile: join(dir, historyFileName),
   })
-  const expectationsMet = result.steps.every((step) => step.error === null && step.expectation_met !== false)
-  const passed = report.verdict.ok && expectationsMet
-  lab.scenario = {
-    name,
-    state: passed ? 'passed' : 'failed',
-    step: 'done',
-    verdict: { steps: result.steps, load: result.load, check: reportJson(report) },
-  }
-  lab.log(`scenario ${name} ${passed ? 'passed' : 'failed'}`)
+  lab.scenario = { name, state: 'running', step: 'checking the history' }
+  const { verdict } = await judgeScenario({ lab, scenario, fixture: null, play: result, dir })
+  lab.scenario = { name, state: verdict.passed ? 'passed' : 'failed', step: 'done', verdict }
+  lab.log(`scenario ${name} ${verdict.passed ? 'passed' : 'failed'}`)
 }

@@ -5,14 +5,14 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { byzantineNames } from '../byzantine/registry.js'
-import { checkTestnet, historyFileName } from '../history/check-testnet.js'
-import { type CheckReport, reportJson, reportText } from '../history/report.js'
+import { historyFileName } from '../history/check-testnet.js'
+import { type CheckReport, reportText } from '../history/report.js'
 import { watchProgress } from '../progress.js'
 import { startTestnet } from '../runner.js'
-import { type EvidenceSummary, evidenceSummary } from './evidence-summary.js'
 import { FaultLab } from './fault-lab.js'
 import type { Scenario } from './scenario-file.js'
-import { type PlayResult, playScenario } from './scenario-play.js'
+import { playScenario } from './scenario-play.js'
+import { judgeScenario, type ScenarioVerdict } from './scenario-verdict.js'
 import { startTwin } from './twins.js'
 
 export interface ScenarioRunOptions {
@@ -24,20 +24,6 @@ export interface ScenarioRunOptions {
   readonly fixture?: string
   readonly print: (line: string) => void
   readonly signal?: AbortSignal
-}
-
-export interface ScenarioVerdict {
-  readonly scenario: string
-  readonly fixture: string | null
-  readonly passed: boolean
-  readonly expectations: ReadonlyArray<{
-    readonly name: string
-    readonly ok: boolean
-    readonly detail: string
-  }>
-  readonly play: PlayResult
-  readonly evidence: EvidenceSummary
-  readonly check: object
 }
 
 /** One verdict per run: a sweep runs once per fixture. */
@@ -96,28 +82,16 @@ async function runOnce(
       untrusted: scenario.twins,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })
-    // Faults that would keep an honest validator from answering are lifted for the check; killed ones stay down.
-    for (const validator of lab.validators) {
-      if (validator.process === 'paused') await lab.execute({ command: 'resume', validator: validator.index })
-    }
-    if (lab.links.entries().length > 0) await lab.execute({ command: 'heal' })
-    const honest = testnet.info.validators.filter(
-      (validator) =>
-        lab.validators[validator.index]?.process === 'running' &&
-        lab.validators[validator.index]?.fixture === null &&
-        !scenario.twins.includes(validator.index),
-    )
-    const evidence = await evidenceSummary(honest)
-    const report = await checkTestnet({
+    const { verdict, report } = await judgeScenario({
+      lab,
+      scenario,
+      fixture,
+      play,
       dir,
-      exclude: scenario.twins,
-      lastHealMs: play.lastFaultMs,
-      livenessBoundMs: scenario.livenessBoundMs,
       onProgress: (line) => print(`  check: ${line}`),
     })
     watching.abort()
     await progress
-    const verdict = verdictOf(scenario, fixture, play, report, evidence)
     printVerdict(verdict, report, print)
     await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`)
     return verdict
@@ -126,36 +100,6 @@ async function runOnce(
     lab.close()
     await testnet.stop()
   }
-}
-
-function verdictOf(
-  scenario: Scenario,
-  fixture: string | null,
-  play: PlayResult,
-  report: CheckReport,
-  evidence: EvidenceSummary,
-): ScenarioVerdict {
-  const expectations = play.steps.flatMap((step, position) => {
-    const results: Array<{ name: string; ok: boolean; detail: string }> = []
-    const what = step.command === null ? 'checkpoint' : String(step.command.command)
-    if (step.error !== null) {
-      results.push({
-        name: `step ${position} ran`,
-        ok: false,
-        detail: `${what} at ${step.at_ms} ms: ${step.error}`,
-      })
-    }
-    if (step.expect_commits !== null) {
-      results.push({
-        name: `step ${position} commits ${step.expect_commits}`,
-        ok: step.expectation_met === true,
-        detail: `${what} at ${step.at_ms} ms: ${step.blocks_committed} blocks in the next ${step.window_ms} ms`,
-      })
-    }
-    return results
-  })
-  const passed = report.verdict.ok && expectations.every((expectation) => expectation.ok)
-  return { scenario: scenario.name, fixture, passed, expectations, play, evidence, check: reportJson(report) }
 }
 
 function printVerdict(verdict: ScenarioVerdict, report: CheckReport, print: (line: string) => void): void {
