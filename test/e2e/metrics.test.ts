@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { fromHex, readKeyFile } from '../../crypto/index.js'
-import { buildTransfer, txToHex } from '../../node/client/transfer.js'
-import { rpcCall } from '../../node/rpc/client.js'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { readMetrics, total } from '../support/metrics-scrape.js'
+import { commitTransfer } from '../support/rpc-checks.js'
 
 const monitoring = fileURLToPath(new URL('../../docs/monitoring/', import.meta.url))
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0
@@ -41,16 +39,8 @@ describe.skipIf(!promtool)('metrics (real validator processes, promtool)', () =>
     testnet = await startTestnet({ dir, validators: 4, accounts: 2, basePort: await freeBasePort(4) })
     const { info } = testnet
     const rpc = info.validators[1]!.rpc
-    const sender = await readKeyFile(info.accounts[0]!.key_file)
     for (let nonce = 0; nonce < 3; nonce++) {
-      const tx = buildTransfer({
-        chainId: info.chain_id,
-        keyPair: sender,
-        to: fromHex(info.accounts[1]!.address, 32),
-        amount: 1n,
-        nonce,
-      })
-      const answer = await rpcCall<{ code: number }>(rpc, 'broadcast_tx_commit', { tx: txToHex(tx) })
+      const answer = await commitTransfer(info, rpc, nonce)
       expect(answer.code).toBe(0)
     }
 

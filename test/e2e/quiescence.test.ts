@@ -5,13 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fromHex, readKeyFile } from '../../crypto/index.js'
-import { buildTransfer, txToHex } from '../../node/client/transfer.js'
-import { rpcCall } from '../../node/rpc/client.js'
 import { type RunningTestnet, startTestnet } from '../../testnet/runner.js'
 import { freeBasePort } from '../support/free-ports.js'
 import { metricTotal } from '../support/metrics-scrape.js'
-import { status, waitFor } from '../support/rpc-checks.js'
+import { commitTransfer, status, waitFor } from '../support/rpc-checks.js'
 
 /** Idle time watched; longer than the view timeout (1 s), so an idle view's timer has fired in it. */
 const idleWatchMs = 4_000
@@ -42,17 +39,7 @@ describe('a quiescent testnet (real validator processes, default config)', () =>
     const { info, layout } = testnet
     const rpcs = info.validators.map((validator) => validator.rpc)
     const metrics = rpcs.map((rpc) => new URL('/metrics', rpc).toString())
-    const sender = await readKeyFile(info.accounts[0]!.key_file)
-    const transfer = async (nonce: number, rpc: string) => {
-      const tx = buildTransfer({
-        chainId: info.chain_id,
-        keyPair: sender,
-        to: fromHex(info.accounts[1]!.address, 32),
-        amount: 1n,
-        nonce,
-      })
-      return rpcCall<{ height: number; code: number }>(rpc, 'broadcast_tx_commit', { tx: txToHex(tx) })
-    }
+    const transfer = (nonce: number, rpc: string) => commitTransfer(info, rpc, nonce)
     const snapshot = async () => ({
       heights: await Promise.all(rpcs.map(async (rpc) => (await status(rpc)).height)),
       views: await Promise.all(rpcs.map(async (rpc) => (await status(rpc)).view)),

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { expect } from 'vitest'
+import { fromHex, readKeyFile } from '../../crypto/index.js'
+import { buildTransfer, txToHex } from '../../node/client/transfer.js'
 import { rpcCall } from '../../node/rpc/client.js'
+import type { TestnetInfo } from '../../testnet/info.js'
 
 export interface StatusResult {
   readonly node_id: string
@@ -29,6 +32,22 @@ export interface BlockResult {
 
 export const status = (rpc: string) => rpcCall<StatusResult>(rpc, 'status', {})
 export const blockAt = (rpc: string, height: number) => rpcCall<BlockResult>(rpc, 'block', { height })
+
+/** A 1-unit transfer from the testnet's first account to its second, sent to `rpc` and waited for (broadcast_tx_commit). */
+export async function commitTransfer(
+  info: TestnetInfo,
+  rpc: string,
+  nonce: number,
+): Promise<{ height: number; code: number }> {
+  const tx = buildTransfer({
+    chainId: info.chain_id,
+    keyPair: await readKeyFile(info.accounts[0]!.key_file),
+    to: fromHex(info.accounts[1]!.address, 32),
+    amount: 1n,
+    nonce,
+  })
+  return rpcCall(rpc, 'broadcast_tx_commit', { tx: txToHex(tx) })
+}
 
 /** Polls until `condition` holds, or fails with `what` after `timeoutMs`. */
 export async function waitFor(
