@@ -117,6 +117,15 @@ export class FaultLab {
     this.#notify()
   }
 
+  /**
+   * Whether validator `index` can be trusted and asked now: running, honest, and not one of `untrusted` (a twinned
+   * validator's key is shared by two processes). The scenario load sends only to these; the verdict reads them.
+   */
+  isHonestAndRunning(index: number, untrusted: readonly number[] = []): boolean {
+    const validator = this.validators[index]
+    return validator?.process === 'running' && validator.fixture === null && !untrusted.includes(index)
+  }
+
   /** A phrase per fault injected now, for the progress line and the console. */
   faults(): string[] {
     const phrases: string[] = []

@@ -51,16 +51,13 @@ export interface PlayOptions {
 
 export async function playScenario(options: PlayOptions): Promise<PlayResult> {
   const { lab, scenario } = options
-  const untrusted = new Set(options.untrusted ?? [])
+  const untrusted = options.untrusted ?? []
   const load = await startHistoryLoad({
     info: options.info,
     historyFile: options.historyFile,
     clients: scenario.load.clients,
     intervalMs: scenario.load.intervalMs,
-    isUsable: (index) => {
-      const validator = lab.validators[index]
-      return validator?.process === 'running' && validator.fixture === null && !untrusted.has(index)
-    },
+    isUsable: (index) => lab.isHonestAndRunning(index, untrusted),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   })
   const startedAtMs = Date.now()

@@ -43,12 +43,7 @@ export async function judgeScenario(
     if (validator.process === 'paused') await lab.execute({ command: 'resume', validator: validator.index })
   }
   if (lab.links.entries().length > 0) await lab.execute({ command: 'heal' })
-  const honest = lab.validators.filter(
-    (validator) =>
-      validator.process === 'running' &&
-      validator.fixture === null &&
-      !scenario.twins.includes(validator.index),
-  )
+  const honest = lab.validators.filter((validator) => lab.isHonestAndRunning(validator.index, scenario.twins))
   const evidence = await evidenceSummary(honest)
   const report = await checkTestnet({
     dir: options.dir,
