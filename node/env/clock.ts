@@ -1,4 +1,4 @@
-import { type Clock, systemClock as processClock } from '../../p2p/clock.js'
+import type { Clock } from '../../p2p/clock.js'
 
 /**
  * Time as a validator sees it: wall-clock milliseconds and one-shot timers (the same shape as the p2p layer's
@@ -8,9 +8,7 @@ import { type Clock, systemClock as processClock } from '../../p2p/clock.js'
 export type { Clock, Timer } from '../../p2p/clock.js'
 
 /** The process's own clock and Node's timers (a testnet validator's is skewable: node/faults/skewable-clock.ts). */
-export function systemClock(): Clock {
-  return processClock()
-}
+export { systemClock } from '../../p2p/clock.js'
 
 /** Resolves after `delayMs` on `clock`, or at once when `signal` aborts (never rejects). */
 export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
